@@ -1,0 +1,3 @@
+//! Disclosure items: the data model shared by every source.
+
+pub mod mask;
