@@ -1,1 +1,5 @@
-fn main() {}
+//! The `yiping` binary: all logic lives in the library; this only hands over the exit code.
+
+fn main() -> std::process::ExitCode {
+    yiping::cli::main()
+}

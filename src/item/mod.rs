@@ -1,3 +1,146 @@
-//! Disclosure items: the data model shared by every source.
+//! Disclosure items: the data model shared by every source (folder now, HTTP feed later).
+//!
+//! An `Item` is what a source read. It is never shown as such: only a
+//! `Showable` (approved, in its window, masked) reaches the scheduler.
 
 pub mod mask;
+pub mod parse;
+pub mod showable;
+pub mod time;
+
+use serde::{Deserialize, Serialize};
+
+pub use showable::{Catalog, Entry, Showable};
+pub use time::Instant;
+
+/// The three kinds of affairs (三务) plus general notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// 党务
+    Party,
+    /// 村务/居务
+    Village,
+    /// 财务
+    Finance,
+    /// 公告
+    Notice,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [Category::Party, Category::Village, Category::Finance, Category::Notice];
+
+    /// The label shown on screen.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Party => "党务",
+            Category::Village => "村务",
+            Category::Finance => "财务",
+            Category::Notice => "公告",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Category::Party => "party",
+            Category::Village => "village",
+            Category::Finance => "finance",
+            Category::Notice => "notice",
+        }
+    }
+}
+
+/// Review state under the 四议两公开 procedure; only `Approved` may ever be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Approved,
+    Pending,
+    Rejected,
+    Revoked,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    #[default]
+    Normal,
+    Urgent,
+}
+
+/// Column alignment in a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Align {
+    #[default]
+    Left,
+    Right,
+    Center,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    pub columns: Vec<String>,
+    #[serde(default)]
+    pub align: Vec<Align>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// The alignment of column `i` (left when not given).
+    pub fn align_of(&self, i: usize) -> Align {
+        self.align.get(i).copied().unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Approval {
+    pub by: String,
+    pub at: Instant,
+}
+
+/// The mandated display window (公示期): shown only while `from <= now < until`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Display {
+    pub from: Instant,
+    pub until: Instant,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_seconds_per_day: Option<u32>,
+}
+
+/// One disclosure item, exactly as a source delivers it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Item {
+    pub id: String,
+    pub revision: u64,
+    pub category: Category,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<String>,
+    pub title: String,
+    #[serde(default)]
+    pub body: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<Table>,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
+    pub display: Display,
+    #[serde(default)]
+    pub priority: Priority,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Item {
+    /// Every piece of text an item would put on screen (title, body, table), for coverage checks.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let table = self.table.iter().flat_map(|t| t.columns.iter().chain(t.rows.iter().flatten()));
+        std::iter::once(self.title.as_str())
+            .chain(self.body.iter().map(String::as_str))
+            .chain(table.map(String::as_str))
+            .chain(self.village.iter().map(String::as_str))
+    }
+}

@@ -1,1 +1,309 @@
-//! placeholder, being written
+//! Terminal sink: draws the live screen with Unicode half blocks and 24-bit colour.
+//!
+//! Each text row shows two pixel rows: '▀' with the top pixel as foreground
+//! and the bottom pixel as background. Unchanged text rows are not rewritten,
+//! so a static page costs a few bytes a frame and nothing flickers.
+
+use std::fmt::Write as _;
+
+use embedded_graphics::pixelcolor::RgbColor;
+
+use crate::render::Frame;
+
+/// Dark pixels are drawn in this grey so the LED grid stays visible.
+const DIM: [u8; 3] = [40, 40, 40];
+/// A pixel whose brightest channel is below this counts as dark.
+const DARK_BELOW: u8 = 24;
+
+/// A cell half: a colour, or `None` for the terminal's default background
+/// (below the last pixel row of an odd-height frame).
+type Half = Option<[u8; 3]>;
+
+/// Paints frames as escape sequences, remembering what is already on screen.
+pub struct TerminalPainter {
+    cols: u16,
+    /// Text rows as last written (without the cursor positioning).
+    rows: Vec<String>,
+    status: Option<String>,
+    /// The downscale factor the note line last announced (1 = none).
+    announced: Option<u32>,
+}
+
+impl TerminalPainter {
+    /// A painter for a terminal `cols` columns wide (at least 1 is assumed).
+    pub fn new(cols: u16) -> TerminalPainter {
+        TerminalPainter { cols: cols.max(1), rows: Vec::new(), status: None, announced: None }
+    }
+
+    /// The terminal changed width: the next `paint` redraws everything.
+    pub fn resize(&mut self, cols: u16) {
+        *self = TerminalPainter::new(cols);
+    }
+
+    /// The escape sequence that repaints the terminal so it shows `frame`
+    /// with `status` (truncated to the width) on the line below it.
+    ///
+    /// Only text rows that changed since the previous call are rewritten. A
+    /// frame wider than the terminal is squeezed horizontally by the smallest
+    /// integer factor that fits (a column is lit if any of its source pixels
+    /// is; it takes the brightest one's colour), and a note line under the
+    /// status says so whenever that factor changes.
+    pub fn paint(&mut self, frame: &Frame, status: &str) -> String {
+        let cols = u32::from(self.cols);
+        let factor = frame.width().div_ceil(cols).max(1);
+        let out_w = frame.width().div_ceil(factor);
+        let text_rows = frame.height().div_ceil(2) as usize;
+        let mut out = String::from("\x1b[H");
+        let reshaped = self.rows.len() != text_rows;
+        if reshaped {
+            self.rows.clear();
+            self.status = None;
+            self.announced = None;
+        }
+        let pixel = |x: u32, y: u32| cell_colour(frame, x, y, factor);
+        for r in 0..text_rows {
+            let y = r as u32 * 2;
+            let cells = (0..out_w).map(|x| (pixel(x, y).unwrap_or(DIM), pixel(x, y + 1)));
+            let line = render_row(cells, out_w < cols);
+            if self.rows.get(r) != Some(&line) {
+                let _ = write!(out, "\x1b[{};1H{line}", r + 1);
+                if r < self.rows.len() {
+                    self.rows[r] = line;
+                } else {
+                    self.rows.push(line);
+                }
+            }
+        }
+        let status_line = fit(status, self.cols as usize);
+        if self.status.as_deref() != Some(status_line.as_str()) {
+            let _ = write!(
+                out,
+                "\x1b[{};1H{status_line}{}",
+                text_rows + 1,
+                self.erase_after(&status_line)
+            );
+            self.status = Some(status_line);
+        }
+        if self.announced != Some(factor) {
+            let note = if factor > 1 {
+                format!(
+                    "screen {}x{} scaled 1/{factor} horizontally to fit {cols} columns",
+                    frame.width(),
+                    frame.height()
+                )
+            } else {
+                String::new()
+            };
+            let note = fit(&note, self.cols as usize);
+            let _ = write!(out, "\x1b[{};1H{note}{}", text_rows + 2, self.erase_after(&note));
+            if reshaped {
+                out.push_str("\x1b[J"); // a taller frame before this one left rows below
+            }
+            self.announced = Some(factor);
+        }
+        out
+    }
+
+    /// Erase-to-end-of-line after a line shorter than the terminal. Not after
+    /// a full-width one: the cursor then sits on the last column and would
+    /// erase it.
+    fn erase_after(&self, line: &str) -> &'static str {
+        if width(line) < self.cols as usize { "\x1b[K" } else { "" }
+    }
+
+    /// Hides the cursor and clears the screen once.
+    pub fn enter() -> &'static str {
+        "\x1b[?25l\x1b[2J\x1b[H"
+    }
+
+    /// Resets colours and shows the cursor again.
+    pub fn leave() -> &'static str {
+        "\x1b[0m\x1b[?25h\r\n"
+    }
+}
+
+/// Screen column `x` (source columns `x * factor ..`) of pixel row `y`: the
+/// brightest source pixel, dark ones as `DIM`; `None` below the frame.
+fn cell_colour(frame: &Frame, x: u32, y: u32, factor: u32) -> Half {
+    if y >= frame.height() {
+        return None;
+    }
+    let brightest = (x * factor..((x + 1) * factor).min(frame.width()))
+        .map(|sx| frame.pixel(sx, y))
+        .max_by_key(|p| p.r().max(p.g()).max(p.b()))?;
+    let c = [brightest.r(), brightest.g(), brightest.b()];
+    Some(if c.iter().all(|&v| v < DARK_BELOW) { DIM } else { c })
+}
+
+/// One text row: colour escapes only where the colours change, then a reset
+/// and, if `erase`, erase-to-end-of-line (in case the previous frame was wider).
+fn render_row(cells: impl Iterator<Item = ([u8; 3], Half)>, erase: bool) -> String {
+    let mut s = String::new();
+    let (mut fg, mut bg): (Option<[u8; 3]>, Option<Half>) = (None, None);
+    for (top, bottom) in cells {
+        if Some(top) == bottom {
+            // One colour: either a space on the background or a full block.
+            if bg == Some(bottom) {
+                s.push(' ');
+            } else if fg == Some(top) {
+                s.push('█');
+            } else {
+                push_bg(&mut s, bottom);
+                bg = Some(bottom);
+                s.push(' ');
+            }
+            continue;
+        }
+        match (fg != Some(top), bg != Some(bottom)) {
+            (true, true) => {
+                let _ = write!(s, "\x1b[38;2;{};{};{}", top[0], top[1], top[2]);
+                match bottom {
+                    Some(b) => {
+                        let _ = write!(s, ";48;2;{};{};{}m", b[0], b[1], b[2]);
+                    }
+                    None => s.push_str(";49m"),
+                }
+            }
+            (true, false) => {
+                let _ = write!(s, "\x1b[38;2;{};{};{}m", top[0], top[1], top[2]);
+            }
+            (false, true) => push_bg(&mut s, bottom),
+            (false, false) => {}
+        }
+        (fg, bg) = (Some(top), Some(bottom));
+        s.push('▀');
+    }
+    s.push_str(if erase { "\x1b[0m\x1b[K" } else { "\x1b[0m" });
+    s
+}
+
+fn push_bg(s: &mut String, c: Half) {
+    match c {
+        Some(b) => {
+            let _ = write!(s, "\x1b[48;2;{};{};{}m", b[0], b[1], b[2]);
+        }
+        None => s.push_str("\x1b[49m"),
+    }
+}
+
+/// `text` without control characters, cut to `cols` terminal columns
+/// (CJK and fullwidth characters take two).
+fn fit(text: &str, cols: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        let w = width(c.encode_utf8(&mut [0; 4]));
+        if used + w > cols {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
+}
+
+fn width(text: &str) -> usize {
+    text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1FAFF | 0x20000..=0x3FFFD)
+}
+
+/// The frame as half blocks without colour (lit = `is_lit`): '▀' top only,
+/// '▄' bottom only, '█' both, ' ' neither; one line a text row.
+pub fn plain_text(frame: &Frame) -> String {
+    let mut s = String::new();
+    for y in (0..frame.height()).step_by(2) {
+        for x in 0..frame.width() {
+            let top = frame.is_lit(x, y);
+            let bottom = y + 1 < frame.height() && frame.is_lit(x, y + 1);
+            s.push(match (top, bottom) {
+                (true, true) => '█',
+                (true, false) => '▀',
+                (false, true) => '▄',
+                (false, false) => ' ',
+            });
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use embedded_graphics::pixelcolor::Rgb888;
+
+    fn tiny() -> Frame {
+        // #.#.
+        // ##..
+        // .#..
+        let mut f = Frame::new(4, 3);
+        for (x, y) in [(0, 0), (2, 0), (0, 1), (1, 1), (1, 2)] {
+            f.set(x, y, Rgb888::RED);
+        }
+        f
+    }
+
+    #[test]
+    fn plain_text_uses_half_blocks() {
+        assert_eq!(plain_text(&tiny()), "█▄▀ \n ▀  \n");
+    }
+
+    #[test]
+    fn second_paint_of_same_frame_is_tiny() {
+        let mut p = TerminalPainter::new(80);
+        let mut f = Frame::new(64, 16);
+        f.fill_rect(3, 3, 20, 5, Rgb888::RED);
+        let first = p.paint(&f, "slot 1 · item 42 · 08:00");
+        assert!(first.contains(";2;255;0;0m"), "red drawn: {first:?}");
+        assert!(first.contains("\x1b[48;2;40;40;40m"), "dark pixels are dim grey");
+        assert!(first.contains("slot 1 · item 42 · 08:00"));
+        assert!(!first.contains("\x1b[2J"), "no full clear while painting");
+        let second = p.paint(&f, "slot 1 · item 42 · 08:00");
+        assert!(second.len() < 16 && second.len() * 20 < first.len(), "{second:?}");
+        // Changing one pixel rewrites one text row only.
+        f.set(40, 9, Rgb888::GREEN);
+        let third = p.paint(&f, "slot 1 · item 42 · 08:00");
+        assert!(
+            third.starts_with("\x1b[H\x1b[5;1H") && third.matches(";1H").count() == 1,
+            "{third:?}"
+        );
+    }
+
+    #[test]
+    fn runs_share_colour_escapes() {
+        let mut f = Frame::new(30, 2);
+        f.fill_rect(0, 0, 30, 1, Rgb888::YELLOW);
+        let out = TerminalPainter::new(80).paint(&f, "");
+        assert_eq!(out.matches("\x1b[38;2;").count(), 1, "{out:?}");
+        assert_eq!(out.matches('▀').count(), 30);
+    }
+
+    #[test]
+    fn wide_frame_is_scaled_and_status_says_so() {
+        let mut f = Frame::new(192, 4);
+        f.set(191, 0, Rgb888::RED); // only the last source column is lit
+        let mut p = TerminalPainter::new(80);
+        let out = p.paint(&f, "a very long status line that does not fit into twenty columns");
+        // 192 / 80 -> factor 3 -> 64 columns; the last one is lit.
+        assert!(out.contains("scaled 1/3 horizontally"), "{out:?}");
+        let first_row = out.split("\x1b[1;1H").nth(1).unwrap().split("\x1b[0m").next().unwrap();
+        assert_eq!(first_row.matches(['▀', ' ', '█']).count(), 64, "{first_row:?}");
+        assert!(first_row.ends_with("\x1b[38;2;255;0;0m▀"), "{first_row:?}");
+        // Said once: the next paint does not repeat the note.
+        assert!(!p.paint(&f, "x").contains("scaled"));
+        // 160 / 80 -> factor 2 -> exactly 80 columns: no erase after the row.
+        let full = TerminalPainter::new(80).paint(&Frame::new(160, 2), "");
+        assert!(full.contains("\x1b[1;1H") && !full.contains("\x1b[0m\x1b[K"), "{full:?}");
+        let mut narrow = TerminalPainter::new(20);
+        let out = narrow.paint(&Frame::new(10, 2), "状态：第一屏 slot 1 item 42");
+        assert!(out.contains("\x1b[2;1H状态：第一屏 slot 1 \x1b[3;1H"), "{out:?}");
+        assert!(!out.contains("scaled"));
+    }
+}

@@ -1,1 +1,353 @@
-//! placeholder, being written
+//! Bitmap fonts: packed glyph storage, file loading, and the public font API.
+//!
+//! A [`BitmapFont`] holds every glyph as a fixed-height cell (`height` rows of
+//! `(width + 7) / 8` bytes, most significant bit = leftmost pixel) in one
+//! packed `Vec<u8>`, with a sorted index searched by binary search. Fonts are
+//! read at run time from separate files (BDF or Unifont `.hex`, optionally
+//! gzipped; see `fonts/README.md` for why they are never compiled in).
+//! [`FontSet`] chains fonts of one cell height with a visible replacement
+//! glyph for anything none of them has, and [`FontLibrary`] builds the sets
+//! the renderer uses.
+
+mod bdf;
+mod cell;
+mod hex;
+mod library;
+mod scale;
+mod set;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub use library::FontLibrary;
+pub use set::{FontSet, GlyphRef, Replacement};
+
+/// A glyph as a fixed-height cell: `height` rows, each row `(width+7)/8` bytes, MSB = leftmost pixel.
+#[derive(Clone, Copy, Debug)]
+pub struct Glyph<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub bits: &'a [u8],
+}
+
+impl Glyph<'_> {
+    /// Whether the pixel at (x, y) is ink; false outside the cell.
+    #[inline]
+    pub fn is_set(&self, x: u32, y: u32) -> bool {
+        if x >= self.width || y >= self.height {
+            return false;
+        }
+        let stride = self.width.div_ceil(8) as usize;
+        self.bits
+            .get(y as usize * stride + x as usize / 8)
+            .is_some_and(|b| b & (0x80 >> (x % 8)) != 0)
+    }
+}
+
+/// What can go wrong loading a font. Messages name the file and line and say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum FontError {
+    #[error("cannot read font file {}: {source}; check that it exists, is readable and is not truncated (regenerate it with fonts/build-fonts.sh)", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{file}, line {line}: {msg}; fix the font file or regenerate it with fonts/build-fonts.sh"
+    )]
+    Parse { file: String, line: usize, msg: String },
+    #[error("font file {} has an unknown type; name it *.bdf, *.bdf.gz, *.hex or *.hex.gz", path.display())]
+    UnknownFormat { path: PathBuf },
+    #[error(
+        "font file {file} not found in any of: {}; set YIPING_FONTS to the directory holding it, or install the fonts to /usr/share/yiping/fonts",
+        list_dirs(searched)
+    )]
+    NotFound { file: String, searched: Vec<PathBuf> },
+}
+
+fn list_dirs(dirs: &[PathBuf]) -> String {
+    if dirs.is_empty() {
+        return "(no directories)".into();
+    }
+    dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+impl FontError {
+    fn parse(file: &str, line: usize, msg: impl Into<String>) -> FontError {
+        FontError::Parse { file: file.to_string(), line, msg: msg.into() }
+    }
+}
+
+/// Widest glyph a font can hold (11 bits of an index entry).
+const MAX_WIDTH: u32 = 2047;
+
+/// One index entry (8 bytes): a code point and its width packed in one
+/// `u32`, and where its rows start in `bits`.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    key: u32,
+    offset: u32,
+}
+
+impl Entry {
+    fn new(c: u32, width: u32, offset: u32) -> Entry {
+        Entry { key: c << 11 | width.min(MAX_WIDTH), offset }
+    }
+
+    fn c(&self) -> u32 {
+        self.key >> 11
+    }
+
+    fn width(&self) -> u32 {
+        self.key & MAX_WIDTH
+    }
+}
+
+/// A bitmap font with one cell height; glyphs packed in a single buffer.
+pub struct BitmapFont {
+    name: String,
+    height: u32,
+    /// Sorted by `c`, no duplicates.
+    index: Vec<Entry>,
+    bits: Vec<u8>,
+}
+
+impl std::fmt::Debug for BitmapFont {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "BitmapFont({:?}, {} px, {} glyphs, {} bytes)",
+            self.name,
+            self.height,
+            self.index.len(),
+            self.bits.len()
+        )
+    }
+}
+
+impl BitmapFont {
+    /// Parses a BDF font. Cell height = `PIXEL_SIZE`; glyphs sit on a common
+    /// baseline chosen so that CJK ideographs fit the cell entirely (see
+    /// `cell.rs`); ink outside the cell is clipped; advance = `DWIDTH`.
+    pub fn from_bdf(name: &str, text: &str) -> Result<BitmapFont, FontError> {
+        bdf::parse(name, name, text)
+    }
+
+    /// Parses a Unifont `.hex` font (`CODEPOINT:HEX`, one glyph a line): with
+    /// `height` 16, 32 hex digits are an 8x16 glyph and 64 a 16x16 glyph.
+    pub fn from_hex(name: &str, text: &str, height: u32) -> Result<BitmapFont, FontError> {
+        hex::parse(name, name, text, height)
+    }
+
+    /// Loads a font file by its extension: `.bdf`, `.bdf.gz`, `.hex`, `.hex.gz`
+    /// (`.hex` files are taken as 16 px, like Unifont). The font's name is the
+    /// file name without those extensions.
+    pub fn load(path: &Path) -> Result<BitmapFont, FontError> {
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let (stem, gz) = match file_name.strip_suffix(".gz") {
+            Some(s) => (s, true),
+            None => (file_name, false),
+        };
+        let (name, is_bdf) = if let Some(n) = stem.strip_suffix(".bdf") {
+            (n, true)
+        } else if let Some(n) = stem.strip_suffix(".hex") {
+            (n, false)
+        } else {
+            return Err(FontError::UnknownFormat { path: path.to_path_buf() });
+        };
+        let io = |source| FontError::Io { path: path.to_path_buf(), source };
+        let raw = std::fs::read(path).map_err(io)?;
+        let bytes = if gz {
+            // The gzip trailer holds the uncompressed size (mod 2^32): allocate once.
+            let size = raw.len().checked_sub(4).map_or(0, |i| {
+                u32::from_le_bytes([raw[i], raw[i + 1], raw[i + 2], raw[i + 3]]) as usize
+            });
+            let mut out = Vec::with_capacity(size.min(256 << 20) + 1);
+            flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(io)?;
+            out
+        } else {
+            raw
+        };
+        with_text(bytes, |text| {
+            let origin = path.display().to_string();
+            if is_bdf {
+                bdf::parse(name, &origin, text)
+            } else {
+                hex::parse(name, &origin, text, 16)
+            }
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The cell height in pixels: every glyph has exactly this many rows.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The number of glyphs.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Bytes used by the glyph bitmaps and the index.
+    pub fn memory_bytes(&self) -> usize {
+        self.bits.capacity() + self.index.capacity() * std::mem::size_of::<Entry>()
+    }
+
+    /// The glyph for `c`, by binary search.
+    pub fn glyph(&self, c: char) -> Option<Glyph<'_>> {
+        let i = self.index.binary_search_by_key(&(c as u32), Entry::c).ok()?;
+        Some(self.glyph_at(i))
+    }
+
+    /// Iterates over all chars that have a glyph, in code point order.
+    pub fn chars(&self) -> impl Iterator<Item = char> + '_ {
+        self.index.iter().filter_map(|e| char::from_u32(e.c()))
+    }
+
+    fn glyph_at(&self, i: usize) -> Glyph<'_> {
+        let e = self.index[i];
+        let len = e.width().div_ceil(8) as usize * self.height as usize;
+        Glyph {
+            width: e.width(),
+            height: self.height,
+            bits: &self.bits[e.offset as usize..e.offset as usize + len],
+        }
+    }
+
+    /// Downscales every glyph to cell height `height` (widths scaled by the
+    /// same ratio, rounded), keeping 1-px strokes visible; see `scale.rs`.
+    pub fn scaled(&self, name: &str, height: u32) -> BitmapFont {
+        scale::scaled(self, name, height, |_| true)
+    }
+
+    /// Like [`scaled`](Self::scaled), but only the glyphs for which `keep` is
+    /// true (e.g. the ones another font lacks: saves time and memory).
+    pub fn scaled_where(
+        &self,
+        name: &str,
+        height: u32,
+        keep: impl Fn(char) -> bool + Sync,
+    ) -> BitmapFont {
+        scale::scaled(self, name, height, keep)
+    }
+}
+
+/// Decodes font file bytes as UTF-8 (lossily: BDF comments may be Latin-1).
+fn with_text<T>(bytes: Vec<u8>, f: impl FnOnce(&str) -> T) -> T {
+    match String::from_utf8(bytes) {
+        Ok(s) => f(s.strip_prefix('\u{feff}').unwrap_or(&s)),
+        Err(e) => f(&String::from_utf8_lossy(e.as_bytes())),
+    }
+}
+
+/// Collects glyph cells into the packed storage of a [`BitmapFont`].
+struct FontBuilder {
+    name: String,
+    height: u32,
+    index: Vec<Entry>,
+    bits: Vec<u8>,
+}
+
+impl FontBuilder {
+    fn new(name: &str, height: u32, glyphs_hint: usize, bytes_hint: usize) -> FontBuilder {
+        FontBuilder {
+            name: name.to_string(),
+            height,
+            index: Vec::with_capacity(glyphs_hint),
+            bits: Vec::with_capacity(bytes_hint),
+        }
+    }
+
+    /// Adds a blank cell of `width` for `c` and returns its rows to fill in.
+    fn push(&mut self, c: u32, width: u32) -> &mut [u8] {
+        let width = width.min(MAX_WIDTH);
+        let offset = self.bits.len();
+        let len = width.div_ceil(8) as usize * self.height as usize;
+        self.index.push(Entry::new(c, width, offset as u32));
+        self.bits.resize(offset + len, 0);
+        &mut self.bits[offset..]
+    }
+
+    /// Sorts the index; of duplicate code points the first one wins.
+    fn finish(mut self) -> BitmapFont {
+        if !self.index.is_sorted_by_key(Entry::c) {
+            self.index.sort_by_key(Entry::c); // stable: keeps file order among duplicates
+        }
+        self.index.dedup_by_key(|e| e.c());
+        self.index.shrink_to_fit();
+        self.bits.shrink_to_fit();
+        BitmapFont { name: self.name, height: self.height, index: self.index, bits: self.bits }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glyph_is_set_reads_msb_first_and_clips() {
+        let bits = [0b1000_0001, 0b0100_0000, 0, 0b0000_0001];
+        let g = Glyph { width: 16, height: 2, bits: &bits };
+        assert!(g.is_set(0, 0) && g.is_set(7, 0) && g.is_set(9, 0));
+        assert!(!g.is_set(1, 0) && !g.is_set(8, 0));
+        assert!(g.is_set(15, 1) && !g.is_set(14, 1));
+        assert!(!g.is_set(16, 0) && !g.is_set(0, 2));
+    }
+
+    #[test]
+    fn builder_sorts_and_keeps_first_duplicate() {
+        let mut b = FontBuilder::new("t", 1, 0, 0);
+        b.push('b' as u32, 8)[0] = 0x01;
+        b.push('a' as u32, 8)[0] = 0x02;
+        b.push('b' as u32, 8)[0] = 0x03;
+        let f = b.finish();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f.glyph('a').unwrap().bits, &[0x02]);
+        assert_eq!(f.glyph('b').unwrap().bits, &[0x01]);
+        assert!(f.glyph('c').is_none());
+        assert_eq!(f.chars().collect::<String>(), "ab");
+    }
+
+    #[test]
+    fn load_rejects_unknown_extension_and_names_missing_file() {
+        let e = BitmapFont::load(Path::new("/nonexistent/x.ttf")).unwrap_err();
+        assert!(matches!(e, FontError::UnknownFormat { .. }), "{e}");
+        assert!(e.to_string().contains(".bdf.gz"), "{e}");
+        let e = BitmapFont::load(Path::new("/nonexistent/x.hex.gz")).unwrap_err();
+        assert!(
+            matches!(e, FontError::Io { .. }) && e.to_string().contains("/nonexistent/x.hex.gz"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn load_reads_gzipped_and_plain_hex_with_path_in_errors() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let text = "0041:0000000018242442427E424242420000\n";
+        let plain = dir.path().join("t.hex");
+        std::fs::write(&plain, text).unwrap();
+        let gz = dir.path().join("t.hex.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(text.as_bytes()).unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        for p in [&plain, &gz] {
+            let f = BitmapFont::load(p).unwrap();
+            assert_eq!((f.name(), f.height(), f.len()), ("t", 16, 1));
+            assert!(f.glyph('A').unwrap().is_set(3, 4));
+        }
+        let bad = dir.path().join("bad.hex");
+        std::fs::write(&bad, "0041:00\n").unwrap();
+        let e = BitmapFont::load(&bad).unwrap_err().to_string();
+        assert!(e.contains("bad.hex, line 1:"), "{e}");
+    }
+}

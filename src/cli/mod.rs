@@ -1,0 +1,87 @@
+//! Command line: `run`, `check`, `preview`. The only place that uses anyhow and exit codes.
+
+mod check;
+mod preview;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use jiff::Timestamp;
+
+/// Exit codes: 0 fine, 1 problems found (`check`), 2 could not run.
+pub const EXIT_PROBLEMS: u8 = 1;
+pub const EXIT_FAILED: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "yiping", version, about = "一屏: shows approved public-disclosure notices (三务公开) on village screens")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon (with no --config: the built-in demo)
+    Run {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Pretend the clock starts at this RFC 3339 time (rehearsals; the demo uses 2026-12-01T09:00+08:00)
+        #[arg(long)]
+        at: Option<Timestamp>,
+    },
+    /// Validate config, playlists and items; exit 0 when clean, 1 otherwise
+    Check {
+        #[arg(long)]
+        config: PathBuf,
+        /// Judge display windows at this time instead of now
+        #[arg(long)]
+        at: Option<Timestamp>,
+    },
+    /// Render what a screen would show, without running the daemon
+    Preview(preview::Args),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if !matches!(cli.command, None | Some(Command::Run { .. })) {
+        // Report commands die quietly when piped into `head`, like other Unix tools.
+        // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
+    let result = match cli.command {
+        None => run::run(None, None),
+        Some(Command::Run { config, at }) => run::run(config, at),
+        Some(Command::Check { config, at }) => check::check(&config, at),
+        Some(Command::Preview(args)) => preview::preview(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("yiping: error: {e:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// Reads every source once, without the daemon: for `check` and `preview`.
+fn offline_catalog(cfg: &crate::config::Config) -> crate::item::Catalog {
+    use crate::config::SourceConfig;
+    let mut updates = std::collections::BTreeMap::new();
+    for s in &cfg.sources {
+        match s {
+            SourceConfig::Folder { name, path, .. } => {
+                updates.insert(name.clone(), crate::sources::folder::scan(name, path, &crate::item::parse::Limits::default()));
+            }
+        }
+    }
+    crate::store::build_catalog(&updates, &cfg.masking)
+}
+
+/// Loads a config or returns every problem as one error.
+fn load_config(path: &std::path::Path) -> anyhow::Result<crate::config::Config> {
+    let (cfg, diags) = crate::config::Config::load(path);
+    diags.iter().for_each(|d| eprintln!("{d}"));
+    cfg.ok_or_else(|| anyhow::anyhow!("{} has errors (listed above)", path.display()))
+}

@@ -1,0 +1,134 @@
+//! `yiping preview`: what a screen would show from a moment on, as PNG, GIF, PNG frames or text.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::engine::ScreenEngine;
+use crate::render::Frame;
+use crate::render::font::FontLibrary;
+use crate::schedule::Content;
+use crate::sinks::{gif::GifRecorder, png, runner::write_file_atomic};
+
+use super::{load_config, offline_catalog};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    config: PathBuf,
+    /// Screen name (default: the first screen)
+    #[arg(long)]
+    screen: Option<String>,
+    /// Start time, RFC 3339 (default: now)
+    #[arg(long)]
+    at: Option<Timestamp>,
+    /// How many seconds to render
+    #[arg(long, default_value_t = 30)]
+    seconds: u32,
+    /// Output: `.png` (the last frame of the period; --seconds 0 for the first), `.gif` (animation), or a directory (one PNG per frame)
+    #[arg(long, required_unless_present = "text")]
+    out: Option<PathBuf>,
+    /// Print each slot's start time, item and page texts instead of images
+    #[arg(long)]
+    text: bool,
+    /// Enlarge each pixel (LED look with a gap from 3 up); default 1
+    #[arg(long, default_value_t = 1)]
+    scale: u32,
+}
+
+pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
+    let cfg = load_config(&a.config)?;
+    let screen = match &a.screen {
+        Some(n) => cfg.screen(n).with_context(|| format!("no screen named `{n}` in {}", a.config.display()))?,
+        None => cfg.screens.first().context("config has no screens")?,
+    };
+    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(cfg.fonts_dir.as_deref()))?);
+    let mut engine = ScreenEngine::new(screen, &cfg, &fonts).map_err(anyhow::Error::msg)?;
+    let catalog = offline_catalog(&cfg);
+    for p in &catalog.problems {
+        eprintln!("{p}");
+    }
+    let start = a.at.unwrap_or_else(Timestamp::now);
+    let end = start + SignedDuration::from_secs(a.seconds as i64);
+    let fps = if a.text { 1 } else { screen.fps.clamp(1, 50) };
+    let step = SignedDuration::from_nanos(1_000_000_000 / fps as i64);
+    let scale = a.scale.clamp(1, 16);
+    let zoom = |f: &Frame| if scale > 1 { png::scaled(f, scale, scale >= 3) } else { f.clone() };
+
+    enum Out {
+        Text,
+        Png(PathBuf),
+        Gif(PathBuf, GifRecorder<Vec<u8>>),
+        Dir(PathBuf),
+    }
+    let mut out = match &a.out {
+        _ if a.text => Out::Text,
+        Some(p) if p.extension().is_some_and(|e| e == "png") => Out::Png(p.clone()),
+        Some(p) if p.extension().is_some_and(|e| e == "gif") => Out::Gif(p.clone(), GifRecorder::new(Vec::new(), screen.width * scale, screen.height * scale)?),
+        Some(p) => {
+            std::fs::create_dir_all(p).with_context(|| format!("creating {}", p.display()))?;
+            Out::Dir(p.clone())
+        }
+        None => bail!("give --out PATH or --text"),
+    };
+
+    let tz = cfg.time_zone.clone();
+    let mut frame = Frame::new(screen.width, screen.height);
+    let mut t = start;
+    let mut n = 0u32;
+    let mut last = t;
+    while t < end || n == 0 {
+        last = t;
+        let items = catalog.showable(t);
+        let change = engine.advance(&items, t);
+        if let (Out::Text, Some(ch)) = (&out, &change) {
+            let local = t.to_zoned_datetime(tz.clone());
+            let on = &ch.next;
+            let id = match &on.content {
+                Content::Item(s) => s.key().to_string(),
+                Content::Notice { .. } => "(notice 通知)".into(),
+                Content::Idle => "(idle 空闲)".into(),
+            };
+            let secs = on.end.duration_since(on.start).as_secs_f64();
+            println!("{}  [{}]  {id}  {secs:.0}s", local.strftime("%Y-%m-%d %H:%M:%S"), on.slot_name);
+            if let Some(scene) = engine.scene() {
+                for (i, p) in scene.page_texts().iter().enumerate() {
+                    println!("  page {}/{}:", i + 1, scene.page_count());
+                    for l in p.lines() {
+                        println!("    {l}");
+                    }
+                }
+                if !scene.missing().is_empty() {
+                    println!("  missing glyphs 缺字: {}", scene.missing().iter().collect::<String>());
+                }
+            }
+        }
+        match &mut out {
+            Out::Text => {}
+            Out::Png(_) => {}
+            Out::Gif(_, rec) => {
+                engine.draw(&mut frame, t);
+                rec.push(&zoom(&frame), 1000 / fps)?;
+            }
+            Out::Dir(d) => {
+                engine.draw(&mut frame, t);
+                let p = d.join(format!("frame-{n:05}.png"));
+                png::write_atomic(&p, &zoom(&frame)).with_context(|| format!("writing {}", p.display()))?;
+            }
+        }
+        n += 1;
+        t += step;
+    }
+    if let Out::Png(p) = &out {
+        engine.draw(&mut frame, last);
+        png::write_atomic(p, &zoom(&frame)).with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Out::Gif(p, rec) = out {
+        let bytes = rec.finish()?;
+        write_file_atomic(&p, &bytes).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

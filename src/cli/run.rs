@@ -1,0 +1,83 @@
+//! `yiping run`: load, start, wait for SIGINT/SIGTERM, stop cleanly.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use jiff::Timestamp;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use crate::clock::Clock;
+use crate::config::{Config, SinkConfig};
+use crate::render::font::FontLibrary;
+use crate::{daemon, demo};
+
+pub fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
+    let demo_mode = config.is_none();
+    let path = match config {
+        Some(p) => p,
+        None => demo::config_path(&std::env::temp_dir().join(format!("yiping-demo-{}", std::process::id())))?,
+    };
+    let cfg = match Config::load(&path) {
+        (Some(c), warnings) => {
+            warnings.iter().for_each(|w| eprintln!("{w}"));
+            c
+        }
+        (None, diags) => {
+            diags.iter().for_each(|d| eprintln!("{d}"));
+            anyhow::bail!("{} has errors; fix them (`yiping check --config {}`) and start again", path.display(), path.display());
+        }
+    };
+    let at = match (at, demo_mode) {
+        (Some(t), _) => Some(t),
+        (None, true) => Some(demo::DEMO_AT.parse().expect("demo time")),
+        (None, false) => None,
+    };
+    let terminal = cfg.screens.iter().any(|s| s.sinks.contains(&SinkConfig::Terminal));
+    init_logging(&cfg, terminal)?;
+    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(cfg.fonts_dir.as_deref())).context("loading fonts")?);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    rt.block_on(async move {
+        let clock = match at {
+            Some(t) => Clock::starting_at(t),
+            None => Clock::System,
+        };
+        let cancel = CancellationToken::new();
+        let running = daemon::start(&cfg, fonts, clock, cancel.clone())?;
+        info!(config = %cfg.path.display(), screens = cfg.screens.len(), "started");
+        wait_for_signal().await;
+        info!("stopping");
+        cancel.cancel();
+        running.wait().await;
+        info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// Logs go to stderr, except while a terminal sink draws on the same terminal:
+/// then to `<state_dir>/yiping.log`, so log lines do not tear the picture.
+fn init_logging(cfg: &Config, terminal_sink: bool) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("YIPING_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    if terminal_sink && std::io::stderr().is_terminal() {
+        std::fs::create_dir_all(&cfg.state_dir).with_context(|| format!("creating state dir {}", cfg.state_dir.display()))?;
+        let log = cfg.state_dir.join("yiping.log");
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).with_context(|| format!("opening {}", log.display()))?;
+        eprintln!("yiping: logging to {} while the screen is drawn here (Ctrl-C to stop)", log.display());
+        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(std::sync::Mutex::new(file)).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    }
+    Ok(())
+}

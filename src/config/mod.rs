@@ -1,0 +1,375 @@
+//! The daemon's configuration: raw TOML read field by field, validated into owned types.
+//!
+//! Loading is pure apart from reading the files: it never opens devices or
+//! sockets (that is `daemon`'s job) and reports every problem at once.
+
+pub mod playlist;
+pub mod tomlread;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use embedded_graphics::pixelcolor::Rgb888;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+
+use crate::diag::{Diag, Diags};
+use crate::item::mask::MaskRules;
+use crate::render::ColorMode;
+
+pub use playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
+use tomlread::{Table, TomlFile};
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub time_zone: TimeZone,
+    pub time_zone_name: String,
+    pub state_dir: PathBuf,
+    pub fonts_dir: Option<PathBuf>,
+    pub village: Option<String>,
+    pub sources: Vec<SourceConfig>,
+    pub masking: MaskPolicy,
+    pub screens: Vec<ScreenConfig>,
+    pub playlists: BTreeMap<String, Playlist>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceConfig {
+    Folder { name: String, path: PathBuf, poll: Duration },
+}
+
+impl SourceConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            SourceConfig::Folder { name, .. } => name,
+        }
+    }
+}
+
+/// Which personal numbers are masked, by catalogue list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MaskPolicy {
+    pub lists: BTreeMap<String, MaskRules>,
+}
+
+impl MaskPolicy {
+    pub fn rules_for(&self, list: Option<&str>) -> MaskRules {
+        list.and_then(|l| self.lists.get(l).copied()).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenConfig {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub color: ColorMode,
+    /// The lit colour of a mono screen.
+    pub led_color: Rgb888,
+    pub fps: u32,
+    pub village: Option<String>,
+    pub layout: Layout,
+    pub playlist: String,
+    pub sinks: Vec<SinkConfig>,
+}
+
+/// Zones of the screen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Layout {
+    pub header: bool,
+    pub footer: bool,
+    /// Body font size in px (12 or 16).
+    pub font: u32,
+    /// Header and footer font size in px.
+    pub small_font: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SinkConfig {
+    /// The current frame as a PNG, at most once per `every`.
+    Png { path: PathBuf, every: Duration, scale: u32 },
+    /// An animated recording of the first `seconds`.
+    Gif { path: PathBuf, seconds: u32, scale: u32 },
+    /// The live screen in the terminal.
+    Terminal,
+}
+
+impl SinkConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SinkConfig::Png { .. } => "png",
+            SinkConfig::Gif { .. } => "gif",
+            SinkConfig::Terminal => "terminal",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SinkKind {
+    Png,
+    Gif,
+    Terminal,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SourceKind {
+    Folder,
+}
+
+impl Config {
+    /// Reads and validates a config file and the playlists it points at.
+    /// Returns the config only when there are no errors; warnings come either way.
+    pub fn load(path: &Path) -> (Option<Config>, Vec<Diag>) {
+        match std::fs::read_to_string(path) {
+            Ok(src) => Config::from_str(path, &src),
+            Err(e) => (None, vec![Diag::file(path, format!("无法读取配置文件：{e}"), format!("cannot read config file: {e}"))]),
+        }
+    }
+
+    /// Like `load`, but errors become one `Diags` error.
+    pub fn load_strict(path: &Path) -> Result<Config, Diags> {
+        match Config::load(path) {
+            (Some(c), _) => Ok(c),
+            (None, d) => Err(Diags(d)),
+        }
+    }
+
+    pub fn from_str(path: &Path, src: &str) -> (Option<Config>, Vec<Diag>) {
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let rel = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
+        let (file, root) = TomlFile::parse(path, src);
+        let mut top = file.table(&root, "config");
+
+        let time_zone_name = top.or("time_zone", "Asia/Shanghai".to_string());
+        let time_zone = match TimeZone::get(&time_zone_name) {
+            Ok(tz) => tz,
+            Err(_) => {
+                file.error(top.pos("time_zone"), format!("未知的时区“{time_zone_name}”"), format!("unknown time zone `{time_zone_name}` (use an IANA name such as Asia/Shanghai)"));
+                TimeZone::UTC
+            }
+        };
+        let state_dir = rel(top.or("state_dir", PathBuf::from("state")));
+        let fonts_dir = top.opt::<PathBuf>("fonts_dir").map(&rel);
+        let playlists_dir = rel(top.or("playlists_dir", PathBuf::from("playlists")));
+        let village: Option<String> = top.opt("village");
+
+        let mut sources = Vec::new();
+        for mut t in top.tables("sources") {
+            if let Some(s) = parse_source(&mut t, &rel) {
+                if sources.iter().any(|o: &SourceConfig| o.name() == s.name()) {
+                    file.error(t.span.start, format!("来源名称“{}”重复", s.name()), format!("duplicate source name `{}`", s.name()));
+                }
+                sources.push(s);
+            }
+            t.finish();
+        }
+
+        let mut masking = MaskPolicy::default();
+        if let Some(mut m) = top.sub("masking") {
+            if let Some(mut lists) = m.sub("lists") {
+                for name in lists.keys() {
+                    if let Some(mut l) = lists.sub(&name) {
+                        let d = MaskRules::default();
+                        let rules = MaskRules { id_card: l.or("id_card", d.id_card), mobile: l.or("mobile", d.mobile), bank_card: l.or("bank_card", d.bank_card) };
+                        l.finish();
+                        masking.lists.insert(name, rules);
+                    }
+                }
+                lists.finish();
+            }
+            m.finish();
+        }
+
+        let mut screens = Vec::new();
+        let screen_tables = top.tables("screens");
+        if screen_tables.is_empty() && !file.has_errors() {
+            file.error(0, "配置中没有任何 [[screens]]", "config has no [[screens]]: add at least one screen");
+        }
+        for mut t in screen_tables {
+            if let Some(s) = parse_screen(&mut t, &rel) {
+                if screens.iter().any(|(o, _): &(ScreenConfig, usize)| o.name == s.name) {
+                    file.error(t.span.start, format!("屏幕名称“{}”重复", s.name), format!("duplicate screen name `{}`", s.name));
+                }
+                screens.push((s, t.pos("playlist")));
+            }
+            t.finish();
+        }
+        top.finish();
+
+        let mut diags = Vec::new();
+        let playlists = load_playlists(&playlists_dir, &mut diags);
+        for (s, pos) in &screens {
+            let broken = playlists_dir.join(format!("{}.toml", s.playlist));
+            if !playlists.contains_key(&s.playlist) && broken.is_file() {
+                file.error(
+                    *pos,
+                    format!("屏幕“{}”的播放列表 {} 有错误（见下方）", s.name, broken.display()),
+                    format!("screen `{}` uses playlist {}, which has errors (listed below)", s.name, broken.display()),
+                );
+            } else if !playlists.contains_key(&s.playlist) {
+                let known: Vec<&str> = playlists.keys().map(String::as_str).collect();
+                file.error(
+                    *pos,
+                    format!("屏幕“{}”的播放列表“{}”不存在（{} 中有：{}）", s.name, s.playlist, playlists_dir.display(), known.join("、")),
+                    format!("screen `{}` names playlist `{}`, which is not in {} (have: {})", s.name, s.playlist, playlists_dir.display(), known.join(", ")),
+                );
+            }
+        }
+        let ok = !file.has_errors() && !diags.iter().any(Diag::is_error);
+        let mut all = file.into_diags();
+        all.append(&mut diags);
+        let config = ok.then(|| Config {
+            path: path.to_path_buf(),
+            time_zone,
+            time_zone_name,
+            state_dir,
+            fonts_dir,
+            village,
+            sources,
+            masking,
+            screens: screens.into_iter().map(|(s, _)| s).collect(),
+            playlists,
+        });
+        (config, all)
+    }
+
+    pub fn screen(&self, name: &str) -> Option<&ScreenConfig> {
+        self.screens.iter().find(|s| s.name == name)
+    }
+}
+
+fn parse_source(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig> {
+    let kind: SourceKind = t.req("type")?;
+    let name: Option<String> = t.req("name");
+    match kind {
+        SourceKind::Folder => {
+            let path: Option<PathBuf> = t.req("path");
+            let poll = t.int_in("poll_seconds", 1..=3600, Some(2));
+            let name = name?;
+            if name.is_empty() || name.contains('/') {
+                t.file.error(t.pos("name"), "来源名称不能为空，也不能含“/”", "source name must be non-empty and contain no `/`");
+                return None;
+            }
+            Some(SourceConfig::Folder { name, path: rel(path?), poll: Duration::from_secs(poll? as u64) })
+        }
+    }
+}
+
+fn parse_screen(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<ScreenConfig> {
+    let name: Option<String> = t.req("name");
+    let width = t.int_in("width", 8..=7680, None);
+    let height = t.int_in("height", 8..=4320, None);
+    let color: ColorMode = t.or("color", ColorMode::Mono);
+    let led_name: String = t.or("led_color", "red".to_string());
+    let led_color = parse_color(&led_name);
+    if led_color.is_none() {
+        t.file.error(t.pos("led_color"), format!("无法识别的颜色“{led_name}”（red、green、yellow、white、amber 或 #rrggbb）"), format!("unknown colour `{led_name}` (red, green, yellow, white, amber or #rrggbb)"));
+    }
+    let fps = t.int_in("fps", 1..=120, Some(25));
+    let village: Option<String> = t.opt("village");
+    let playlist = t.or("playlist", "default".to_string());
+    let small = height.map_or(true, |h| h < 48);
+    let mut layout = Layout { header: !small, footer: !small, font: 16, small_font: 12 };
+    if let Some(mut l) = t.sub("layout") {
+        layout.header = l.or("header", layout.header);
+        layout.footer = l.or("footer", layout.footer);
+        for (key, slot) in [("font", &mut layout.font), ("small_font", &mut layout.small_font)] {
+            let v: u32 = l.or(key, *slot);
+            if v != 12 && v != 16 {
+                l.file.error(l.pos(key), format!("{key} 只能是 12 或 16（点阵字体的像素高度）"), format!("{key} must be 12 or 16 (bitmap font sizes in px)"));
+            }
+            *slot = v;
+        }
+        l.finish();
+    }
+    if let Some(h) = height {
+        let need = layout.font as i64 + if layout.header { layout.small_font as i64 } else { 0 } + if layout.footer { layout.small_font as i64 } else { 0 };
+        if h < need {
+            t.file.error(t.pos("height"), format!("高度 {h} 放不下页眉、一行正文和页脚（需要 {need}）"), format!("height {h} cannot hold header, one body line and footer (needs {need}): turn header or footer off in [layout]"));
+        }
+    }
+    let mut sinks = Vec::new();
+    for mut s in t.tables("sinks") {
+        if let Some(k) = s.req::<SinkKind>("type") {
+            let scale = s.int_in("scale", 1..=16, Some(1));
+            match k {
+                SinkKind::Png => {
+                    let path: Option<PathBuf> = s.req("path");
+                    let every: f64 = s.or("every_seconds", 1.0);
+                    if let (Some(p), Some(scale)) = (path, scale) {
+                        sinks.push(SinkConfig::Png { path: rel(p), every: Duration::from_secs_f64(every.clamp(0.04, 3600.0)), scale: scale as u32 });
+                    }
+                }
+                SinkKind::Gif => {
+                    let path: Option<PathBuf> = s.req("path");
+                    let seconds = s.int_in("seconds", 1..=3600, Some(30));
+                    if let (Some(p), Some(sec), Some(scale)) = (path, seconds, scale) {
+                        sinks.push(SinkConfig::Gif { path: rel(p), seconds: sec as u32, scale: scale as u32 });
+                    }
+                }
+                SinkKind::Terminal => sinks.push(SinkConfig::Terminal),
+            }
+        }
+        s.finish();
+    }
+    Some(ScreenConfig {
+        name: name?,
+        width: width? as u32,
+        height: height? as u32,
+        color,
+        led_color: led_color?,
+        fps: fps? as u32,
+        village,
+        layout,
+        playlist,
+        sinks,
+    })
+}
+
+/// LED colour names and `#rrggbb`.
+pub fn parse_color(s: &str) -> Option<Rgb888> {
+    Some(match s {
+        "red" => Rgb888::new(255, 32, 16),
+        "green" => Rgb888::new(32, 255, 64),
+        "yellow" => Rgb888::new(255, 210, 0),
+        "amber" => Rgb888::new(255, 150, 0),
+        "white" => Rgb888::new(255, 255, 255),
+        _ => {
+            let h = s.strip_prefix('#')?;
+            if h.len() != 6 {
+                return None;
+            }
+            let v = u32::from_str_radix(h, 16).ok()?;
+            Rgb888::new((v >> 16) as u8, (v >> 8) as u8, v as u8)
+        }
+    })
+}
+
+/// Reads every `*.toml` in the playlists folder, plus the built-in `default`.
+fn load_playlists(dir: &Path, diags: &mut Vec<Diag>) -> BTreeMap<String, Playlist> {
+    let mut out = BTreeMap::new();
+    out.insert("default".to_string(), playlist::default_playlist());
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    files.sort();
+    for f in files {
+        match std::fs::read_to_string(&f) {
+            Ok(src) => {
+                let (p, mut d) = playlist::parse_playlist(&f, &src);
+                diags.append(&mut d);
+                if let Some(p) = p {
+                    out.insert(p.name.clone(), p);
+                }
+            }
+            Err(e) => diags.push(Diag::file(&f, format!("无法读取播放列表：{e}"), format!("cannot read playlist: {e}"))),
+        }
+    }
+    out
+}

@@ -1,0 +1,282 @@
+//! Playlists: the operator's rotation of slots, read from TOML with every error positioned.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::diag::Diag;
+use crate::item::{Category, Item};
+
+use super::tomlread::{Table, TomlFile};
+
+/// A named rotation of slots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Playlist {
+    pub name: String,
+    /// Where it was read from; `None` for the built-in default.
+    pub file: Option<PathBuf>,
+    pub slots: Vec<Slot>,
+}
+
+/// One step of the rotation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot {
+    /// For logs and the timeline: the operator's name or `slot N`.
+    pub name: String,
+    pub content: SlotContent,
+    pub effect: Effect,
+    pub timing: Timing,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SlotContent {
+    /// Each matching item in turn.
+    Select(Selector),
+    /// A fixed operator notice.
+    Notice { title: Option<String>, text: String },
+}
+
+/// Which items a slot shows: every non-empty criterion must match (any value within one).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Selector {
+    pub categories: Vec<Category>,
+    pub lists: Vec<String>,
+    pub villages: Vec<String>,
+    /// Item ids, or `<source>/<id>` keys.
+    pub ids: Vec<String>,
+}
+
+impl Selector {
+    pub fn matches(&self, key: &str, it: &Item) -> bool {
+        (self.categories.is_empty() || self.categories.contains(&it.category))
+            && (self.lists.is_empty() || it.list.as_ref().is_some_and(|l| self.lists.contains(l)))
+            && (self.villages.is_empty() || it.village.as_ref().is_some_and(|v| self.villages.contains(v)))
+            && (self.ids.is_empty() || self.ids.iter().any(|i| i == &it.id || i == key))
+    }
+}
+
+/// How the content moves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Effect {
+    /// Pages, each held for `page_seconds`.
+    Static { page_seconds: f64 },
+    /// One line moving left at `speed` px/s.
+    Marquee { speed: f64 },
+    /// Continuous vertical scroll at `speed` px/s.
+    ScrollUp { speed: f64 },
+}
+
+/// How long one item of a slot stays.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Timing {
+    /// Once through the content (all pages, one pass of the text).
+    Auto,
+    Fixed(Duration),
+    /// The content passes N times.
+    Passes(u32),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum EffectName {
+    Static,
+    Marquee,
+    ScrollUp,
+}
+
+/// Strings or arrays of strings are both accepted for selector values.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(t) => vec![t],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// Category names, reported one by one with the valid choices.
+fn categories(s: &mut Table<'_, '_>) -> Vec<Category> {
+    let names = s.opt::<OneOrMany<String>>("category").map_or_else(Vec::new, OneOrMany::into_vec);
+    let mut out = Vec::new();
+    for n in names {
+        match Category::ALL.iter().find(|c| c.key() == n) {
+            Some(c) => out.push(*c),
+            None => s.file.error(
+                s.pos("category"),
+                format!("未知的类别“{n}”（可用：party 党务、village 村务、finance 财务、notice 公告）"),
+                format!("unknown category `{n}` (expected party, village, finance or notice)"),
+            ),
+        }
+    }
+    out
+}
+
+/// The playlist used when a screen names none: every showable item in turn, by category.
+pub fn default_playlist() -> Playlist {
+    let slots = Category::ALL
+        .iter()
+        .map(|&c| Slot {
+            name: c.label().to_string(),
+            content: SlotContent::Select(Selector { categories: vec![c], ..Selector::default() }),
+            effect: Effect::Static { page_seconds: 6.0 },
+            timing: Timing::Auto,
+        })
+        .collect();
+    Playlist { name: "default".into(), file: None, slots }
+}
+
+/// Reads a playlist file; returns it only when it has no errors, and every diagnostic either way.
+pub fn parse_playlist(path: &Path, src: &str) -> (Option<Playlist>, Vec<Diag>) {
+    let (file, root) = TomlFile::parse(path, src);
+    let mut top = file.table(&root, "playlist");
+    let name = top.opt::<String>("name").unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+    let mut slots = Vec::new();
+    let tables = top.tables("slot");
+    if tables.is_empty() && !file.has_errors() {
+        file.error(0, "播放列表没有任何 [[slot]]", "playlist has no [[slot]] entries: add at least one");
+    }
+    for (i, t) in tables.into_iter().enumerate() {
+        if let Some(s) = parse_slot(t, i) {
+            slots.push(s);
+        }
+    }
+    top.finish();
+    let ok = !file.has_errors();
+    let diags = file.into_diags();
+    (ok.then(|| Playlist { name, file: Some(path.to_path_buf()), slots }), diags)
+}
+
+fn parse_slot(mut t: Table<'_, '_>, i: usize) -> Option<Slot> {
+    let name = t.or("name", format!("slot {}", i + 1));
+    let has_select = t.has("select");
+    let has_notice = t.has("notice");
+    let pos = t.span.start;
+    let content = match (has_select, has_notice) {
+        (true, true) => {
+            t.file.error(pos, format!("{name}：select 和 notice 只能二选一"), format!("{name}: give either `select` or `notice`, not both"));
+            None
+        }
+        (false, false) => {
+            t.file.error(pos, format!("{name}：需要 select（选择条目）或 notice（固定通知）"), format!("{name}: needs `select` (which items) or `notice` (a fixed text)"));
+            None
+        }
+        (true, false) => t.sub("select").map(|mut s| {
+            let sel = Selector {
+                categories: categories(&mut s),
+                lists: s.opt::<OneOrMany<String>>("list").map_or_else(Vec::new, OneOrMany::into_vec),
+                villages: s.opt::<OneOrMany<String>>("village").map_or_else(Vec::new, OneOrMany::into_vec),
+                ids: s.opt::<OneOrMany<String>>("id").map_or_else(Vec::new, OneOrMany::into_vec),
+            };
+            s.finish();
+            SlotContent::Select(sel)
+        }),
+        (false, true) => {
+            let text: Option<String> = t.opt("notice");
+            let title: Option<String> = t.opt("title");
+            match text {
+                Some(text) if text.trim().is_empty() => {
+                    t.file.error(t.pos("notice"), "通知内容不能为空", "notice text must not be empty");
+                    None
+                }
+                Some(text) => Some(SlotContent::Notice { title, text }),
+                None => None,
+            }
+        }
+    };
+    let effect_name = t.or("effect", EffectName::Static);
+    let page_seconds: f64 = t.or("page_seconds", 6.0);
+    let speed_default = if matches!(effect_name, EffectName::ScrollUp) { 16.0 } else { 32.0 };
+    let speed: f64 = t.or("speed", speed_default);
+    let effect = match effect_name {
+        EffectName::Static => Effect::Static { page_seconds },
+        EffectName::Marquee => Effect::Marquee { speed },
+        EffectName::ScrollUp => Effect::ScrollUp { speed },
+    };
+    let mut bad = false;
+    if !(0.5..=3600.0).contains(&page_seconds) {
+        t.file.error(t.pos("page_seconds"), "page_seconds 应在 0.5 到 3600 之间", "page_seconds must be between 0.5 and 3600");
+        bad = true;
+    }
+    if !(1.0..=2000.0).contains(&speed) {
+        t.file.error(t.pos("speed"), "speed（像素/秒）应在 1 到 2000 之间", "speed (px/s) must be between 1 and 2000");
+        bad = true;
+    }
+    let seconds: Option<f64> = t.opt("seconds");
+    let passes: Option<u32> = t.opt("passes");
+    let timing = match (seconds, passes) {
+        (Some(_), Some(_)) => {
+            t.file.error(t.pos("passes"), "seconds 和 passes 只能二选一", "give either `seconds` or `passes`, not both");
+            bad = true;
+            Timing::Auto
+        }
+        (Some(s), None) if !(1.0..=86_400.0).contains(&s) => {
+            t.file.error(t.pos("seconds"), "seconds 应在 1 到 86400 之间", "seconds must be between 1 and 86400");
+            bad = true;
+            Timing::Auto
+        }
+        (Some(s), None) => Timing::Fixed(Duration::from_secs_f64(s)),
+        (None, Some(0)) => {
+            t.file.error(t.pos("passes"), "passes 至少为 1", "passes must be at least 1");
+            bad = true;
+            Timing::Auto
+        }
+        (None, Some(p)) => Timing::Passes(p),
+        (None, None) => Timing::Auto,
+    };
+    t.finish();
+    if bad {
+        return None;
+    }
+    Some(Slot { name, content: content?, effect, timing })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_slots_of_each_kind() {
+        let src = r#"
+[[slot]]
+name = "党务"
+select = { category = "party" }
+[[slot]]
+select.category = ["finance", "village"]
+effect = "scroll-up"
+speed = 12
+seconds = 60
+[[slot]]
+notice = "请爱护公共设施"
+effect = "marquee"
+passes = 2
+"#;
+        let (p, d) = parse_playlist(Path::new("playlists/main.toml"), src);
+        assert!(d.is_empty(), "{d:?}");
+        let p = p.unwrap();
+        assert_eq!(p.name, "main");
+        assert_eq!(p.slots.len(), 3);
+        assert_eq!(p.slots[1].effect, Effect::ScrollUp { speed: 12.0 });
+        assert_eq!(p.slots[1].timing, Timing::Fixed(Duration::from_secs(60)));
+        assert_eq!(p.slots[2].timing, Timing::Passes(2));
+        assert!(matches!(&p.slots[0].content, SlotContent::Select(s) if s.categories == vec![Category::Party]));
+    }
+
+    #[test]
+    fn reports_every_error_in_the_file_with_positions() {
+        let src = "[[slot]]\nselect = { category = \"money\" }\neffect = \"fade\"\n\n[[slot]]\nnotice = \"x\"\nspeed = 0\ncolour = 1\n";
+        let (p, d) = parse_playlist(Path::new("p.toml"), src);
+        assert!(p.is_none());
+        let got: Vec<(u32, u32)> = d.iter().map(|d| (d.line, d.col)).collect();
+        assert_eq!(got, vec![(2, 23), (3, 10), (7, 9), (8, 1)], "{d:#?}");
+        assert!(d[1].en.contains("unknown variant `fade`"), "{}", d[1]);
+        assert!(d[3].zh.contains("未知的键"), "{}", d[3]);
+    }
+}

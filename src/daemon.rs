@@ -1,0 +1,115 @@
+//! The running daemon: wires sources -> store -> screen loops -> sinks and shuts them down in order.
+//!
+//! Shutdown is detect (signal, in `cli`), notify (one CancellationToken),
+//! wait (TaskTracker for tasks, joins for sink threads).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::clock::Clock;
+use crate::config::{Config, SourceConfig};
+use crate::engine::ScreenEngine;
+use crate::item::Catalog;
+use crate::item::parse::Limits;
+use crate::render::Frame;
+use crate::render::font::FontLibrary;
+use crate::schedule::Content;
+use crate::sinks::{Output, runner};
+use crate::{sources, store};
+
+/// Handles to what the daemon runs, for tests and the status endpoint.
+pub struct Running {
+    pub catalog: watch::Receiver<Arc<Catalog>>,
+    pub screens: Vec<(String, watch::Receiver<Arc<Output>>)>,
+    tracker: TaskTracker,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Waits for every task and sink thread to finish (after cancellation).
+    pub async fn wait(self) {
+        self.tracker.close();
+        self.tracker.wait().await;
+        let threads = self.threads;
+        let _ = tokio::task::spawn_blocking(move || threads.into_iter().for_each(|t| drop(t.join()))).await;
+    }
+}
+
+/// Starts everything; returns once all tasks are running.
+pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: CancellationToken) -> anyhow::Result<Running> {
+    let tracker = TaskTracker::new();
+    let (src_tx, src_rx) = mpsc::channel(16);
+    for s in &config.sources {
+        match s {
+            SourceConfig::Folder { name, path, poll } => {
+                info!(source = %name, dir = %path.display(), "folder source");
+                tracker.spawn(sources::folder::run(name.clone(), path.clone(), *poll, Limits::default(), src_tx.clone(), cancel.clone()));
+            }
+        }
+    }
+    drop(src_tx);
+    let (cat_tx, cat_rx) = watch::channel(Arc::new(Catalog::default()));
+    tracker.spawn(store::run(src_rx, cat_tx, config.masking.clone(), cancel.clone()));
+
+    let mut screens = Vec::new();
+    let mut threads = Vec::new();
+    for sc in &config.screens {
+        let engine = ScreenEngine::new(sc, config, &fonts).map_err(|e| anyhow::anyhow!("screen `{}`: {e}", sc.name))?;
+        let now = clock.now();
+        let mut frame = Frame::new(sc.width, sc.height);
+        engine.draw(&mut frame, now);
+        let (tx, rx) = watch::channel(Arc::new(Output { frame, at: now, caption: engine.caption(now), number: 0 }));
+        for sink in &sc.sinks {
+            threads.push(runner::spawn(&sc.name, sink, rx.clone(), cancel.clone(), tokio::runtime::Handle::current())?);
+        }
+        tracker.spawn(screen_loop(engine, sc.fps, cat_rx.clone(), tx, clock.clone(), cancel.clone()));
+        screens.push((sc.name.clone(), rx));
+    }
+    Ok(Running { catalog: cat_rx, screens, tracker, threads })
+}
+
+/// Produces frames at the screen's rate. Positions come from `now - slot start`,
+/// so a late tick never accumulates drift: it only skips to where the content should be.
+async fn screen_loop(mut engine: ScreenEngine, fps: u32, catalog: watch::Receiver<Arc<Catalog>>, tx: watch::Sender<Arc<Output>>, clock: Clock, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / fps as f64));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut spare: Option<Frame> = None;
+    let mut number = 0u64;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tick.tick() => {}
+        }
+        let now = clock.now();
+        let items = catalog.borrow().showable(now);
+        if let Some(ch) = engine.advance(&items, now) {
+            let on = &ch.next;
+            let (id, rev) = match &on.content {
+                Content::Item(s) => (s.key().to_string(), s.item().revision),
+                Content::Notice { .. } => ("notice".to_string(), 0),
+                Content::Idle => ("idle".to_string(), 0),
+            };
+            let secs = on.end.duration_since(on.start).as_secs_f64();
+            info!(screen = %engine.name, slot = %on.slot_name, item = %id, revision = rev, ended = ?ch.ended, seconds = secs, "on air");
+            if let Some(scene) = engine.scene()
+                && !scene.missing().is_empty()
+            {
+                let chars: String = scene.missing().iter().collect();
+                let codes: Vec<String> = scene.missing().iter().map(|c| format!("U+{:04X}", *c as u32)).collect();
+                warn!(screen = %engine.name, item = %id, chars = %chars, codes = ?codes, "characters missing from every font are drawn as boxes");
+            }
+        }
+        let mut frame = spare.take().filter(|f| f.width() == engine.renderer().width() && f.height() == engine.renderer().height()).unwrap_or_else(|| Frame::new(engine.renderer().width(), engine.renderer().height()));
+        engine.draw(&mut frame, now);
+        number += 1;
+        let old = tx.send_replace(Arc::new(Output { frame, at: now, caption: engine.caption(now), number }));
+        // Reuse the previous buffer when no sink still holds it (no allocation per frame).
+        spare = Arc::try_unwrap(old).ok().map(|o| o.frame);
+    }
+    info!(screen = %engine.name, frames = number, "screen loop stopped");
+}

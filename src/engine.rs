@@ -1,0 +1,87 @@
+//! One screen's decision loop body: scheduler step, scene cache, frame drawing.
+//!
+//! Shared by the daemon (driven by the real clock), `preview` and the tests
+//! (driven by a simulated one). Pure apart from caching: no I/O, no clock.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::config::{Config, Effect, Playlist, ScreenConfig};
+use crate::item::Showable;
+use crate::render::font::FontLibrary;
+use crate::render::{Frame, Renderer, Scene};
+use crate::schedule::{self, Change, Content, OnAir};
+
+/// Effect of the idle screen (it has no slot).
+const IDLE_EFFECT: Effect = Effect::Static { page_seconds: 10.0 };
+
+pub struct ScreenEngine {
+    pub name: String,
+    renderer: Renderer,
+    playlist: Playlist,
+    tz: TimeZone,
+    on_air: Option<OnAir>,
+    scene: Option<Scene>,
+}
+
+impl ScreenEngine {
+    pub fn new(screen: &ScreenConfig, config: &Config, fonts: &Arc<FontLibrary>) -> Result<ScreenEngine, String> {
+        let renderer = Renderer::new(screen, config.village.as_deref(), fonts)?;
+        let playlist = config.playlists.get(&screen.playlist).cloned().ok_or_else(|| format!("playlist `{}` not loaded", screen.playlist))?;
+        Ok(ScreenEngine { name: screen.name.clone(), renderer, playlist, tz: config.time_zone.clone(), on_air: None, scene: None })
+    }
+
+    pub fn renderer(&self) -> &Renderer {
+        &self.renderer
+    }
+
+    pub fn on_air(&self) -> Option<&OnAir> {
+        self.on_air.as_ref()
+    }
+
+    pub fn scene(&self) -> Option<&Scene> {
+        self.scene.as_ref()
+    }
+
+    /// Moves the schedule to `now`; returns the change when the content changed.
+    pub fn advance(&mut self, items: &[Showable], now: Timestamp) -> Option<Change> {
+        let r = &self.renderer;
+        let change = schedule::step(self.on_air.as_ref(), &self.playlist, items, now, &|c, s| r.measure(c, s))?;
+        let effect = match change.next.slot {
+            Some(i) => self.playlist.slots[i].effect,
+            None => IDLE_EFFECT,
+        };
+        self.scene = Some(self.renderer.scene(&change.next.content, effect));
+        self.on_air = Some(change.next.clone());
+        Some(change)
+    }
+
+    /// Draws what is on air at `now` (idle until the first `advance`).
+    pub fn draw(&self, frame: &mut Frame, now: Timestamp) {
+        let local = now.to_zoned_datetime(self.tz.clone());
+        match (&self.scene, &self.on_air) {
+            (Some(s), Some(a)) => s.draw(frame, a.elapsed(now), &local),
+            _ => self.renderer.scene(&Content::Idle, IDLE_EFFECT).draw(frame, std::time::Duration::ZERO, &local),
+        }
+    }
+
+    /// A one-line description of what is on air, for terminals and logs.
+    pub fn caption(&self, now: Timestamp) -> String {
+        let local = now.to_zoned_datetime(self.tz.clone());
+        let clock = local.strftime("%Y-%m-%d %H:%M:%S");
+        match &self.on_air {
+            Some(a) => {
+                let what = match &a.content {
+                    Content::Item(s) => s.key().to_string(),
+                    Content::Notice { .. } => "notice".into(),
+                    Content::Idle => "idle".into(),
+                };
+                let left = a.end.duration_since(now).as_secs().max(0);
+                format!("{clock}  {}  [{}] {what}  ({left}s left)", self.name, a.slot_name)
+            }
+            None => format!("{clock}  {}  starting", self.name),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The gate between sources and screens: only approved, in-window, masked items pass.
+//!
+//! `Showable` has a private field and one constructor, `Showable::admit`,
+//! which checks status and display window against `now`. The scheduler and
+//! renderer take `Showable`, so nothing unapproved or out of its window can
+//! reach a screen by construction. The text a `Showable` exposes is the
+//! masked copy; the original stays in `Entry` for evidence hashes.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::diag::Diag;
+
+use super::mask::{self, MaskRules};
+use super::{Item, Status};
+
+/// An item as held by the store: the original and the copy fit for a public screen.
+#[derive(Debug)]
+pub struct Entry {
+    /// Unique across sources: `<source>/<id>`.
+    pub key: String,
+    pub source: String,
+    /// Exactly what the source delivered.
+    pub original: Arc<Item>,
+    /// The same item with personal numbers masked; the only text screens get.
+    pub public: Item,
+    /// How many text fields masking changed (for logs and `check`).
+    pub masked_count: usize,
+}
+
+impl Entry {
+    pub fn new(source: &str, item: Arc<Item>, rules: &MaskRules) -> Entry {
+        let mut public = (*item).clone();
+        let mut count = 0;
+        let mut m = |s: &mut String| {
+            if let std::borrow::Cow::Owned(o) = mask::mask(s, rules) {
+                count += 1;
+                *s = o;
+            }
+        };
+        m(&mut public.title);
+        public.body.iter_mut().for_each(&mut m);
+        if let Some(t) = &mut public.table {
+            t.columns.iter_mut().for_each(&mut m);
+            t.rows.iter_mut().flatten().for_each(&mut m);
+        }
+        Entry { key: format!("{source}/{}", item.id), source: source.to_string(), original: item, public, masked_count: count }
+    }
+}
+
+/// Why an item is not on screen now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NotApproved(Status),
+    NotYetDue,
+    Expired,
+}
+
+/// An item that may be shown now. Cannot be built except through `admit`.
+#[derive(Debug, Clone)]
+pub struct Showable {
+    entry: Arc<Entry>,
+}
+
+impl Showable {
+    /// Admits an item if it is approved and `from <= now < until`.
+    pub fn admit(entry: &Arc<Entry>, now: Timestamp) -> Result<Showable, Refusal> {
+        let it = &entry.original;
+        if it.status != Status::Approved || it.approval.is_none() {
+            return Err(Refusal::NotApproved(it.status));
+        }
+        if now < it.display.from.0 {
+            return Err(Refusal::NotYetDue);
+        }
+        if now >= it.display.until.0 {
+            return Err(Refusal::Expired);
+        }
+        Ok(Showable { entry: Arc::clone(entry) })
+    }
+
+    /// The masked item: what may appear on a public screen.
+    pub fn item(&self) -> &Item {
+        &self.entry.public
+    }
+
+    pub fn key(&self) -> &str {
+        &self.entry.key
+    }
+
+    pub fn entry(&self) -> &Arc<Entry> {
+        &self.entry
+    }
+}
+
+/// Everything the sources currently hold, merged; rebuilt whenever a source reports.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// Sorted by key; one entry per key.
+    pub entries: Vec<Arc<Entry>>,
+    /// Problems found while reading sources (bad files, duplicate ids).
+    pub problems: Vec<Diag>,
+}
+
+impl Catalog {
+    /// The items that may be shown at `now`, in key order.
+    pub fn showable(&self, now: Timestamp) -> Vec<Showable> {
+        self.entries.iter().filter_map(|e| Showable::admit(e, now).ok()).collect()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Arc<Entry>> {
+        self.entries.binary_search_by(|e| e.key.as_str().cmp(key)).ok().map(|i| &self.entries[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::item::parse::{Format, Limits, parse_item};
+
+    fn item(status: &str, from: &str, until: &str) -> Arc<Entry> {
+        let approval = if status == "approved" { r#","approval":{"by":"x","at":"2021-01-01T00:00:00+08:00"}"# } else { "" };
+        let src = format!(
+            r#"{{"id":"a","revision":1,"category":"village","title":"低保 张三 身份证110105199001011234","status":"{status}"{approval},
+                "display":{{"from":"{from}","until":"{until}"}}}}"#
+        );
+        let it = parse_item(std::path::Path::new("a.json"), &src, Format::Json, &Limits::default()).unwrap();
+        Arc::new(Entry::new("local", Arc::new(it), &MaskRules::default()))
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn only_approved_items_inside_their_window_are_admitted() {
+        let (f, u) = ("2021-01-05T00:00:00+08:00", "2021-02-01T00:00:00+08:00");
+        let now = at("2021-01-10T00:00:00+08:00");
+        assert!(Showable::admit(&item("approved", f, u), now).is_ok());
+        for s in ["pending", "rejected", "revoked"] {
+            assert!(matches!(Showable::admit(&item(s, f, u), now), Err(Refusal::NotApproved(_))), "{s}");
+        }
+        assert_eq!(Showable::admit(&item("approved", f, u), at("2021-01-04T23:59:59+08:00")).unwrap_err(), Refusal::NotYetDue);
+        assert!(Showable::admit(&item("approved", f, u), at("2021-01-05T00:00:00+08:00")).is_ok());
+        assert_eq!(Showable::admit(&item("approved", f, u), at("2021-02-01T00:00:00+08:00")).unwrap_err(), Refusal::Expired);
+    }
+
+    #[test]
+    fn showable_exposes_only_the_masked_text() {
+        let e = item("approved", "2021-01-05T00:00:00+08:00", "2021-02-01T00:00:00+08:00");
+        let s = Showable::admit(&e, at("2021-01-10T00:00:00+08:00")).unwrap();
+        assert!(!s.item().title.contains("199001011234"), "{}", s.item().title);
+        assert!(e.original.title.contains("110105199001011234"));
+        assert_eq!(s.key(), "local/a");
+    }
+}

@@ -1,0 +1,191 @@
+//! Lays out an item's body (paragraphs and table) into lines for a given width.
+//!
+//! Tables become a grid when every column fits, and otherwise one record per
+//! row ("列名：值" lines), so nothing is cut off on a narrow LED screen.
+
+use crate::item::{Align, Table};
+
+use super::font::FontSet;
+use super::linebreak::break_lines;
+use super::theme::Role;
+
+/// A run of text at a horizontal position within a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    pub x: i32,
+    pub text: String,
+    pub role: Role,
+}
+
+/// One line of the body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub spans: Vec<Span>,
+    /// A table data row in grid mode: pages starting with it repeat the column headings.
+    pub grid_row: bool,
+}
+
+impl Line {
+    pub fn text(text: impl Into<String>, role: Role) -> Line {
+        Line { spans: vec![Span { x: 0, text: text.into(), role }], grid_row: false }
+    }
+
+    /// The line's text, cells separated by two spaces (for `--text` and tests).
+    pub fn plain(&self) -> String {
+        self.spans.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("  ")
+    }
+}
+
+/// The body as lines, plus the grid heading to repeat on continued pages.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub lines: Vec<Line>,
+    pub grid_heading: Option<Line>,
+}
+
+/// Wraps text to `width`, one `Line` per screen line.
+pub fn wrap(text: &str, width: u32, font: &FontSet, role: Role) -> Vec<Line> {
+    break_lines(text, width, |c| font.advance(c)).into_iter().map(|r| Line::text(&text[r], role)).collect()
+}
+
+/// Paragraphs then the table.
+pub fn layout_body(paragraphs: &[String], table: Option<&Table>, width: u32, font: &FontSet) -> Body {
+    let mut body = Body::default();
+    for p in paragraphs {
+        body.lines.extend(wrap(p, width, font, Role::Body));
+    }
+    if let Some(t) = table {
+        match grid(t, width, font) {
+            Some((heading, rows)) => {
+                body.lines.push(heading.clone());
+                body.lines.extend(rows);
+                body.grid_heading = Some(heading);
+            }
+            None => body.lines.extend(records(t, width, font)),
+        }
+    }
+    body
+}
+
+/// Column widths sized to content; `None` when the table is wider than the screen.
+fn grid(t: &Table, width: u32, font: &FontSet) -> Option<(Line, Vec<Line>)> {
+    let gap = font.height() / 2;
+    let cols = t.columns.len();
+    let mut widths: Vec<u32> = t.columns.iter().map(|c| font.measure(c)).collect();
+    for r in &t.rows {
+        for (i, c) in r.iter().enumerate().take(cols) {
+            widths[i] = widths[i].max(font.measure(c));
+        }
+    }
+    let total: u32 = widths.iter().sum::<u32>() + gap * (cols as u32).saturating_sub(1);
+    if total > width {
+        return None;
+    }
+    // Spread spare room between columns so right-aligned amounts sit at the right edge.
+    let spare = width - total;
+    let extra = if cols > 1 { spare / (cols as u32 - 1) } else { 0 };
+    let mut lefts = Vec::with_capacity(cols);
+    let mut x = 0;
+    for w in &widths {
+        lefts.push(x);
+        x += w + gap + extra;
+    }
+    let place = |cells: &[String], role: Role| -> Line {
+        let spans = cells
+            .iter()
+            .enumerate()
+            .take(cols)
+            .map(|(i, c)| {
+                let w = font.measure(c);
+                let off = match t.align_of(i) {
+                    Align::Left => 0,
+                    Align::Right => widths[i] - w,
+                    Align::Center => (widths[i] - w) / 2,
+                };
+                Span { x: (lefts[i] + off) as i32, text: c.clone(), role }
+            })
+            .collect();
+        Line { spans, grid_row: role == Role::Body }
+    };
+    let heading = place(&t.columns, Role::Emph);
+    let rows = t.rows.iter().map(|r| place(r, Role::Body)).collect();
+    Some((heading, rows))
+}
+
+/// A table too wide for a grid. When each row still fits on one line, one line per row
+/// (first cell left, the rest packed to the right, so amounts line up on the right edge)
+/// under a heading line; otherwise one record per row: the first cell as a heading,
+/// then "列名：值" lines for the others.
+fn records(t: &Table, width: u32, font: &FontSet) -> Vec<Line> {
+    let gap = font.height() / 2;
+    let row_line = |cells: &[String], role: Role| -> Option<Line> {
+        let total: u32 = cells.iter().map(|c| font.measure(c)).sum::<u32>() + gap * (cells.len() as u32).saturating_sub(1);
+        if total > width {
+            return None;
+        }
+        let mut spans = Vec::new();
+        let mut x = width as i32;
+        for (i, c) in cells.iter().enumerate().rev() {
+            if i == 0 {
+                spans.push(Span { x: 0, text: c.clone(), role: if role == Role::Body { Role::Emph } else { role } });
+            } else {
+                x -= font.measure(c) as i32;
+                spans.push(Span { x, text: c.clone(), role });
+                x -= gap as i32;
+            }
+        }
+        spans.reverse();
+        Some(Line { spans, grid_row: false })
+    };
+    let compact: Option<Vec<Line>> = t.rows.iter().map(|r| row_line(r, Role::Body)).collect();
+    if let Some(rows) = compact {
+        let heading = row_line(&t.columns, Role::Emph).map_or_else(|| wrap(&t.columns.join("／"), width, font, Role::Emph), |l| vec![l]);
+        return heading.into_iter().chain(rows).collect();
+    }
+    let mut out = Vec::new();
+    for r in &t.rows {
+        let mut cells = t.columns.iter().zip(r.iter());
+        if let Some((_, v)) = cells.next() {
+            out.extend(wrap(v, width, font, Role::Emph));
+        }
+        for (c, v) in cells {
+            out.extend(wrap(&format!("{c}：{v}"), width, font, Role::Body));
+        }
+    }
+    out
+}
+
+/// Splits lines into pages of `per_page`, repeating the grid heading on pages that continue a table.
+pub fn paginate(body: &Body, per_page: usize) -> Vec<Vec<Line>> {
+    let per_page = per_page.max(1);
+    let mut pages: Vec<Vec<Line>> = Vec::new();
+    let mut cur: Vec<Line> = Vec::new();
+    for line in &body.lines {
+        // A table heading never ends a page: it moves to the next with its rows.
+        let heading = body.grid_heading.as_ref() == Some(line);
+        if cur.len() == per_page || (heading && cur.len() + 1 == per_page && per_page > 1) {
+            pages.push(std::mem::take(&mut cur));
+        }
+        // Repeat the heading on continued pages when there is room for it and rows.
+        if cur.is_empty() && line.grid_row && per_page > 2 {
+            if let Some(h) = &body.grid_heading {
+                cur.push(h.clone());
+            }
+        }
+        cur.push(line.clone());
+    }
+    if !cur.is_empty() || pages.is_empty() {
+        pages.push(cur);
+    }
+    pages
+}
+
+/// The whole body on one line, for marquees: paragraphs, then table rows as "cell cell；".
+pub fn one_line(paragraphs: &[String], table: Option<&Table>) -> String {
+    let mut parts: Vec<String> = paragraphs.iter().map(|p| p.replace('\n', " ")).collect();
+    if let Some(t) = table {
+        let rows: Vec<String> = t.rows.iter().map(|r| r.join(" ")).collect();
+        parts.push(format!("{}：{}。", t.columns.join("/"), rows.join("；")));
+    }
+    parts.join("　")
+}

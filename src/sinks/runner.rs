@@ -1,0 +1,154 @@
+//! Runs each configured sink on its own thread, fed latest-wins from the screen's watch channel.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use crate::config::SinkConfig;
+
+use super::Output;
+use super::gif::GifRecorder;
+use super::png;
+use super::terminal::TerminalPainter;
+
+/// Starts a sink thread; the returned handle ends when `cancel` fires (join it on shutdown).
+pub fn spawn(screen: &str, cfg: &SinkConfig, rx: watch::Receiver<Arc<Output>>, cancel: CancellationToken, handle: Handle) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let name = format!("sink-{}-{}", screen, cfg.kind());
+    let screen = screen.to_string();
+    let cfg = cfg.clone();
+    std::thread::Builder::new().name(name).spawn(move || match cfg {
+        SinkConfig::Terminal => terminal_loop(&screen, rx, &cancel, &handle),
+        SinkConfig::Png { path, every, scale } => png_loop(&screen, &path, every, scale, rx, &cancel, &handle),
+        SinkConfig::Gif { path, seconds, scale } => gif_loop(&screen, &path, seconds, scale, rx, &cancel, &handle),
+    })
+}
+
+/// Waits for a new output; `None` when cancelled or the screen is gone.
+fn next(rx: &mut watch::Receiver<Arc<Output>>, cancel: &CancellationToken, handle: &Handle) -> Option<Arc<Output>> {
+    handle.block_on(async {
+        tokio::select! {
+            _ = cancel.cancelled() => None,
+            r = rx.changed() => r.ok().map(|_| Arc::clone(&rx.borrow_and_update())),
+        }
+    })
+}
+
+fn terminal_cols() -> u16 {
+    // SAFETY: TIOCGWINSZ fills a winsize struct we own; failure leaves it zeroed.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    if ok && ws.ws_col > 0 {
+        return ws.ws_col;
+    }
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(200)
+}
+
+fn terminal_loop(screen: &str, mut rx: watch::Receiver<Arc<Output>>, cancel: &CancellationToken, handle: &Handle) {
+    let mut painter = TerminalPainter::new(terminal_cols());
+    let mut out = std::io::stdout();
+    let _ = out.write_all(TerminalPainter::enter().as_bytes());
+    let mut polls = 0u32;
+    while let Some(o) = next(&mut rx, cancel, handle) {
+        polls += 1;
+        if polls % 32 == 0 {
+            painter.resize(terminal_cols());
+        }
+        let s = painter.paint(&o.frame, &o.caption);
+        if let Err(e) = out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+            error!(screen, sink = "terminal", error = %e, "terminal write failed; sink stopped");
+            return;
+        }
+    }
+    let _ = out.write_all(TerminalPainter::leave().as_bytes());
+    let _ = out.flush();
+    info!(screen, sink = "terminal", "stopped");
+}
+
+fn png_loop(screen: &str, path: &Path, every: Duration, scale: u32, rx: watch::Receiver<Arc<Output>>, cancel: &CancellationToken, handle: &Handle) {
+    let mut last_number = None;
+    let mut failing = false;
+    loop {
+        let o = Arc::clone(&rx.borrow());
+        if Some(o.number) != last_number {
+            last_number = Some(o.number);
+            let frame = if scale > 1 { png::scaled(&o.frame, scale, scale >= 3) } else { o.frame.clone() };
+            match png::write_atomic(path, &frame) {
+                Ok(()) if failing => {
+                    info!(screen, sink = "png", path = %path.display(), "writing again");
+                    failing = false;
+                }
+                Ok(()) => {}
+                // Said once per failure spell, not once per frame.
+                Err(e) if !failing => {
+                    warn!(screen, sink = "png", path = %path.display(), error = %e, "cannot write frame; will keep trying");
+                    failing = true;
+                }
+                Err(_) => {}
+            }
+        }
+        let stop = handle.block_on(async {
+            tokio::select! {
+                _ = cancel.cancelled() => true,
+                _ = tokio::time::sleep(every) => false,
+            }
+        });
+        if stop {
+            return;
+        }
+    }
+}
+
+fn gif_loop(screen: &str, path: &Path, seconds: u32, scale: u32, mut rx: watch::Receiver<Arc<Output>>, cancel: &CancellationToken, handle: &Handle) {
+    let first = Arc::clone(&rx.borrow_and_update());
+    let (w, h) = (first.frame.width() * scale, first.frame.height() * scale);
+    let mut rec = match GifRecorder::new(Vec::new(), w, h) {
+        Ok(r) => r,
+        Err(e) => return error!(screen, sink = "gif", error = %e, "cannot start recording"),
+    };
+    let scaled = |o: &Output| if scale > 1 { png::scaled(&o.frame, scale, scale >= 3) } else { o.frame.clone() };
+    let mut prev = first;
+    let mut frames = 1u64;
+    let mut skipped = 0u64;
+    let limit = seconds as i64 * 1000;
+    let start = prev.at;
+    loop {
+        let Some(o) = next(&mut rx, cancel, handle) else { break };
+        skipped += o.number.saturating_sub(prev.number + 1);
+        let delay = o.at.duration_since(prev.at).as_millis().clamp(0, 60_000) as u32;
+        if let Err(e) = rec.push(&scaled(&prev), delay) {
+            return error!(screen, sink = "gif", error = %e, "recording failed");
+        }
+        frames += 1;
+        prev = o;
+        if prev.at.duration_since(start).as_millis() >= limit as i128 {
+            break;
+        }
+    }
+    let _ = rec.push(&scaled(&prev), 100);
+    match rec.finish().map_err(|e| std::io::Error::other(e.to_string())).and_then(|bytes| write_file_atomic(path, &bytes)) {
+        Ok(()) => info!(screen, sink = "gif", path = %path.display(), frames, skipped, "recording written"),
+        Err(e) => error!(screen, sink = "gif", path = %path.display(), error = %e, "cannot write recording"),
+    }
+}
+
+/// Writes bytes to a temp file beside `path`, syncs, and renames over it.
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp: PathBuf = dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out"), std::process::id()));
+    let res = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
+}

@@ -1,0 +1,111 @@
+//! The command line end to end: `check` exit codes and messages, `preview` outputs.
+
+use crate::support::*;
+
+#[test]
+fn check_passes_on_the_demo_and_lists_what_is_not_shown() {
+    let o = yiping(&root(), &["check", "--config", demo_config().to_str().unwrap(), "--at", DEMO_AT]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    assert!(out.contains("local/qingshan-pending-2026-12") && out.contains("pending"), "{out}");
+    assert!(out.contains("local/qingshan-expired-2026q2-finance") && out.contains("expired"), "{out}");
+    assert!(out.contains("0 error(s)"), "{out}");
+}
+
+#[test]
+fn check_reports_every_config_and_playlist_error_with_positions() {
+    let dir = root().join("tests/data/bad");
+    let o = yiping(&dir, &["check", "--config", "yiping.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    for want in [
+        "yiping.toml:2:13: error 错误: unknown time zone `Asia/Shanghia`",
+        "yiping.toml:9:1: error 错误: unknown key `poll_secs`",
+        "yiping.toml:16:1: error 错误: unknown key `led_colour`",
+        "yiping.toml:21:9: error 错误: `width` must be between 8 and 7680",
+        "yiping.toml:23:9: error 错误: invalid value for `color`: unknown variant `purple`",
+        "playlists/main.toml:2:23: error 错误: unknown category `money`",
+        "playlists/main.toml:3:10: error 错误: invalid value for `effect`: unknown variant `fade`",
+        "playlists/main.toml:7:9: error 错误: speed (px/s) must be between 1 and 2000",
+        "未知的键“led_colour”",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn check_reports_a_malformed_item_and_keeps_the_others() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = write_config(t.path(), "name = \"s\"\nwidth = 128\nheight = 32", None);
+    std::fs::write(t.path().join("items/broken.json"), "{\n  \"id\": \"x\",\n  \"title\": \"a\"\n  \"status\": \"approved\"\n}\n").unwrap();
+    std::fs::write(t.path().join("items/good.json"), item_json("good", "notice", "好", &["内容"])).unwrap();
+    let o = yiping(t.path(), &["check", "--config", cfg.to_str().unwrap(), "--at", DEMO_AT]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("items/broken.json:4:3: error 错误: malformed item"), "{out}");
+    assert!(out.contains("local/good") && out.contains("showable"), "{out}");
+}
+
+#[test]
+fn check_lists_characters_no_font_has() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = write_config(t.path(), "name = \"s\"\nwidth = 128\nheight = 32", None);
+    std::fs::write(t.path().join("items/pua.json"), item_json("pua", "notice", "私用区\u{E000}字", &["喆堃昇珺玥赟犇䶮"])).unwrap();
+    let o = yiping(t.path(), &["check", "--config", cfg.to_str().unwrap(), "--at", DEMO_AT]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("U+E000"), "{out}");
+    // The rare name characters are covered: only the private-use one is listed.
+    assert!(!out.contains("U+5586"), "{out}");
+}
+
+#[test]
+fn preview_text_shows_masked_numbers_and_never_unapproved_items() {
+    let o = yiping(&root(), &["preview", "--config", demo_config().to_str().unwrap(), "--at", DEMO_AT, "--seconds", "1800", "--text"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.contains("local/qingshan-dibao-2026-11"), "{out}");
+    assert!(out.contains("150121********"), "masked id expected:\n{out}");
+    assert!(out.contains("0471-5823016"), "landline must stay:\n{out}");
+    // No 18-digit ID or 11-digit mobile survives anywhere in what would be shown.
+    let digits_runs = out.split(|c: char| !c.is_ascii_digit()).filter(|r| r.len() >= 11).collect::<Vec<_>>();
+    assert!(digits_runs.is_empty(), "unmasked numbers: {digits_runs:?}");
+    assert!(!out.contains("qingshan-pending"), "{out}");
+    assert!(!out.contains("qingshan-expired"), "{out}");
+    assert!(out.contains("2026-12-01 09:00:00  [公告]"), "{out}");
+}
+
+#[test]
+fn preview_writes_png_gif_and_frame_directories() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = demo_config();
+    let cfg = cfg.to_str().unwrap();
+    let png = t.path().join("f.png");
+    let o = yiping(&root(), &["preview", "--config", cfg, "--at", DEMO_AT, "--seconds", "3", "--out", png.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let f = yiping::sinks::png::decode(&std::fs::read(&png).unwrap()).unwrap();
+    assert_eq!((f.width(), f.height()), (192, 64));
+    assert!(f.to_ascii().contains('#'));
+
+    let gif = t.path().join("a.gif");
+    let o = yiping(&root(), &["preview", "--config", cfg, "--at", DEMO_AT, "--seconds", "4", "--out", gif.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let frames = yiping::sinks::gif::decode_frames(&std::fs::read(&gif).unwrap()).unwrap();
+    assert!(frames.len() > 10, "a moving marquee gives many frames, got {}", frames.len());
+    let total: u32 = frames.iter().map(|(_, d)| d).sum();
+    assert!((3900..=4100).contains(&total), "gif lasts {total} ms");
+
+    let dir = t.path().join("frames");
+    let o = yiping(&root(), &["preview", "--config", cfg, "--at", DEMO_AT, "--seconds", "1", "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 25);
+}
+
+#[test]
+fn run_refuses_a_broken_config_with_its_errors() {
+    let dir = root().join("tests/data/bad");
+    let o = yiping(&dir, &["run", "--config", "yiping.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("yiping.toml:2:13") && err.contains("has errors"), "{err}");
+}

@@ -1,0 +1,6 @@
+//! Integration tests: one binary so the suite links once.
+
+mod cli;
+mod daemon;
+mod frames;
+mod support;
