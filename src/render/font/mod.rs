@@ -19,7 +19,7 @@ mod set;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use library::FontLibrary;
+pub use library::{FontLibrary, UNIFONT_FILE, WQY_12_FILE};
 pub use set::{FontSet, GlyphRef, Replacement};
 
 /// A glyph as a fixed-height cell: `height` rows, each row `(width+7)/8` bytes, MSB = leftmost pixel.
