@@ -113,19 +113,14 @@ mod tests {
     }
 
     #[test]
-    fn real_fonts_load_in_time() {
-        let started = Instant::now();
+    fn real_fonts_load_past_a_missing_dir() {
+        // Load time is measured by `cargo bench --bench render`, never asserted in tests.
         let lib = FontLibrary::load(&[PathBuf::from("/nonexistent"), repo_fonts()]).unwrap();
-        let elapsed = started.elapsed();
-        eprintln!("fonts loaded in {elapsed:?}");
         assert_eq!(lib.sizes(), vec![12, 16]);
         assert!(lib.set(14).is_none());
         let twelve = lib.set(12).unwrap().fonts();
         assert_eq!(twelve[0].len(), 30503);
         assert_eq!(lib.set(16).unwrap().fonts()[0].len(), 57086);
-        if !cfg!(debug_assertions) {
-            assert!(elapsed.as_millis() < 200, "loading fonts took {elapsed:?}");
-        }
     }
 
     #[test]
