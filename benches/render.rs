@@ -30,7 +30,12 @@ fn bench(name: &str, r: &Renderer, content: &Content, effect: Effect) {
     }
     let el = t.elapsed();
     let fps = frames as f64 / el.as_secs_f64();
-    println!("{name:<44} layout {:>7.2} ms   draw {:>8.3} ms/frame   {:>9.0} fps", layout.as_secs_f64() * 1e3, el.as_secs_f64() * 1e3 / frames as f64, fps);
+    println!(
+        "{name:<44} layout {:>7.2} ms   draw {:>8.3} ms/frame   {:>9.0} fps",
+        layout.as_secs_f64() * 1e3,
+        el.as_secs_f64() * 1e3 / frames as f64,
+        fps
+    );
 }
 
 fn main() {
@@ -38,7 +43,8 @@ fn main() {
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).expect("fonts"));
     println!("font load (12 px + 16 px): {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
     let dir = tempfile::tempdir().unwrap();
-    let text = "因供水主管道维修，定于12月1日10:00至16:00全村停水。请村民提前储水，停水期间关好水龙头。如有急事，请拨打村委会电话0471-5823016。".repeat(4);
+    let text =
+        "因供水主管道维修，定于12月1日10:00至16:00全村停水。请村民提前储水，停水期间关好水龙头。如有急事，请拨打村委会电话0471-5823016。".repeat(4);
     let content = Content::Notice { title: Some("停水通知".into()), text };
     let marquee = Effect::Marquee { speed: 32.0 };
     let led = renderer(dir.path(), "width = 192\nheight = 64\ncolor = \"mono\"", &fonts);

@@ -75,7 +75,14 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
 
 /// Produces frames at the screen's rate. Positions come from `now - slot start`,
 /// so a late tick never accumulates drift: it only skips to where the content should be.
-async fn screen_loop(mut engine: ScreenEngine, fps: u32, catalog: watch::Receiver<Arc<Catalog>>, tx: watch::Sender<Arc<Output>>, clock: Clock, cancel: CancellationToken) {
+async fn screen_loop(
+    mut engine: ScreenEngine,
+    fps: u32,
+    catalog: watch::Receiver<Arc<Catalog>>,
+    tx: watch::Sender<Arc<Output>>,
+    clock: Clock,
+    cancel: CancellationToken,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / fps as f64));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut spare: Option<Frame> = None;
@@ -104,7 +111,10 @@ async fn screen_loop(mut engine: ScreenEngine, fps: u32, catalog: watch::Receive
                 warn!(screen = %engine.name, item = %id, chars = %chars, codes = ?codes, "characters missing from every font are drawn as boxes");
             }
         }
-        let mut frame = spare.take().filter(|f| f.width() == engine.renderer().width() && f.height() == engine.renderer().height()).unwrap_or_else(|| Frame::new(engine.renderer().width(), engine.renderer().height()));
+        let mut frame = spare
+            .take()
+            .filter(|f| f.width() == engine.renderer().width() && f.height() == engine.renderer().height())
+            .unwrap_or_else(|| Frame::new(engine.renderer().width(), engine.renderer().height()));
         engine.draw(&mut frame, now);
         number += 1;
         let old = tx.send_replace(Arc::new(Output { frame, at: now, caption: engine.caption(now), number }));

@@ -3,16 +3,16 @@
 //! Data flows one way: `sources` -> `store` -> `schedule` -> `render` -> `sinks`.
 //! See ARCHITECTURE.md for the invariants each module keeps.
 
+pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod daemon;
+pub mod demo;
 pub mod diag;
+pub mod engine;
 pub mod item;
 pub mod render;
 pub mod schedule;
 pub mod sinks;
 pub mod sources;
 pub mod store;
-pub mod clock;
-pub mod daemon;
-pub mod engine;
-pub mod cli;
-pub mod demo;

@@ -60,7 +60,12 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
                     diags.push(Diag::file(
                         path,
                         format!("条目 {} 在屏幕“{}”上有字体缺少的字：{chars}（{}），将显示为方框", e.key, sc.name, codes.join(" ")),
-                        format!("item {} has characters no font of screen `{}` covers: {chars} ({}); they would show as boxes", e.key, sc.name, codes.join(" ")),
+                        format!(
+                            "item {} has characters no font of screen `{}` covers: {chars} ({}); they would show as boxes",
+                            e.key,
+                            sc.name,
+                            codes.join(" ")
+                        ),
                     ));
                 }
             }
@@ -69,7 +74,11 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
     print_diags(&diags);
     let errors = count_errors(&diags);
     let warnings = diags.len() - errors;
-    println!("\n{errors} error(s) 个错误, {warnings} warning(s) 个警告; {} item(s) 个条目, {} showable now 当前可显示", catalog.entries.len(), catalog.showable(now).len());
+    println!(
+        "\n{errors} error(s) 个错误, {warnings} warning(s) 个警告; {} item(s) 个条目, {} showable now 当前可显示",
+        catalog.entries.len(),
+        catalog.showable(now).len()
+    );
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
 }
 

@@ -67,7 +67,9 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
     let mut out = match &a.out {
         _ if a.text => Out::Text,
         Some(p) if p.extension().is_some_and(|e| e == "png") => Out::Png(p.clone()),
-        Some(p) if p.extension().is_some_and(|e| e == "gif") => Out::Gif(p.clone(), GifRecorder::new(Vec::new(), screen.width * scale, screen.height * scale)?),
+        Some(p) if p.extension().is_some_and(|e| e == "gif") => {
+            Out::Gif(p.clone(), GifRecorder::new(Vec::new(), screen.width * scale, screen.height * scale)?)
+        }
         Some(p) => {
             std::fs::create_dir_all(p).with_context(|| format!("creating {}", p.display()))?;
             Out::Dir(p.clone())

@@ -4,21 +4,23 @@
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
 pub mod playlist;
+pub mod sinks;
+pub mod sources;
 pub mod tomlread;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use embedded_graphics::pixelcolor::Rgb888;
 use jiff::tz::TimeZone;
-use serde::Deserialize;
 
 use crate::diag::{Diag, Diags};
 use crate::item::mask::MaskRules;
 use crate::render::ColorMode;
 
 pub use playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
+pub use sinks::SinkConfig;
+pub use sources::SourceConfig;
 use tomlread::{Table, TomlFile};
 
 /// A validated configuration.
@@ -34,19 +36,6 @@ pub struct Config {
     pub masking: MaskPolicy,
     pub screens: Vec<ScreenConfig>,
     pub playlists: BTreeMap<String, Playlist>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum SourceConfig {
-    Folder { name: String, path: PathBuf, poll: Duration },
-}
-
-impl SourceConfig {
-    pub fn name(&self) -> &str {
-        match self {
-            SourceConfig::Folder { name, .. } => name,
-        }
-    }
 }
 
 /// Which personal numbers are masked, by catalogue list.
@@ -87,40 +76,6 @@ pub struct Layout {
     pub small_font: u32,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum SinkConfig {
-    /// The current frame as a PNG, at most once per `every`.
-    Png { path: PathBuf, every: Duration, scale: u32 },
-    /// An animated recording of the first `seconds`.
-    Gif { path: PathBuf, seconds: u32, scale: u32 },
-    /// The live screen in the terminal.
-    Terminal,
-}
-
-impl SinkConfig {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            SinkConfig::Png { .. } => "png",
-            SinkConfig::Gif { .. } => "gif",
-            SinkConfig::Terminal => "terminal",
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum SinkKind {
-    Png,
-    Gif,
-    Terminal,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum SourceKind {
-    Folder,
-}
-
 impl Config {
     /// Reads and validates a config file and the playlists it points at.
     /// Returns the config only when there are no errors; warnings come either way.
@@ -149,7 +104,11 @@ impl Config {
         let time_zone = match TimeZone::get(&time_zone_name) {
             Ok(tz) => tz,
             Err(_) => {
-                file.error(top.pos("time_zone"), format!("未知的时区“{time_zone_name}”"), format!("unknown time zone `{time_zone_name}` (use an IANA name such as Asia/Shanghai)"));
+                file.error(
+                    top.pos("time_zone"),
+                    format!("未知的时区“{time_zone_name}”"),
+                    format!("unknown time zone `{time_zone_name}` (use an IANA name such as Asia/Shanghai)"),
+                );
                 TimeZone::UTC
             }
         };
@@ -160,7 +119,7 @@ impl Config {
 
         let mut sources = Vec::new();
         for mut t in top.tables("sources") {
-            if let Some(s) = parse_source(&mut t, &rel) {
+            if let Some(s) = sources::parse_source(&mut t, &rel) {
                 if sources.iter().any(|o: &SourceConfig| o.name() == s.name()) {
                     file.error(t.span.start, format!("来源名称“{}”重复", s.name()), format!("duplicate source name `{}`", s.name()));
                 }
@@ -175,7 +134,11 @@ impl Config {
                 for name in lists.keys() {
                     if let Some(mut l) = lists.sub(&name) {
                         let d = MaskRules::default();
-                        let rules = MaskRules { id_card: l.or("id_card", d.id_card), mobile: l.or("mobile", d.mobile), bank_card: l.or("bank_card", d.bank_card) };
+                        let rules = MaskRules {
+                            id_card: l.or("id_card", d.id_card),
+                            mobile: l.or("mobile", d.mobile),
+                            bank_card: l.or("bank_card", d.bank_card),
+                        };
                         l.finish();
                         masking.lists.insert(name, rules);
                     }
@@ -216,7 +179,13 @@ impl Config {
                 file.error(
                     *pos,
                     format!("屏幕“{}”的播放列表“{}”不存在（{} 中有：{}）", s.name, s.playlist, playlists_dir.display(), known.join("、")),
-                    format!("screen `{}` names playlist `{}`, which is not in {} (have: {})", s.name, s.playlist, playlists_dir.display(), known.join(", ")),
+                    format!(
+                        "screen `{}` names playlist `{}`, which is not in {} (have: {})",
+                        s.name,
+                        s.playlist,
+                        playlists_dir.display(),
+                        known.join(", ")
+                    ),
                 );
             }
         }
@@ -243,23 +212,6 @@ impl Config {
     }
 }
 
-fn parse_source(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig> {
-    let kind: SourceKind = t.req("type")?;
-    let name: Option<String> = t.req("name");
-    match kind {
-        SourceKind::Folder => {
-            let path: Option<PathBuf> = t.req("path");
-            let poll = t.int_in("poll_seconds", 1..=3600, Some(2));
-            let name = name?;
-            if name.is_empty() || name.contains('/') {
-                t.file.error(t.pos("name"), "来源名称不能为空，也不能含“/”", "source name must be non-empty and contain no `/`");
-                return None;
-            }
-            Some(SourceConfig::Folder { name, path: rel(path?), poll: Duration::from_secs(poll? as u64) })
-        }
-    }
-}
-
 fn parse_screen(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<ScreenConfig> {
     let name: Option<String> = t.req("name");
     let width = t.int_in("width", 8..=7680, None);
@@ -268,12 +220,16 @@ fn parse_screen(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Opti
     let led_name: String = t.or("led_color", "red".to_string());
     let led_color = parse_color(&led_name);
     if led_color.is_none() {
-        t.file.error(t.pos("led_color"), format!("无法识别的颜色“{led_name}”（red、green、yellow、white、amber 或 #rrggbb）"), format!("unknown colour `{led_name}` (red, green, yellow, white, amber or #rrggbb)"));
+        t.file.error(
+            t.pos("led_color"),
+            format!("无法识别的颜色“{led_name}”（red、green、yellow、white、amber 或 #rrggbb）"),
+            format!("unknown colour `{led_name}` (red, green, yellow, white, amber or #rrggbb)"),
+        );
     }
     let fps = t.int_in("fps", 1..=120, Some(25));
     let village: Option<String> = t.opt("village");
     let playlist = t.or("playlist", "default".to_string());
-    let small = height.map_or(true, |h| h < 48);
+    let small = height.is_none_or(|h| h < 48);
     let mut layout = Layout { header: !small, footer: !small, font: 16, small_font: 12 };
     if let Some(mut l) = t.sub("layout") {
         layout.header = l.or("header", layout.header);
@@ -281,39 +237,31 @@ fn parse_screen(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Opti
         for (key, slot) in [("font", &mut layout.font), ("small_font", &mut layout.small_font)] {
             let v: u32 = l.or(key, *slot);
             if v != 12 && v != 16 {
-                l.file.error(l.pos(key), format!("{key} 只能是 12 或 16（点阵字体的像素高度）"), format!("{key} must be 12 or 16 (bitmap font sizes in px)"));
+                l.file.error(
+                    l.pos(key),
+                    format!("{key} 只能是 12 或 16（点阵字体的像素高度）"),
+                    format!("{key} must be 12 or 16 (bitmap font sizes in px)"),
+                );
             }
             *slot = v;
         }
         l.finish();
     }
     if let Some(h) = height {
-        let need = layout.font as i64 + if layout.header { layout.small_font as i64 } else { 0 } + if layout.footer { layout.small_font as i64 } else { 0 };
+        let need =
+            layout.font as i64 + if layout.header { layout.small_font as i64 } else { 0 } + if layout.footer { layout.small_font as i64 } else { 0 };
         if h < need {
-            t.file.error(t.pos("height"), format!("高度 {h} 放不下页眉、一行正文和页脚（需要 {need}）"), format!("height {h} cannot hold header, one body line and footer (needs {need}): turn header or footer off in [layout]"));
+            t.file.error(
+                t.pos("height"),
+                format!("高度 {h} 放不下页眉、一行正文和页脚（需要 {need}）"),
+                format!("height {h} cannot hold header, one body line and footer (needs {need}): turn header or footer off in [layout]"),
+            );
         }
     }
     let mut sinks = Vec::new();
     for mut s in t.tables("sinks") {
-        if let Some(k) = s.req::<SinkKind>("type") {
-            let scale = s.int_in("scale", 1..=16, Some(1));
-            match k {
-                SinkKind::Png => {
-                    let path: Option<PathBuf> = s.req("path");
-                    let every: f64 = s.or("every_seconds", 1.0);
-                    if let (Some(p), Some(scale)) = (path, scale) {
-                        sinks.push(SinkConfig::Png { path: rel(p), every: Duration::from_secs_f64(every.clamp(0.04, 3600.0)), scale: scale as u32 });
-                    }
-                }
-                SinkKind::Gif => {
-                    let path: Option<PathBuf> = s.req("path");
-                    let seconds = s.int_in("seconds", 1..=3600, Some(30));
-                    if let (Some(p), Some(sec), Some(scale)) = (path, seconds, scale) {
-                        sinks.push(SinkConfig::Gif { path: rel(p), seconds: sec as u32, scale: scale as u32 });
-                    }
-                }
-                SinkKind::Terminal => sinks.push(SinkConfig::Terminal),
-            }
+        if let Some(k) = sinks::parse_sink(&mut s, rel) {
+            sinks.push(k);
         }
         s.finish();
     }

@@ -165,7 +165,11 @@ fn parse_slot(mut t: Table<'_, '_>, i: usize) -> Option<Slot> {
             None
         }
         (false, false) => {
-            t.file.error(pos, format!("{name}：需要 select（选择条目）或 notice（固定通知）"), format!("{name}: needs `select` (which items) or `notice` (a fixed text)"));
+            t.file.error(
+                pos,
+                format!("{name}：需要 select（选择条目）或 notice（固定通知）"),
+                format!("{name}: needs `select` (which items) or `notice` (a fixed text)"),
+            );
             None
         }
         (true, false) => t.sub("select").map(|mut s| {

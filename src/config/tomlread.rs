@@ -114,11 +114,7 @@ impl<'v, 's> Table<'v, 's> {
         match self.raw(key) {
             Some(v) => self.file.value(v, key),
             None => {
-                self.file.error(
-                    self.span.start,
-                    format!("{}缺少必填项“{key}”", self.what),
-                    format!("{} is missing required key `{key}`", self.what),
-                );
+                self.file.error(self.span.start, format!("{}缺少必填项“{key}”", self.what), format!("{} is missing required key `{key}`", self.what));
                 None
             }
         }

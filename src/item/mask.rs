@@ -67,17 +67,9 @@ impl Default for MaskRules {
 
 impl MaskRules {
     /// Mask nothing.
-    pub const NONE: MaskRules = MaskRules {
-        id_card: false,
-        mobile: false,
-        bank_card: false,
-    };
+    pub const NONE: MaskRules = MaskRules { id_card: false, mobile: false, bank_card: false };
     /// Mask every kind (the default).
-    pub const ALL: MaskRules = MaskRules {
-        id_card: true,
-        mobile: true,
-        bank_card: true,
-    };
+    pub const ALL: MaskRules = MaskRules { id_card: true, mobile: true, bank_card: true };
 
     fn any(&self) -> bool {
         self.id_card || self.mobile || self.bank_card
@@ -180,9 +172,7 @@ pub fn find(text: &str, rules: &MaskRules) -> Vec<Found> {
         let b = bytes[pos];
         let is_digit_start = b.is_ascii_digit()
             || b == b'*'
-            || (b == 0xEF
-                && bytes.get(pos + 1) == Some(&0xBC)
-                && matches!(bytes.get(pos + 2), Some(0x8A | 0x90..=0x99)));
+            || (b == 0xEF && bytes.get(pos + 1) == Some(&0xBC) && matches!(bytes.get(pos + 2), Some(0x8A | 0x90..=0x99)));
         if !is_digit_start {
             pos += 1;
             continue;
@@ -190,9 +180,7 @@ pub fn find(text: &str, rules: &MaskRules) -> Vec<Found> {
         pos = read_chain(text, pos, &mut groups, &mut digits);
         match_chain(text, &groups, &digits, rules, &mut found);
     }
-    found.retain(|f| {
-        plan(f.kind, &text[f.range.clone()]).any(|(c, hide)| hide && digit_value(c) != Some(STAR))
-    });
+    found.retain(|f| plan(f.kind, &text[f.range.clone()]).any(|(c, hide)| hide && digit_value(c) != Some(STAR)));
     found
 }
 
@@ -237,30 +225,17 @@ fn read_chain(text: &str, start: usize, groups: &mut Vec<Group>, digits: &mut Ve
                 None => break,
             }
         }
-        let mut g = Group {
-            start: g_start,
-            end: pos,
-            d,
-            len: digits.len() - d,
-            x_end: None,
-            decimal: false,
-        };
+        let mut g = Group { start: g_start, end: pos, d, len: digits.len() - d, x_end: None, decimal: false };
         let before = prev_char(text, g_start);
         let after = next_char(text, pos);
         let is_dot = |c: &char| matches!(c, '.' | '．');
         let is_digit = |c: Option<char>| c.and_then(digit_value).is_some();
-        let decimal_before = before
-            .filter(is_dot)
-            .is_some_and(|d| is_digit(prev_char(text, g_start - d.len_utf8())));
-        let decimal_after = after
-            .filter(is_dot)
-            .is_some_and(|d| is_digit(next_char(text, pos + d.len_utf8())));
+        let decimal_before = before.filter(is_dot).is_some_and(|d| is_digit(prev_char(text, g_start - d.len_utf8())));
+        let decimal_after = after.filter(is_dot).is_some_and(|d| is_digit(next_char(text, pos + d.len_utf8())));
         g.decimal = decimal_before || decimal_after;
         if let Some(x) = after.filter(|&c| is_check_x(c)) {
             let x_end = pos + x.len_utf8();
-            if !next_char(text, x_end)
-                .is_some_and(|c| c.is_ascii_alphanumeric() || digit_value(c).is_some())
-            {
+            if !next_char(text, x_end).is_some_and(|c| c.is_ascii_alphanumeric() || digit_value(c).is_some()) {
                 g.x_end = Some(x_end);
             }
         }
@@ -284,41 +259,15 @@ fn read_chain(text: &str, start: usize, groups: &mut Vec<Group>, digits: &mut Ve
 }
 
 /// Appends the personal numbers in a chain to `found`.
-fn match_chain(
-    text: &str,
-    groups: &[Group],
-    digits: &[u8],
-    rules: &MaskRules,
-    found: &mut Vec<Found>,
-) {
+fn match_chain(text: &str, groups: &[Group], digits: &[u8], rules: &MaskRules, found: &mut Vec<Found>) {
     // "+86": the country code is its own group, even when written "+8613812345678".
     let mut split;
     let groups = match groups.first() {
-        Some(g)
-            if g.len > 2
-                && matches!(prev_char(text, g.start), Some('+' | '＋'))
-                && g.digits(digits).starts_with(&[8, 6]) =>
-        {
+        Some(g) if g.len > 2 && matches!(prev_char(text, g.start), Some('+' | '＋')) && g.digits(digits).starts_with(&[8, 6]) => {
             split = Vec::with_capacity(groups.len() + 1);
-            let cc_end = g.start
-                + text[g.start..]
-                    .chars()
-                    .take(2)
-                    .map(char::len_utf8)
-                    .sum::<usize>();
-            split.push(Group {
-                end: cc_end,
-                len: 2,
-                x_end: None,
-                decimal: false,
-                ..*g
-            });
-            split.push(Group {
-                start: cc_end,
-                d: g.d + 2,
-                len: g.len - 2,
-                ..*g
-            });
+            let cc_end = g.start + text[g.start..].chars().take(2).map(char::len_utf8).sum::<usize>();
+            split.push(Group { end: cc_end, len: 2, x_end: None, decimal: false, ..*g });
+            split.push(Group { start: cc_end, d: g.d + 2, len: g.len - 2, ..*g });
             split.extend_from_slice(&groups[1..]);
             &split[..]
         }
@@ -326,31 +275,21 @@ fn match_chain(
     };
 
     let lens = |i: usize, want: &[usize]| {
-        groups.len() >= i + want.len()
-            && groups[i..i + want.len()]
-                .iter()
-                .zip(want)
-                .all(|(g, &n)| g.len == n && !g.decimal)
+        groups.len() >= i + want.len() && groups[i..i + want.len()].iter().zip(want).all(|(g, &n)| g.len == n && !g.decimal)
     };
     let mut i = 0;
     while i < groups.len() {
         let g = &groups[i];
         let ds = g.digits(digits);
         let mut emit = |kind, last: usize, end: usize| {
-            found.push(Found {
-                kind,
-                range: g.start..end,
-            });
+            found.push(Found { kind, range: g.start..end });
             last + 1
         };
 
         // Grouped forms.
         if rules.bank_card && lens(i, &[4, 4, 4, 4]) && issuer_ok(ds) {
             let mut last = i + 3;
-            if groups
-                .get(i + 4)
-                .is_some_and(|t| (1..=3).contains(&t.len) && !t.decimal)
-            {
+            if groups.get(i + 4).is_some_and(|t| (1..=3).contains(&t.len) && !t.decimal) {
                 last = i + 4;
             }
             i = emit(Kind::BankCard, last, groups[last].end);
@@ -383,11 +322,7 @@ fn match_chain(
                 _ => None,
             };
             if let Some(kind) = kind {
-                let end = if g.len == 17 {
-                    g.x_end.unwrap_or(g.end)
-                } else {
-                    g.end
-                };
+                let end = if g.len == 17 { g.x_end.unwrap_or(g.end) } else { g.end };
                 i = emit(kind, i, end);
                 continue;
             }
@@ -411,9 +346,7 @@ fn region_ok(d: &[u8]) -> bool {
 /// Old 15-digit ID: region, `YYMMDD`, 3-digit sequence.
 fn old_id_ok(d: &[u8]) -> bool {
     let two = |i: usize| (d[i] != STAR && d[i + 1] != STAR).then(|| d[i] * 10 + d[i + 1]);
-    region_ok(d)
-        && two(8).is_none_or(|month| (1..=12).contains(&month))
-        && two(10).is_none_or(|day| (1..=31).contains(&day))
+    region_ok(d) && two(8).is_none_or(|month| (1..=12).contains(&month)) && two(10).is_none_or(|day| (1..=31).contains(&day))
 }
 
 /// The major industry identifier of a card number (ISO/IEC 7812): 3 travel, 4 and 5
@@ -485,21 +418,10 @@ mod tests {
     fn check_with(text: &str, rules: &MaskRules, expected: &str) {
         let once = mask(text, rules);
         assert_eq!(once, expected, "masking {text:?}");
-        assert_eq!(
-            once.chars().count(),
-            text.chars().count(),
-            "char count of {text:?}"
-        );
-        assert_eq!(
-            matches!(once, Cow::Borrowed(_)),
-            text == expected,
-            "Cow variant for {text:?}"
-        );
+        assert_eq!(once.chars().count(), text.chars().count(), "char count of {text:?}");
+        assert_eq!(matches!(once, Cow::Borrowed(_)), text == expected, "Cow variant for {text:?}");
         let twice = mask(&once, rules);
-        assert!(
-            matches!(twice, Cow::Borrowed(_)),
-            "masking is not idempotent: {once:?} -> {twice:?}"
-        );
+        assert!(matches!(twice, Cow::Borrowed(_)), "masking is not idempotent: {once:?} -> {twice:?}");
     }
 
     #[track_caller]
@@ -509,44 +431,23 @@ mod tests {
     }
 
     fn kinds(text: &str) -> Vec<Kind> {
-        find(text, &MaskRules::default())
-            .into_iter()
-            .map(|f| f.kind)
-            .collect()
+        find(text, &MaskRules::default()).into_iter().map(|f| f.kind).collect()
     }
 
     #[test]
     fn id_cards() {
-        check(
-            "张三 身份证110105199001011234 电话13812345678",
-            "张三 身份证110105********1234 电话138****5678",
-        );
+        check("张三 身份证110105199001011234 电话13812345678", "张三 身份证110105********1234 电话138****5678");
         check("110105199001011234", "110105********1234");
-        check(
-            "身份证号：11010519900101123X。",
-            "身份证号：110105********123X。",
-        );
-        check(
-            "身份证号11010519900101123x，",
-            "身份证号110105********123x，",
-        );
+        check("身份证号：11010519900101123X。", "身份证号：110105********123X。");
+        check("身份证号11010519900101123x，", "身份证号110105********123x，");
         // Grouped 6-8-4.
         check("证件 110105 19900101 1234", "证件 110105 ******** 1234");
         check("证件 110105 19900101 123X", "证件 110105 ******** 123X");
         // Old 15-digit ID: first 6 and last 3 shown.
         check("旧证110105900101123", "旧证110105******123");
         // Full-width digits: recognised and masked in place with full-width stars.
-        check(
-            "身份证１１０１０５１９９００１０１１２３４",
-            "身份证１１０１０５＊＊＊＊＊＊＊＊１２３４",
-        );
-        assert_eq!(
-            find("身份证110105199001011234号", &MaskRules::default()),
-            vec![Found {
-                kind: Kind::IdCard,
-                range: 9..27
-            }]
-        );
+        check("身份证１１０１０５１９９００１０１１２３４", "身份证１１０１０５＊＊＊＊＊＊＊＊１２３４");
+        assert_eq!(find("身份证110105199001011234号", &MaskRules::default()), vec![Found { kind: Kind::IdCard, range: 9..27 }]);
     }
 
     #[test]
@@ -554,10 +455,7 @@ mod tests {
         check("电话13812345678", "电话138****5678");
         check("电话：138 1234 5678。", "电话：138 **** 5678。");
         check("电话：138-1234-5678", "电话：138-****-5678");
-        check(
-            "电话：138\u{3000}1234\u{3000}5678",
-            "电话：138\u{3000}****\u{3000}5678",
-        );
+        check("电话：138\u{3000}1234\u{3000}5678", "电话：138\u{3000}****\u{3000}5678");
         check("+8613812345678", "+86138****5678");
         check("+86 13812345678", "+86 138****5678");
         check("+86-138-1234-5678", "+86-138-****-5678");
@@ -571,13 +469,7 @@ mod tests {
         // In a flattened table row, next to other columns.
         check("张三 138 1234 5678 2", "张三 138 **** 5678 2");
         check("tel:13812345678.", "tel:138****5678.");
-        assert_eq!(
-            find("+86 138 1234 5678", &MaskRules::default()),
-            vec![Found {
-                kind: Kind::Mobile,
-                range: 4..17
-            }]
-        );
+        assert_eq!(find("+86 138 1234 5678", &MaskRules::default()), vec![Found { kind: Kind::Mobile, range: 4..17 }]);
     }
 
     #[test]
@@ -589,14 +481,8 @@ mod tests {
         check("卡号6222 0212 3456 7890 123", "卡号**** **** **** ***0 123");
         check("卡号4367421234567890", "卡号************7890");
         check("卡号2221001234567890", "卡号************7890");
-        check(
-            "卡号：６２２２０２１２３４５６７８９０",
-            "卡号：＊＊＊＊＊＊＊＊＊＊＊＊７８９０",
-        );
-        assert_eq!(
-            kinds("6222021234567890 与 13812345678"),
-            [Kind::BankCard, Kind::Mobile]
-        );
+        check("卡号：６２２２０２１２３４５６７８９０", "卡号：＊＊＊＊＊＊＊＊＊＊＊＊７８９０");
+        assert_eq!(kinds("6222021234567890 与 13812345678"), [Kind::BankCard, Kind::Mobile]);
     }
 
     #[test]
@@ -606,9 +492,7 @@ mod tests {
             "户主李四，身份证号码110105********0021，联系电话139-****-4321，开户行农商银行，卡号**** **** **** ***8 019，补贴1,200.00元。",
         );
         assert_eq!(
-            kinds(
-                "户主李四，身份证号码110105198512240021，联系电话139-8765-4321，卡号6228 4800 1234 5678 019"
-            ),
+            kinds("户主李四，身份证号码110105198512240021，联系电话139-8765-4321，卡号6228 4800 1234 5678 019"),
             [Kind::IdCard, Kind::Mobile, Kind::BankCard]
         );
     }
@@ -676,15 +560,9 @@ mod tests {
     fn idempotent_next_to_what_was_masked() {
         // The 16 digits after the X are a card; the X with its 17 digits (followed by a
         // digit) is not an ID, and must not become one once the card is masked.
-        check(
-            "62220212345678908X6222021234567890",
-            "62220212345678908X************7890",
-        );
+        check("62220212345678908X6222021234567890", "62220212345678908X************7890");
         // The shown last group of a card does not start a new card with its neighbours.
-        check(
-            "6222 0212 3456 7890 1234 5678 9012",
-            "**** **** **** 7890 1234 5678 9012",
-        );
+        check("6222 0212 3456 7890 1234 5678 9012", "**** **** **** 7890 1234 5678 9012");
         check("+8613812345678", "+86138****5678");
     }
 
@@ -698,59 +576,22 @@ mod tests {
     #[test]
     fn rules_switched_off_leave_that_kind_alone() {
         let text = "身份证110105199001011234 电话13812345678 卡号6222021234567890";
-        let no_id = MaskRules {
-            id_card: false,
-            ..MaskRules::default()
-        };
-        let no_mobile = MaskRules {
-            mobile: false,
-            ..MaskRules::default()
-        };
-        let no_bank = MaskRules {
-            bank_card: false,
-            ..MaskRules::default()
-        };
-        check_with(
-            text,
-            &no_id,
-            "身份证110105199001011234 电话138****5678 卡号************7890",
-        );
-        check_with(
-            text,
-            &no_mobile,
-            "身份证110105********1234 电话13812345678 卡号************7890",
-        );
-        check_with(
-            text,
-            &no_bank,
-            "身份证110105********1234 电话138****5678 卡号6222021234567890",
-        );
+        let no_id = MaskRules { id_card: false, ..MaskRules::default() };
+        let no_mobile = MaskRules { mobile: false, ..MaskRules::default() };
+        let no_bank = MaskRules { bank_card: false, ..MaskRules::default() };
+        check_with(text, &no_id, "身份证110105199001011234 电话138****5678 卡号************7890");
+        check_with(text, &no_mobile, "身份证110105********1234 电话13812345678 卡号************7890");
+        check_with(text, &no_bank, "身份证110105********1234 电话138****5678 卡号6222021234567890");
         check_with(text, &MaskRules::NONE, text);
         assert!(find(text, &MaskRules::NONE).is_empty());
-        assert_eq!(
-            MaskRules::default(),
-            MaskRules {
-                id_card: true,
-                mobile: true,
-                bank_card: true
-            }
-        );
-        assert_eq!(
-            masked(text),
-            "身份证110105********1234 电话138****5678 卡号************7890"
-        );
+        assert_eq!(MaskRules::default(), MaskRules { id_card: true, mobile: true, bank_card: true });
+        assert_eq!(masked(text), "身份证110105********1234 电话138****5678 卡号************7890");
     }
 
     #[test]
     fn borrowed_when_nothing_changes() {
-        assert!(matches!(
-            mask("公示期7天", &MaskRules::default()),
-            Cow::Borrowed(_)
-        ));
-        assert!(matches!(
-            mask("电话13812345678", &MaskRules::default()),
-            Cow::Owned(_)
-        ));
+        assert!(matches!(mask("公示期7天", &MaskRules::default()), Cow::Borrowed(_)));
+        assert!(matches!(mask("电话13812345678", &MaskRules::default()), Cow::Owned(_)));
     }
 
     /// xorshift64*; deterministic, no crates.
@@ -801,23 +642,15 @@ mod tests {
         ];
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..1000 {
-            let text: String = (0..rng.below(30))
-                .map(|_| PIECES[rng.below(PIECES.len())])
-                .collect();
+            let text: String = (0..rng.below(30)).map(|_| PIECES[rng.below(PIECES.len())]).collect();
             let once = masked(&text);
             assert_eq!(once.chars().count(), text.chars().count(), "{text:?}");
             for (a, b) in text.chars().zip(once.chars()) {
-                assert!(
-                    a == b || (digit_value(a).is_some() && matches!(b, '*' | '＊')),
-                    "{text:?} -> {once:?}"
-                );
+                assert!(a == b || (digit_value(a).is_some() && matches!(b, '*' | '＊')), "{text:?} -> {once:?}");
             }
             assert_eq!(masked(&once), once, "not idempotent: {text:?}");
             let found = find(&text, &MaskRules::default());
-            assert!(
-                found.windows(2).all(|w| w[0].range.end <= w[1].range.start),
-                "{text:?}: {found:?}"
-            );
+            assert!(found.windows(2).all(|w| w[0].range.end <= w[1].range.start), "{text:?}: {found:?}");
         }
     }
 }

@@ -47,7 +47,7 @@ impl<'de> Deserialize<'de> for Instant {
                 let Some((_, v)) = map.next_entry::<String, String>()? else {
                     return Err(de::Error::custom("empty datetime"));
                 };
-                if !v.ends_with(|c: char| c == 'Z' || c == 'z') && !v.get(19..).unwrap_or("").contains(['+', '-']) {
+                if !v.ends_with(['Z', 'z']) && !v.get(19..).unwrap_or("").contains(['+', '-']) {
                     return Err(de::Error::custom(format!("`{v}` has no offset: write it as e.g. {v}+08:00")));
                 }
                 Instant::parse(&v).map_err(de::Error::custom)

@@ -167,10 +167,12 @@ pub fn paginate(body: &Body, per_page: usize) -> Vec<Vec<Line>> {
             pages.push(std::mem::take(&mut cur));
         }
         // Repeat the heading on continued pages when there is room for it and rows.
-        if cur.is_empty() && line.grid_row && per_page > 2 {
-            if let Some(h) = &body.grid_heading {
-                cur.push(h.clone());
-            }
+        if cur.is_empty()
+            && line.grid_row
+            && per_page > 2
+            && let Some(h) = &body.grid_heading
+        {
+            cur.push(h.clone());
         }
         cur.push(line.clone());
     }

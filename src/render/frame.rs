@@ -176,10 +176,7 @@ mod tests {
     #[test]
     fn draws_clipped_lines_through_embedded_graphics() {
         let mut f = Frame::new(4, 3);
-        Line::new(Point::new(-1, 1), Point::new(10, 1))
-            .into_styled(PrimitiveStyle::with_stroke(Rgb888::RED, 1))
-            .draw(&mut f)
-            .unwrap();
+        Line::new(Point::new(-1, 1), Point::new(10, 1)).into_styled(PrimitiveStyle::with_stroke(Rgb888::RED, 1)).draw(&mut f).unwrap();
         assert_eq!(f.to_ascii(), "....\n####\n....\n");
         assert_eq!(f.dual_bits(0, 1), (true, false));
     }

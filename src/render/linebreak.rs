@@ -63,25 +63,14 @@ pub fn break_lines(text: &str, max_width: u32, advance: impl Fn(char) -> u32) ->
         }
     }
     if start < text.len() {
-        break_paragraph(
-            text,
-            start,
-            text.len(),
-            max_width,
-            &advance,
-            &mut scratch,
-            &mut out,
-        );
+        break_paragraph(text, start, text.len(), max_width, &advance, &mut scratch, &mut out);
     }
     out
 }
 
 /// A char that ends a paragraph (UAX #14 classes BK, CR, LF, NL).
 fn is_mandatory_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
-    )
+    matches!(c, '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 /// Whitespace that is trimmed at a break and never counted there (ASCII space, tab,
@@ -137,12 +126,7 @@ pub(crate) fn is_wide_cjk(c: char) -> bool {
 /// May a line break happen right before `c` (given the char before it) without
 /// tearing a char from its combining marks, variation selectors or ZWJ sequence?
 fn is_cluster_boundary(prev: char, c: char) -> bool {
-    let joins = |c: char| {
-        matches!(
-            break_property(c as u32),
-            BreakClass::CombiningMark | BreakClass::ZeroWidthJoiner | BreakClass::EmojiModifier
-        )
-    };
+    let joins = |c: char| matches!(break_property(c as u32), BreakClass::CombiningMark | BreakClass::ZeroWidthJoiner | BreakClass::EmojiModifier);
     !joins(c) && break_property(prev as u32) != BreakClass::ZeroWidthJoiner
 }
 
@@ -180,11 +164,7 @@ fn break_paragraph(
     let para = &text[start..end];
     let chars = &mut scratch.chars;
     chars.clear();
-    chars.extend(para.char_indices().map(|(i, c)| Ch {
-        off: start + i,
-        c,
-        width: advance(c),
-    }));
+    chars.extend(para.char_indices().map(|(i, c)| Ch { off: start + i, c, width: advance(c) }));
     if chars.iter().all(|ch| is_space(ch.c)) {
         out.push(start..start);
         return;
@@ -218,9 +198,7 @@ fn break_paragraph(
         }
         let next_ns = next_ns_after[i];
         let kinsoku_ok = !prev_ns.is_some_and(is_opening) && !next_ns.is_some_and(is_closing);
-        let uax_ok = uax[chars[i].off - start]
-            || (matches!(c, '“' | '‘') && is_wide_cjk(prev))
-            || (matches!(prev, '”' | '’') && is_wide_cjk(c));
+        let uax_ok = uax[chars[i].off - start] || (matches!(c, '“' | '‘') && is_wide_cjk(prev)) || (matches!(prev, '”' | '’') && is_wide_cjk(c));
         level[i] = match (kinsoku_ok, uax_ok) {
             (true, true) => LEVEL_A,
             (true, false) => LEVEL_B,
@@ -265,10 +243,7 @@ fn break_paragraph(
 
         let e = if fits_all {
             n
-        } else if let Some(e) = best[usize::from(LEVEL_A)]
-            .or(best[usize::from(LEVEL_B)])
-            .or(best[usize::from(LEVEL_C)])
-        {
+        } else if let Some(e) = best[usize::from(LEVEL_A)].or(best[usize::from(LEVEL_B)]).or(best[usize::from(LEVEL_C)]) {
             e
         } else {
             // Not even one char fits after the spaces before it: drop those (leading)
@@ -283,11 +258,7 @@ fn break_paragraph(
             e
         };
 
-        let line_end = chars[s..e]
-            .iter()
-            .rev()
-            .find(|ch| !is_space(ch.c))
-            .map_or(chars[s].off, |ch| ch.off + ch.c.len_utf8());
+        let line_end = chars[s..e].iter().rev().find(|ch| !is_space(ch.c)).map_or(chars[s].off, |ch| ch.off + ch.c.len_utf8());
         out.push(chars[s].off..line_end);
         s = e;
     }
@@ -297,11 +268,7 @@ fn break_paragraph(
 fn vec_next_non_space(chars: &[Ch]) -> Vec<Option<char>> {
     let mut v = vec![None; chars.len() + 1];
     for i in (0..chars.len()).rev() {
-        v[i] = if is_space(chars[i].c) {
-            v[i + 1]
-        } else {
-            Some(chars[i].c)
-        };
+        v[i] = if is_space(chars[i].c) { v[i + 1] } else { Some(chars[i].c) };
     }
     v
 }
@@ -313,18 +280,11 @@ mod tests {
     /// Half-width units: 2 for wide chars (CJK, full-width punctuation, curly quotes,
     /// ellipsis and dash as set in Chinese fonts), 1 otherwise.
     fn adv(c: char) -> u32 {
-        if is_wide_cjk(c) || matches!(c, '“' | '”' | '‘' | '’' | '…' | '—' | '·') {
-            2
-        } else {
-            1
-        }
+        if is_wide_cjk(c) || matches!(c, '“' | '”' | '‘' | '’' | '…' | '—' | '·') { 2 } else { 1 }
     }
 
     fn lines(text: &str, width: u32) -> Vec<&str> {
-        break_lines(text, width, adv)
-            .into_iter()
-            .map(|r| &text[r])
-            .collect()
+        break_lines(text, width, adv).into_iter().map(|r| &text[r]).collect()
     }
 
     #[track_caller]
@@ -341,36 +301,18 @@ mod tests {
         let mut last_end = 0;
         let mut joined = String::new();
         for r in &ranges {
-            assert!(
-                r.start >= last_end && r.start <= r.end,
-                "{text:?}: ranges out of order: {ranges:?}"
-            );
+            assert!(r.start >= last_end && r.start <= r.end, "{text:?}: ranges out of order: {ranges:?}");
             assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end));
             last_end = r.end;
             let line = &text[r.clone()];
-            assert!(
-                !line.ends_with(is_space),
-                "{text:?}: line {line:?} ends with a space"
-            );
-            assert!(
-                !line.contains(is_mandatory_break),
-                "{text:?}: line {line:?} holds a line break"
-            );
+            assert!(!line.ends_with(is_space), "{text:?}: line {line:?} ends with a space");
+            assert!(!line.contains(is_mandatory_break), "{text:?}: line {line:?} holds a line break");
             let w: u32 = line.chars().map(adv).sum();
-            assert!(
-                w <= width || line.trim_start_matches(is_space).chars().count() == 1,
-                "{text:?} at width {width}: line {line:?} is {w} wide"
-            );
+            assert!(w <= width || line.trim_start_matches(is_space).chars().count() == 1, "{text:?} at width {width}: line {line:?} is {w} wide");
             joined.extend(line.chars().filter(|c| !is_space(*c)));
         }
-        let expected: String = text
-            .chars()
-            .filter(|c| !is_space(*c) && !is_mandatory_break(*c))
-            .collect();
-        assert_eq!(
-            joined, expected,
-            "{text:?} at width {width}: text lost or duplicated: {ranges:?}"
-        );
+        let expected: String = text.chars().filter(|c| !is_space(*c) && !is_mandatory_break(*c)).collect();
+        assert_eq!(joined, expected, "{text:?} at width {width}: text lost or duplicated: {ranges:?}");
     }
 
     #[test]
@@ -388,11 +330,7 @@ mod tests {
         check("村委会，今天开会。", 8, &["村委会，", "今天开", "会。"]);
         check("你好，世界", 4, &["你", "好，", "世界"]);
         check("村委会，今天开会。", 6, &["村委", "会，今", "天开", "会。"]);
-        check(
-            "低保名单、公示期七天；",
-            10,
-            &["低保名单、", "公示期七", "天；"],
-        );
+        check("低保名单、公示期七天；", 10, &["低保名单、", "公示期七", "天；"]);
         // Dash and ellipsis, and a closing curly quote.
         check("注意——停水……", 8, &["注意——", "停水……"]);
         check("注意——停水", 6, &["注", "意——", "停水"]);
@@ -434,37 +372,21 @@ mod tests {
         check("连接WiFi后扫码", 6, &["连接", "WiFi后", "扫码"]);
         check("连接WiFi后扫码", 5, &["连接", "WiFi", "后扫", "码"]);
         check("连接WiFi后扫码", 8, &["连接WiFi", "后扫码"]);
-        check(
-            "visit https://example.org/items/abc now",
-            40,
-            &["visit https://example.org/items/abc now"],
-        );
+        check("visit https://example.org/items/abc now", 40, &["visit https://example.org/items/abc now"]);
         // UAX #14 allows breaks after "/" in a URL.
-        check(
-            "https://example.org/items/abc",
-            14,
-            &["https://", "example.org/", "items/abc"],
-        );
+        check("https://example.org/items/abc", 14, &["https://", "example.org/", "items/abc"]);
         // Too narrow even for the URL's pieces: broken by chars, never before "." or ":".
-        check(
-            "https://example.org/items/abc",
-            6,
-            &["https:", "//", "exampl", "e.org/", "items/", "abc"],
-        );
+        check("https://example.org/items/abc", 6, &["https:", "//", "exampl", "e.org/", "items/", "abc"]);
         check(
             "https://example.org/items/abc",
             1,
             &[
-                "h", "t", "t", "p", "s", ":", "/", "/", "e", "x", "a", "m", "p", "l", "e", ".",
-                "o", "r", "g", "/", "i", "t", "e", "m", "s", "/", "a", "b", "c",
+                "h", "t", "t", "p", "s", ":", "/", "/", "e", "x", "a", "m", "p", "l", "e", ".", "o", "r", "g", "/", "i", "t", "e", "m", "s", "/",
+                "a", "b", "c",
             ],
         );
         // A long number: forced break, no digit lost, no line starting with ",".
-        check(
-            "账号12345678901234567890",
-            8,
-            &["账号", "12345678", "90123456", "7890"],
-        );
+        check("账号12345678901234567890", 8, &["账号", "12345678", "90123456", "7890"]);
         check("1,234,567", 4, &["1,23", "4,56", "7"]);
     }
 
@@ -491,11 +413,7 @@ mod tests {
         check("trailing   ", 20, &["trailing"]);
         // Leading spaces of a paragraph are kept (and counted).
         check("  abc def", 5, &["  abc", "def"]);
-        check(
-            "\u{3000}\u{3000}村委会通知",
-            8,
-            &["\u{3000}\u{3000}村委", "会通知"],
-        );
+        check("\u{3000}\u{3000}村委会通知", 8, &["\u{3000}\u{3000}村委", "会通知"]);
         check("a\n   b", 5, &["a", "   b"]);
         // Blank paragraphs give an empty line.
         check("a\n   \nb", 5, &["a", "", "b"]);
@@ -528,11 +446,7 @@ mod tests {
     fn combining_marks_and_variation_selectors_stay_with_their_base() {
         // U+E0100 (an IVS) after 葛, e + U+0301.
         let adv0 = |c: char| {
-            if matches!(c, '\u{E0100}' | '\u{301}') {
-                0
-            } else {
-                adv(c)
-            }
+            if matches!(c, '\u{E0100}' | '\u{301}') { 0 } else { adv(c) }
         };
         let text = "葛\u{E0100}葛\u{E0100}";
         assert_eq!(break_lines(text, 2, adv0), [0..7, 7..14]);
@@ -643,14 +557,8 @@ mod tests {
             for line in lines(&text, width) {
                 let first = line.chars().next().unwrap();
                 let last = line.chars().last().unwrap();
-                assert!(
-                    !is_closing(first),
-                    "{text:?} at width {width}: line {line:?} starts with {first}"
-                );
-                assert!(
-                    !is_opening(last),
-                    "{text:?} at width {width}: line {line:?} ends with {last}"
-                );
+                assert!(!is_closing(first), "{text:?} at width {width}: line {line:?} starts with {first}");
+                assert!(!is_opening(last), "{text:?} at width {width}: line {line:?} ends with {last}");
             }
         }
     }

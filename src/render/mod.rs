@@ -70,7 +70,7 @@ impl Renderer {
             Content::Idle => Scene::idle(self.geo.clone(), self.theme, self.village.clone()),
             Content::Notice { title, text } => {
                 let header = Header { label: "通知".into(), category: None, urgent: false, title: title.clone().unwrap_or_default() };
-                Scene::new(self.geo.clone(), self.theme, Some(header), self.village.clone(), &[text.clone()], None, effect)
+                Scene::new(self.geo.clone(), self.theme, Some(header), self.village.clone(), std::slice::from_ref(text), None, effect)
             }
             Content::Item(s) => {
                 let it = s.item();

@@ -79,7 +79,15 @@ const TITLE_HOLD: f64 = 2.0;
 impl Scene {
     /// Lays out content. `paragraphs`/`table` are the masked item text; `header`
     /// is shown in the header zone when the layout has one, else prefixed to the body.
-    pub fn new(geo: Geometry, theme: Theme, header: Option<Header>, village: String, paragraphs: &[String], table: Option<&crate::item::Table>, effect: Effect) -> Scene {
+    pub fn new(
+        geo: Geometry,
+        theme: Theme,
+        header: Option<Header>,
+        village: String,
+        paragraphs: &[String],
+        table: Option<&crate::item::Table>,
+        effect: Effect,
+    ) -> Scene {
         let mut paragraphs: Vec<String> = paragraphs.to_vec();
         if geo.header.is_none()
             && let Some(h) = header.as_ref().filter(|h| !h.title.is_empty())

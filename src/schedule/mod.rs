@@ -25,7 +25,10 @@ const MIN_SLOT: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone)]
 pub enum Content {
     Item(Showable),
-    Notice { title: Option<String>, text: String },
+    Notice {
+        title: Option<String>,
+        text: String,
+    },
     /// Nothing showable: village name and clock, never a black screen.
     Idle,
 }

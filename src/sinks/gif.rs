@@ -55,33 +55,20 @@ impl<W: Write> GifRecorder<W> {
         };
         let mut enc = gif::Encoder::new(out, w, h, &[])?;
         enc.set_repeat(gif::Repeat::Infinite)?;
-        Ok(GifRecorder {
-            enc,
-            width: w,
-            height: h,
-            pending: None,
-            canvas: None,
-            elapsed_ms: 0,
-            written_cs: 0,
-        })
+        Ok(GifRecorder { enc, width: w, height: h, pending: None, canvas: None, elapsed_ms: 0, written_cs: 0 })
     }
 
     /// Adds `frame`, shown for `delay_ms`. A frame identical to the previous
     /// one only extends the previous one's delay.
     pub fn push(&mut self, frame: &Frame, delay_ms: u32) -> Result<(), GifError> {
         if frame.width() != u32::from(self.width) || frame.height() != u32::from(self.height) {
-            return Err(GifError::SizeMismatch {
-                got_w: frame.width(),
-                got_h: frame.height(),
-                w: self.width.into(),
-                h: self.height.into(),
-            });
+            return Err(GifError::SizeMismatch { got_w: frame.width(), got_h: frame.height(), w: self.width.into(), h: self.height.into() });
         }
-        if let Some((rgb, ms)) = &mut self.pending {
-            if rgb.as_slice() == frame.as_rgb() {
-                *ms += u64::from(delay_ms);
-                return Ok(());
-            }
+        if let Some((rgb, ms)) = &mut self.pending
+            && rgb.as_slice() == frame.as_rgb()
+        {
+            *ms += u64::from(delay_ms);
+            return Ok(());
         }
         self.flush(false)?;
         self.pending = Some((frame.as_rgb().to_vec(), u64::from(delay_ms)));
@@ -141,27 +128,14 @@ impl<W: Write> GifRecorder<W> {
     }
 
     /// The rectangle of `rgb` as a GIF frame with a local palette.
-    fn indexed_frame(
-        &self,
-        rgb: &[u8],
-        x0: usize,
-        y0: usize,
-        x1: usize,
-        y1: usize,
-    ) -> gif::Frame<'static> {
+    fn indexed_frame(&self, rgb: &[u8], x0: usize, y0: usize, x1: usize, y1: usize) -> gif::Frame<'static> {
         let w = usize::from(self.width);
         let mut pixels = Vec::with_capacity((x1 - x0) * (y1 - y0) * 3);
         for y in y0..y1 {
             pixels.extend_from_slice(&rgb[(y * w + x0) * 3..(y * w + x1) * 3]);
         }
         let (indices, palette) = exact_palette(&pixels).unwrap_or_else(|| cube_palette(&pixels));
-        let mut f = gif::Frame::from_palette_pixels(
-            (x1 - x0) as u16,
-            (y1 - y0) as u16,
-            indices,
-            palette,
-            None,
-        );
+        let mut f = gif::Frame::from_palette_pixels((x1 - x0) as u16, (y1 - y0) as u16, indices, palette, None);
         (f.left, f.top) = (x0 as u16, y0 as u16);
         f
     }
@@ -197,13 +171,8 @@ fn exact_palette(rgb: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
 /// Indices into the fixed 6 (red) x 7 (green) x 6 (blue) cube, nearest level per channel.
 fn cube_palette(rgb: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let level = |v: u8, n: u32| (u32::from(v) * (n - 1) + 127) / 255;
-    let indices = rgb
-        .chunks_exact(3)
-        .map(|p| (level(p[0], 6) * 42 + level(p[1], 7) * 6 + level(p[2], 6)) as u8)
-        .collect();
-    let palette = (0..252u32)
-        .flat_map(|i| [i / 42 * 255 / 5, i / 6 % 7 * 255 / 6, i % 6 * 255 / 5].map(|v| v as u8))
-        .collect();
+    let indices = rgb.chunks_exact(3).map(|p| (level(p[0], 6) * 42 + level(p[1], 7) * 6 + level(p[2], 6)) as u8).collect();
+    let palette = (0..252u32).flat_map(|i| [i / 42 * 255 / 5, i / 6 % 7 * 255 / 6, i % 6 * 255 / 5].map(|v| v as u8)).collect();
     (indices, palette)
 }
 

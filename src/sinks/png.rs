@@ -69,9 +69,7 @@ pub fn write_atomic(path: &Path, frame: &Frame) -> io::Result<()> {
 }
 
 fn temp_path(path: &Path) -> io::Result<PathBuf> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "png path has no file name"))?;
+    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "png path has no file name"))?;
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp_name = format!(".{}.{}.{}.tmp", name.to_string_lossy(), std::process::id(), n);
     Ok(match path.parent() {
@@ -158,10 +156,7 @@ mod tests {
     }
 
     fn dir_entries(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut v: Vec<String> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         v.sort();
         v
     }

@@ -18,7 +18,13 @@ use super::png;
 use super::terminal::TerminalPainter;
 
 /// Starts a sink thread; the returned handle ends when `cancel` fires (join it on shutdown).
-pub fn spawn(screen: &str, cfg: &SinkConfig, rx: watch::Receiver<Arc<Output>>, cancel: CancellationToken, handle: Handle) -> std::io::Result<std::thread::JoinHandle<()>> {
+pub fn spawn(
+    screen: &str,
+    cfg: &SinkConfig,
+    rx: watch::Receiver<Arc<Output>>,
+    cancel: CancellationToken,
+    handle: Handle,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
     let name = format!("sink-{}-{}", screen, cfg.kind());
     let screen = screen.to_string();
     let cfg = cfg.clone();
@@ -56,7 +62,7 @@ fn terminal_loop(screen: &str, mut rx: watch::Receiver<Arc<Output>>, cancel: &Ca
     let mut polls = 0u32;
     while let Some(o) = next(&mut rx, cancel, handle) {
         polls += 1;
-        if polls % 32 == 0 {
+        if polls.is_multiple_of(32) {
             painter.resize(terminal_cols());
         }
         let s = painter.paint(&o.frame, &o.caption);
@@ -117,8 +123,7 @@ fn gif_loop(screen: &str, path: &Path, seconds: u32, scale: u32, mut rx: watch::
     let mut skipped = 0u64;
     let limit = seconds as i64 * 1000;
     let start = prev.at;
-    loop {
-        let Some(o) = next(&mut rx, cancel, handle) else { break };
+    while let Some(o) = next(&mut rx, cancel, handle) {
         skipped += o.number.saturating_sub(prev.number + 1);
         let delay = o.at.duration_since(prev.at).as_millis().clamp(0, 60_000) as u32;
         if let Err(e) = rec.push(&scaled(&prev), delay) {

@@ -76,21 +76,12 @@ impl TerminalPainter {
         }
         let status_line = fit(status, self.cols as usize);
         if self.status.as_deref() != Some(status_line.as_str()) {
-            let _ = write!(
-                out,
-                "\x1b[{};1H{status_line}{}",
-                text_rows + 1,
-                self.erase_after(&status_line)
-            );
+            let _ = write!(out, "\x1b[{};1H{status_line}{}", text_rows + 1, self.erase_after(&status_line));
             self.status = Some(status_line);
         }
         if self.announced != Some(factor) {
             let note = if factor > 1 {
-                format!(
-                    "screen {}x{} scaled 1/{factor} horizontally to fit {cols} columns",
-                    frame.width(),
-                    frame.height()
-                )
+                format!("screen {}x{} scaled 1/{factor} horizontally to fit {cols} columns", frame.width(), frame.height())
             } else {
                 String::new()
             };
@@ -128,9 +119,7 @@ fn cell_colour(frame: &Frame, x: u32, y: u32, factor: u32) -> Half {
     if y >= frame.height() {
         return None;
     }
-    let brightest = (x * factor..((x + 1) * factor).min(frame.width()))
-        .map(|sx| frame.pixel(sx, y))
-        .max_by_key(|p| p.r().max(p.g()).max(p.b()))?;
+    let brightest = (x * factor..((x + 1) * factor).min(frame.width())).map(|sx| frame.pixel(sx, y)).max_by_key(|p| p.r().max(p.g()).max(p.b()))?;
     let c = [brightest.r(), brightest.g(), brightest.b()];
     Some(if c.iter().all(|&v| v < DARK_BELOW) { DIM } else { c })
 }
@@ -270,10 +259,7 @@ mod tests {
         // Changing one pixel rewrites one text row only.
         f.set(40, 9, Rgb888::GREEN);
         let third = p.paint(&f, "slot 1 · item 42 · 08:00");
-        assert!(
-            third.starts_with("\x1b[H\x1b[5;1H") && third.matches(";1H").count() == 1,
-            "{third:?}"
-        );
+        assert!(third.starts_with("\x1b[H\x1b[5;1H") && third.matches(";1H").count() == 1, "{third:?}");
     }
 
     #[test]

@@ -32,7 +32,11 @@ pub fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
     for (path, _, len) in files {
         let Some(format) = Format::of(&path) else { continue };
         if len > MAX_FILE_BYTES {
-            problems.push(Diag::file(&path, format!("文件过大（超过 {MAX_FILE_BYTES} 字节），已跳过"), format!("file larger than {MAX_FILE_BYTES} bytes, skipped")));
+            problems.push(Diag::file(
+                &path,
+                format!("文件过大（超过 {MAX_FILE_BYTES} 字节），已跳过"),
+                format!("file larger than {MAX_FILE_BYTES} bytes, skipped"),
+            ));
             continue;
         }
         let src = match std::fs::read_to_string(&path) {

@@ -25,7 +25,10 @@ async fn wait_for(rx: &tokio::sync::watch::Receiver<Arc<yiping::sinks::Output>>,
 async fn items_appear_rotate_and_leave_the_screen_when_withdrawn() {
     let t = tempfile::tempdir().unwrap();
     let png = t.path().join("now.png");
-    let screen = format!("name = \"door\"\nwidth = 128\nheight = 32\nfps = 10\n[[screens.sinks]]\ntype = \"png\"\npath = {:?}\nevery_seconds = 1", png.display().to_string());
+    let screen = format!(
+        "name = \"door\"\nwidth = 128\nheight = 32\nfps = 10\n[[screens.sinks]]\ntype = \"png\"\npath = {:?}\nevery_seconds = 1",
+        png.display().to_string()
+    );
     let cfg = write_config(t.path(), &screen, None);
     std::fs::write(t.path().join("items/a.json"), item_json("a", "party", "党务甲", &["内容"])).unwrap();
     std::fs::write(t.path().join("items/b.json"), item_json("b", "finance", "财务乙", &["内容"])).unwrap();

@@ -60,11 +60,7 @@ pub(super) fn parse(name: &str, origin: &str, text: &str) -> Result<BitmapFont, 
         }
     }
     if !started {
-        return Err(FontError::parse(
-            origin,
-            last_line.max(1),
-            "not a BDF file: no STARTFONT line",
-        ));
+        return Err(FontError::parse(origin, last_line.max(1), "not a BDF file: no STARTFONT line"));
     }
     let height = cell_height(&header).ok_or_else(|| {
         let msg = "no PIXEL_SIZE, SIZE or FONTBOUNDINGBOX: cannot tell the cell height";
@@ -95,35 +91,18 @@ fn parse_char<'a>(
             Some("BITMAP") => {
                 let enc = encoding.ok_or_else(|| err("glyph has no ENCODING before BITMAP"))?;
                 let dwidth = dwidth.ok_or_else(|| err("glyph has no DWIDTH"))?.clamp(0, 1024);
-                let [w, h, xoff, yoff] =
-                    bbx.ok_or_else(|| err("glyph has no BBX and the font no FONTBOUNDINGBOX"))?;
-                if !(0..=1024).contains(&w)
-                    || !(0..=1024).contains(&h)
-                    || xoff.abs() > 1024
-                    || yoff.abs() > 1024
-                {
-                    return Err(err(&format!(
-                        "glyph box {w} {h} {xoff} {yoff} is out of range (1024)"
-                    )));
+                let [w, h, xoff, yoff] = bbx.ok_or_else(|| err("glyph has no BBX and the font no FONTBOUNDINGBOX"))?;
+                if !(0..=1024).contains(&w) || !(0..=1024).contains(&h) || xoff.abs() > 1024 || yoff.abs() > 1024 {
+                    return Err(err(&format!("glyph box {w} {h} {xoff} {yoff} is out of range (1024)")));
                 }
                 let offset = raw.len();
                 let ink_rows = read_bitmap(origin, lines, w as u32, h as u32, raw, last_line)?;
-                let Some(c) = u32::try_from(enc).ok().filter(|&c| char::from_u32(c).is_some())
-                else {
+                let Some(c) = u32::try_from(enc).ok().filter(|&c| char::from_u32(c).is_some()) else {
                     raw.truncate(offset); // ENCODING -1 (no Unicode mapping) or not a scalar value
                     return Ok(None);
                 };
                 let (w, h, xoff, yoff) = (w as u32, h as u32, xoff as i32, yoff as i32);
-                return Ok(Some(Raw {
-                    c,
-                    dwidth: dwidth as i32,
-                    w,
-                    h,
-                    xoff,
-                    yoff,
-                    offset,
-                    ink_rows,
-                }));
+                return Ok(Some(Raw { c, dwidth: dwidth as i32, w, h, xoff, yoff, offset, ink_rows }));
             }
             Some("ENDCHAR") => return Err(err("glyph has no BITMAP")),
             Some("STARTCHAR" | "ENDFONT") => {
@@ -149,20 +128,13 @@ fn read_bitmap<'a>(
     let stride = w.div_ceil(8) as usize;
     let mut ink_rows: Option<(u32, u32)> = None;
     for row in 0..h {
-        let truncated =
-            || FontError::parse(origin, *last_line, "file ends inside a BITMAP: it is truncated");
+        let truncated = || FontError::parse(origin, *last_line, "file ends inside a BITMAP: it is truncated");
         let (n, line) = lines.next().ok_or_else(truncated)?;
         *last_line = n;
         let digits = line.trim().as_bytes();
-        let bad = |what: &str| {
-            FontError::parse(origin, n, format!("bitmap row {:?} {what}", line.trim()))
-        };
+        let bad = |what: &str| FontError::parse(origin, n, format!("bitmap row {:?} {what}", line.trim()));
         if digits.len() < stride * 2 {
-            return Err(bad(&format!(
-                "has {} hex digits, expected {} for width {w}",
-                digits.len(),
-                stride * 2
-            )));
+            return Err(bad(&format!("has {} hex digits, expected {} for width {w}", digits.len(), stride * 2)));
         }
         let mut any = false;
         for pair in digits[..stride * 2].chunks_exact(2) {
@@ -185,28 +157,18 @@ fn read_bitmap<'a>(
             let msg = format!("expected ENDCHAR after {h} bitmap rows, found {:?}", l.trim());
             Err(FontError::parse(origin, n, msg))
         }
-        None => {
-            Err(FontError::parse(origin, *last_line, "file ends before ENDCHAR: it is truncated"))
-        }
+        None => Err(FontError::parse(origin, *last_line, "file ends before ENDCHAR: it is truncated")),
     }
 }
 
 /// Parses exactly the first `N` integers after a keyword on line `n`.
-fn ints<'a, const N: usize>(
-    words: &mut impl Iterator<Item = &'a str>,
-    line: &str,
-    origin: &str,
-    n: usize,
-) -> Result<[i64; N], FontError> {
+fn ints<'a, const N: usize>(words: &mut impl Iterator<Item = &'a str>, line: &str, origin: &str, n: usize) -> Result<[i64; N], FontError> {
     let mut out = [0i64; N];
     for v in out.iter_mut() {
-        *v = words.next().and_then(|w| w.parse().ok()).ok_or_else(|| {
-            FontError::parse(
-                origin,
-                n,
-                format!("bad line {:?}: expected {N} integer(s)", line.trim()),
-            )
-        })?;
+        *v = words
+            .next()
+            .and_then(|w| w.parse().ok())
+            .ok_or_else(|| FontError::parse(origin, n, format!("bad line {:?}: expected {N} integer(s)", line.trim())))?;
     }
     Ok(out)
 }
@@ -242,16 +204,13 @@ mod tests {
             ("W", 87, 3, "5 2 -1 0", "F8 88"),
         ] {
             let rows = rows.replace(' ', "\n");
-            s += &format!(
-                "STARTCHAR {name}\nENCODING {enc}\nSWIDTH 500 0\nDWIDTH {dwidth} 0\nBBX {bbx}\nBITMAP\n{rows}\nENDCHAR\n"
-            );
+            s += &format!("STARTCHAR {name}\nENCODING {enc}\nSWIDTH 500 0\nDWIDTH {dwidth} 0\nBBX {bbx}\nBITMAP\n{rows}\nENDCHAR\n");
         }
         s + "ENDFONT\n"
     }
 
     fn ascii(g: Glyph<'_>) -> String {
-        let row =
-            |y| (0..g.width).map(|x| if g.is_set(x, y) { '#' } else { '.' }).collect::<String>();
+        let row = |y| (0..g.width).map(|x| if g.is_set(x, y) { '#' } else { '.' }).collect::<String>();
         (0..g.height).map(|y| row(y) + "\n").collect()
     }
 
@@ -260,10 +219,7 @@ mod tests {
         let f = BitmapFont::from_bdf("tiny", &tiny()).unwrap();
         assert_eq!((f.name(), f.height(), f.len()), ("tiny", 6, 5));
         // Ascent 5: ascent 4 would also fit the ideograph but clip the top of '['.
-        assert_eq!(
-            ascii(f.glyph('中').unwrap()),
-            "......\n..#...\n#####.\n#.#.#.\n#####.\n..#...\n"
-        );
+        assert_eq!(ascii(f.glyph('中').unwrap()), "......\n..#...\n#####.\n#.#.#.\n#####.\n..#...\n");
         assert_eq!(ascii(f.glyph('[').unwrap()), "##.\n#..\n#..\n#..\n#..\n##.\n");
         // 'g' moved up one row so that its descender stays whole.
         assert_eq!(ascii(f.glyph('g').unwrap()), "....\n....\n###.\n#.#.\n###.\n..#.\n");
@@ -275,12 +231,8 @@ mod tests {
 
     #[test]
     fn uses_font_ascent_when_it_matches_the_pixel_size() {
-        let f = BitmapFont::from_bdf("tiny", &tiny().replace("FONT_ASCENT 6", "FONT_ASCENT 4"))
-            .unwrap();
-        assert_eq!(
-            ascii(f.glyph('中').unwrap()),
-            "..#...\n#####.\n#.#.#.\n#####.\n..#...\n......\n"
-        );
+        let f = BitmapFont::from_bdf("tiny", &tiny().replace("FONT_ASCENT 6", "FONT_ASCENT 4")).unwrap();
+        assert_eq!(ascii(f.glyph('中').unwrap()), "..#...\n#####.\n#.#.#.\n#####.\n..#...\n......\n");
     }
 
     #[test]
@@ -288,34 +240,20 @@ mod tests {
         // (bad text, a line of it the error must name, offset from that line, message start)
         let tiny = tiny();
         let cases = [
-            (
-                tiny.replace("BBX 3 4 0 -2", "BBX 3 x 0 -2"),
-                "BBX 3 x",
-                0,
-                "bad line \"BBX 3 x 0 -2\"",
-            ),
+            (tiny.replace("BBX 3 4 0 -2", "BBX 3 x 0 -2"), "BBX 3 x", 0, "bad line \"BBX 3 x 0 -2\""),
             (tiny.replace("A8\n", "AZ\n"), "AZ", 0, "bitmap row \"AZ\" is not hex"),
             (tiny.replace("A8\n", "A\n"), "A", 0, "bitmap row \"A\" has 1 hex digits, expected 2"),
-            (
-                tiny.replace("E0\n20\nENDCHAR", "E0\n20\nE0\nENDCHAR"),
-                "STARTCHAR bar",
-                -2,
-                "expected ENDCHAR",
-            ),
+            (tiny.replace("E0\n20\nENDCHAR", "E0\n20\nE0\nENDCHAR"), "STARTCHAR bar", -2, "expected ENDCHAR"),
             (tiny.replace("ENCODING 103\n", ""), "STARTCHAR g", 4, "glyph has no ENCODING"),
             ("COMMENT x\nhello\n".into(), "hello", 0, "not a BDF file"),
         ];
         for (text, needle, offset, start) in cases {
-            let line = (text.lines().position(|l| l == needle || l.starts_with(needle)).unwrap()
-                + 1) as i32
-                + offset;
+            let line = (text.lines().position(|l| l == needle || l.starts_with(needle)).unwrap() + 1) as i32 + offset;
             let msg = BitmapFont::from_bdf("t", &text).unwrap_err().to_string();
             assert!(msg.starts_with(&format!("t, line {line}: {start}")), "{msg}");
             assert!(msg.ends_with("regenerate it with fonts/build-fonts.sh"), "{msg}");
         }
-        let msg =
-            BitmapFont::from_bdf("t", &tiny[..tiny.find("20\nENDCHAR\nSTARTCHAR bar").unwrap()])
-                .unwrap_err();
+        let msg = BitmapFont::from_bdf("t", &tiny[..tiny.find("20\nENDCHAR\nSTARTCHAR bar").unwrap()]).unwrap_err();
         assert!(msg.to_string().contains("truncated"), "{msg}");
     }
 }

@@ -33,13 +33,7 @@ pub(super) struct Raw {
 }
 
 /// The number of cell rows above the baseline (see the module docs).
-pub(super) fn choose_ascent(
-    ascent: Option<i64>,
-    descent: Option<i64>,
-    height: u32,
-    glyphs: &[Raw],
-    raw: &[u8],
-) -> i32 {
+pub(super) fn choose_ascent(ascent: Option<i64>, descent: Option<i64>, height: u32, glyphs: &[Raw], raw: &[u8]) -> i32 {
     let height = height as i32;
     match (ascent, descent) {
         (Some(a), Some(d)) if a + d == height as i64 && a >= 0 => return a as i32,
@@ -52,25 +46,14 @@ pub(super) fn choose_ascent(
     for g in glyphs {
         let stride = g.w.div_ceil(8) as usize;
         for row in 0..g.h as usize {
-            let bits: u32 = raw[g.offset + row * stride..g.offset + (row + 1) * stride]
-                .iter()
-                .map(|b| b.count_ones())
-                .sum();
+            let bits: u32 = raw[g.offset + row * stride..g.offset + (row + 1) * stride].iter().map(|b| b.count_ones()).sum();
             let level = g.yoff + g.h as i32 - 1 - row as i32;
             ink[(level - lowest) as usize] += bits as u64;
         }
     }
     // Cell rows hold levels ascent-height ..= ascent-1.
-    let clipped = |a: i32| -> u64 {
-        (lowest..=highest)
-            .filter(|&l| l >= a || l < a - height)
-            .map(|l| ink[(l - lowest) as usize])
-            .sum()
-    };
-    let ideograph = glyphs
-        .iter()
-        .find(|g| g.c == 0x4E2D)
-        .or_else(|| glyphs.iter().find(|g| (0x4E00..=0x9FFF).contains(&g.c)));
+    let clipped = |a: i32| -> u64 { (lowest..=highest).filter(|&l| l >= a || l < a - height).map(|l| ink[(l - lowest) as usize]).sum() };
+    let ideograph = glyphs.iter().find(|g| g.c == 0x4E2D).or_else(|| glyphs.iter().find(|g| (0x4E00..=0x9FFF).contains(&g.c)));
     let (lo, hi) = match ideograph {
         // top level yoff+h-1 must be <= a-1; bottom level yoff must be >= a-height.
         Some(g) if (g.h as i32) <= height => (g.yoff + g.h as i32, g.yoff + height),
@@ -88,15 +71,8 @@ pub(super) fn choose_ascent(
 }
 
 /// Copies each glyph into a `height`-row cell `DWIDTH` wide, baseline at `ascent`.
-pub(super) fn place(
-    name: &str,
-    height: u32,
-    ascent: i32,
-    glyphs: &[Raw],
-    raw: &[u8],
-) -> BitmapFont {
-    let bytes: usize =
-        glyphs.iter().map(|g| (g.dwidth as usize).div_ceil(8) * height as usize).sum();
+pub(super) fn place(name: &str, height: u32, ascent: i32, glyphs: &[Raw], raw: &[u8]) -> BitmapFont {
+    let bytes: usize = glyphs.iter().map(|g| (g.dwidth as usize).div_ceil(8) * height as usize).sum();
     let mut b = FontBuilder::new(name, height, glyphs.len(), bytes);
     let (mut moved, mut too_tall) = (0usize, 0usize);
     for g in glyphs {
@@ -128,10 +104,7 @@ pub(super) fn place(
             let dst = &mut cell[y as usize * cell_stride..][..cell_stride];
             if g.w <= 128 && width <= 128 && g.xoff.unsigned_abs() < 128 {
                 // The row as one 128-bit number, leftmost pixel in the top bit.
-                let v = src
-                    .iter()
-                    .enumerate()
-                    .fold(0u128, |v, (k, &b)| v | (b as u128) << (120 - 8 * k));
+                let v = src.iter().enumerate().fold(0u128, |v, (k, &b)| v | (b as u128) << (120 - 8 * k));
                 let v = v & !(u128::MAX.checked_shr(g.w).unwrap_or(0));
                 let v = if g.xoff >= 0 { v >> g.xoff } else { v << -g.xoff };
                 let v = v & !(u128::MAX.checked_shr(width).unwrap_or(0));
@@ -148,14 +121,6 @@ pub(super) fn place(
             }
         }
     }
-    tracing::debug!(
-        font = name,
-        height,
-        ascent,
-        glyphs = glyphs.len(),
-        moved,
-        too_tall,
-        "placed BDF glyphs in cells"
-    );
+    tracing::debug!(font = name, height, ascent, glyphs = glyphs.len(), moved, too_tall, "placed BDF glyphs in cells");
     b.finish()
 }

@@ -7,18 +7,9 @@
 use super::{BitmapFont, FontBuilder, FontError};
 
 /// `name` names the font, `origin` the file (for error messages).
-pub(super) fn parse(
-    name: &str,
-    origin: &str,
-    text: &str,
-    height: u32,
-) -> Result<BitmapFont, FontError> {
+pub(super) fn parse(name: &str, origin: &str, text: &str, height: u32) -> Result<BitmapFont, FontError> {
     if !(1..=256).contains(&height) {
-        return Err(FontError::parse(
-            origin,
-            0,
-            format!("cell height {height} is out of range 1..=256"),
-        ));
+        return Err(FontError::parse(origin, 0, format!("cell height {height} is out of range 1..=256")));
     }
     let lines = text.len() / 40 + 1;
     let mut b = FontBuilder::new(name, height, lines, text.len() / 2);
@@ -29,13 +20,11 @@ pub(super) fn parse(
             continue;
         }
         let err = |msg: String| FontError::parse(origin, line_no, msg);
-        let (cp, bitmap) = line
-            .split_once(':')
-            .ok_or_else(|| err(format!("expected CODEPOINT:HEXBITMAP, found {:?}", short(line))))?;
-        let c =
-            u32::from_str_radix(cp, 16).ok().filter(|_| (1..=6).contains(&cp.len())).ok_or_else(
-                || err(format!("bad code point {:?}: expected 1 to 6 hex digits", short(cp))),
-            )?;
+        let (cp, bitmap) = line.split_once(':').ok_or_else(|| err(format!("expected CODEPOINT:HEXBITMAP, found {:?}", short(line))))?;
+        let c = u32::from_str_radix(cp, 16)
+            .ok()
+            .filter(|_| (1..=6).contains(&cp.len()))
+            .ok_or_else(|| err(format!("bad code point {:?}: expected 1 to 6 hex digits", short(cp))))?;
         if char::from_u32(c).is_none() {
             return Err(err(format!("code point {c:04X} is not a Unicode scalar value")));
         }
@@ -56,10 +45,7 @@ pub(super) fn parse(
             match (nibble(pair[0]), nibble(pair[1])) {
                 (Some(h), Some(l)) => cell[k] = h << 4 | l,
                 _ => {
-                    return Err(err(format!(
-                        "bitmap of U+{c:04X} has a non-hex digit near position {}",
-                        k * 2 + cp.len() + 2
-                    )));
+                    return Err(err(format!("bitmap of U+{c:04X} has a non-hex digit near position {}", k * 2 + cp.len() + 2)));
                 }
             }
         }
@@ -118,13 +104,7 @@ mod tests {
         );
         let z = f.glyph('中').unwrap();
         assert_eq!(z.width, 16);
-        assert!(
-            z.is_set(7, 0)
-                && z.is_set(2, 4)
-                && z.is_set(12, 4)
-                && !z.is_set(0, 0)
-                && !z.is_set(8, 0)
-        );
+        assert!(z.is_set(7, 0) && z.is_set(2, 4) && z.is_set(12, 4) && !z.is_set(0, 0) && !z.is_set(8, 0));
         assert!(f.glyph('B').is_none());
     }
 
@@ -133,19 +113,13 @@ mod tests {
         let bad = TINY.replace("0100\n", "01000\n"); // 4E2D on line 4 gets 65 digits
         let e = BitmapFont::from_hex("tiny", &bad, 16).unwrap_err().to_string();
         assert!(e.starts_with("tiny, line 4: bitmap of U+4E2D has 65 hex digits"), "{e}");
-        let e = BitmapFont::from_hex("t", "0041:0000000018242442427E42424242000G\n", 16)
-            .unwrap_err()
-            .to_string();
+        let e = BitmapFont::from_hex("t", "0041:0000000018242442427E42424242000G\n", 16).unwrap_err().to_string();
         assert!(e.contains("line 1") && e.contains("non-hex"), "{e}");
         let e = BitmapFont::from_hex("t", "\n\n0041 0000\n", 16).unwrap_err().to_string();
         assert!(e.contains("line 3") && e.contains("CODEPOINT:HEXBITMAP"), "{e}");
-        let e = BitmapFont::from_hex("t", "D800:00000000000000000000000000000000\n", 16)
-            .unwrap_err()
-            .to_string();
+        let e = BitmapFont::from_hex("t", "D800:00000000000000000000000000000000\n", 16).unwrap_err().to_string();
         assert!(e.contains("line 1") && e.contains("not a Unicode scalar"), "{e}");
-        let e = BitmapFont::from_hex("t", "XYZ:00000000000000000000000000000000\n", 16)
-            .unwrap_err()
-            .to_string();
+        let e = BitmapFont::from_hex("t", "XYZ:00000000000000000000000000000000\n", 16).unwrap_err().to_string();
         assert!(e.contains("bad code point"), "{e}");
     }
 }

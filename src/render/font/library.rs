@@ -45,12 +45,7 @@ impl FontLibrary {
             ms = started.elapsed().as_millis() as u64,
             "fonts loaded"
         );
-        Ok(FontLibrary {
-            sets: vec![
-                (12, FontSet::new(12, vec![wqy, fallback])),
-                (16, FontSet::new(16, vec![unifont])),
-            ],
-        })
+        Ok(FontLibrary { sets: vec![(12, FontSet::new(12, vec![wqy, fallback])), (16, FontSet::new(16, vec![unifont]))] })
     }
 
     /// The font set for a pixel size (12 or 16).
@@ -78,10 +73,7 @@ impl FontLibrary {
 }
 
 fn find(dirs: &[PathBuf], file: &str) -> Result<PathBuf, FontError> {
-    dirs.iter()
-        .map(|d| d.join(file))
-        .find(|p| p.is_file())
-        .ok_or_else(|| FontError::NotFound { file: file.to_string(), searched: dirs.to_vec() })
+    dirs.iter().map(|d| d.join(file)).find(|p| p.is_file()).ok_or_else(|| FontError::NotFound { file: file.to_string(), searched: dirs.to_vec() })
 }
 
 #[cfg(test)]
@@ -125,16 +117,8 @@ mod tests {
 
     #[test]
     fn missing_files_name_the_dirs_searched() {
-        let e =
-            FontLibrary::load(&[PathBuf::from("/nonexistent/a"), PathBuf::from("/nonexistent/b")])
-                .unwrap_err()
-                .to_string();
-        assert!(
-            e.contains(WQY_12_FILE)
-                && e.contains("/nonexistent/a, /nonexistent/b")
-                && e.contains("YIPING_FONTS"),
-            "{e}"
-        );
+        let e = FontLibrary::load(&[PathBuf::from("/nonexistent/a"), PathBuf::from("/nonexistent/b")]).unwrap_err().to_string();
+        assert!(e.contains(WQY_12_FILE) && e.contains("/nonexistent/a, /nonexistent/b") && e.contains("YIPING_FONTS"), "{e}");
     }
 
     #[test]
@@ -161,8 +145,7 @@ mod tests {
     fn every_cjk_unified_ideograph_is_covered() {
         for size in [12, 16] {
             let set = library().set(size).unwrap();
-            let missing: Vec<char> =
-                ('\u{4E00}'..='\u{9FFF}').filter(|&c| !set.covers(c)).collect();
+            let missing: Vec<char> = ('\u{4E00}'..='\u{9FFF}').filter(|&c| !set.covers(c)).collect();
             assert!(missing.is_empty(), "{size} px lacks {missing:?}");
         }
         // The ones wqy lacks come from the scaled Unifont.
@@ -176,10 +159,7 @@ mod tests {
         let set = library().set(16).unwrap();
         assert_eq!((set.advance('A'), set.advance('中'), set.advance('，')), (8, 16, 16));
         let set = library().set(12).unwrap();
-        assert_eq!(
-            (set.advance('中'), set.advance('\u{3000}'), set.advance('\u{200B}')),
-            (12, 12, 0)
-        );
+        assert_eq!((set.advance('中'), set.advance('\u{3000}'), set.advance('\u{200B}')), (12, 12, 0));
         assert_eq!(set.measure("第1号"), 12 + set.advance('1') + 12);
     }
 

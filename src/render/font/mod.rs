@@ -38,9 +38,7 @@ impl Glyph<'_> {
             return false;
         }
         let stride = self.width.div_ceil(8) as usize;
-        self.bits
-            .get(y as usize * stride + x as usize / 8)
-            .is_some_and(|b| b & (0x80 >> (x % 8)) != 0)
+        self.bits.get(y as usize * stride + x as usize / 8).is_some_and(|b| b & (0x80 >> (x % 8)) != 0)
     }
 }
 
@@ -53,9 +51,7 @@ pub enum FontError {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "{file}, line {line}: {msg}; fix the font file or regenerate it with fonts/build-fonts.sh"
-    )]
+    #[error("{file}, line {line}: {msg}; fix the font file or regenerate it with fonts/build-fonts.sh")]
     Parse { file: String, line: usize, msg: String },
     #[error("font file {} has an unknown type; name it *.bdf, *.bdf.gz, *.hex or *.hex.gz", path.display())]
     UnknownFormat { path: PathBuf },
@@ -115,14 +111,7 @@ pub struct BitmapFont {
 
 impl std::fmt::Debug for BitmapFont {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "BitmapFont({:?}, {} px, {} glyphs, {} bytes)",
-            self.name,
-            self.height,
-            self.index.len(),
-            self.bits.len()
-        )
+        write!(f, "BitmapFont({:?}, {} px, {} glyphs, {} bytes)", self.name, self.height, self.index.len(), self.bits.len())
     }
 }
 
@@ -160,9 +149,7 @@ impl BitmapFont {
         let raw = std::fs::read(path).map_err(io)?;
         let bytes = if gz {
             // The gzip trailer holds the uncompressed size (mod 2^32): allocate once.
-            let size = raw.len().checked_sub(4).map_or(0, |i| {
-                u32::from_le_bytes([raw[i], raw[i + 1], raw[i + 2], raw[i + 3]]) as usize
-            });
+            let size = raw.len().checked_sub(4).map_or(0, |i| u32::from_le_bytes([raw[i], raw[i + 1], raw[i + 2], raw[i + 3]]) as usize);
             let mut out = Vec::with_capacity(size.min(256 << 20) + 1);
             flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(io)?;
             out
@@ -171,11 +158,7 @@ impl BitmapFont {
         };
         with_text(bytes, |text| {
             let origin = path.display().to_string();
-            if is_bdf {
-                bdf::parse(name, &origin, text)
-            } else {
-                hex::parse(name, &origin, text, 16)
-            }
+            if is_bdf { bdf::parse(name, &origin, text) } else { hex::parse(name, &origin, text, 16) }
         })
     }
 
@@ -216,11 +199,7 @@ impl BitmapFont {
     fn glyph_at(&self, i: usize) -> Glyph<'_> {
         let e = self.index[i];
         let len = e.width().div_ceil(8) as usize * self.height as usize;
-        Glyph {
-            width: e.width(),
-            height: self.height,
-            bits: &self.bits[e.offset as usize..e.offset as usize + len],
-        }
+        Glyph { width: e.width(), height: self.height, bits: &self.bits[e.offset as usize..e.offset as usize + len] }
     }
 
     /// Downscales every glyph to cell height `height` (widths scaled by the
@@ -231,12 +210,7 @@ impl BitmapFont {
 
     /// Like [`scaled`](Self::scaled), but only the glyphs for which `keep` is
     /// true (e.g. the ones another font lacks: saves time and memory).
-    pub fn scaled_where(
-        &self,
-        name: &str,
-        height: u32,
-        keep: impl Fn(char) -> bool + Sync,
-    ) -> BitmapFont {
+    pub fn scaled_where(&self, name: &str, height: u32, keep: impl Fn(char) -> bool + Sync) -> BitmapFont {
         scale::scaled(self, name, height, keep)
     }
 }
@@ -259,12 +233,7 @@ struct FontBuilder {
 
 impl FontBuilder {
     fn new(name: &str, height: u32, glyphs_hint: usize, bytes_hint: usize) -> FontBuilder {
-        FontBuilder {
-            name: name.to_string(),
-            height,
-            index: Vec::with_capacity(glyphs_hint),
-            bits: Vec::with_capacity(bytes_hint),
-        }
+        FontBuilder { name: name.to_string(), height, index: Vec::with_capacity(glyphs_hint), bits: Vec::with_capacity(bytes_hint) }
     }
 
     /// Adds a blank cell of `width` for `c` and returns its rows to fill in.
@@ -323,10 +292,7 @@ mod tests {
         assert!(matches!(e, FontError::UnknownFormat { .. }), "{e}");
         assert!(e.to_string().contains(".bdf.gz"), "{e}");
         let e = BitmapFont::load(Path::new("/nonexistent/x.hex.gz")).unwrap_err();
-        assert!(
-            matches!(e, FontError::Io { .. }) && e.to_string().contains("/nonexistent/x.hex.gz"),
-            "{e}"
-        );
+        assert!(matches!(e, FontError::Io { .. }) && e.to_string().contains("/nonexistent/x.hex.gz"), "{e}");
     }
 
     #[test]

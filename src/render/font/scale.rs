@@ -16,42 +16,19 @@ use super::{BitmapFont, FontBuilder, MAX_WIDTH};
 /// Widest/tallest glyph the adaptive grouping handles (bits in a `u64`).
 const MAX_ADAPTIVE: usize = 64;
 
-pub(super) fn scaled(
-    font: &BitmapFont,
-    name: &str,
-    height: u32,
-    keep: impl Fn(char) -> bool + Sync,
-) -> BitmapFont {
+pub(super) fn scaled(font: &BitmapFont, name: &str, height: u32, keep: impl Fn(char) -> bool + Sync) -> BitmapFont {
     let height = height.max(1);
     // Glyphs are independent: large fonts are scaled in slices on several cores.
     let n = font.len();
-    let threads = if n < 4096 {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |p| p.get().min(4))
-    };
+    let threads = if n < 4096 { 1 } else { std::thread::available_parallelism().map_or(1, |p| p.get().min(4)) };
     let slices: Vec<FontBuilder> = if threads == 1 {
         vec![scale_slice(font, name, height, 0..n, &keep)]
     } else {
         std::thread::scope(|s| {
             let keep = &keep;
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    s.spawn(move || {
-                        scale_slice(
-                            font,
-                            name,
-                            height,
-                            n * t / threads..n * (t + 1) / threads,
-                            keep,
-                        )
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
+            let handles: Vec<_> =
+                (0..threads).map(|t| s.spawn(move || scale_slice(font, name, height, n * t / threads..n * (t + 1) / threads, keep))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
         })
     };
     let mut all = FontBuilder::new(name, height, 0, 0);
@@ -71,26 +48,14 @@ pub(super) fn scaled(
 }
 
 /// Scales the glyphs `range` of the font's index.
-fn scale_slice(
-    font: &BitmapFont,
-    name: &str,
-    height: u32,
-    range: std::ops::Range<usize>,
-    keep: &impl Fn(char) -> bool,
-) -> FontBuilder {
+fn scale_slice(font: &BitmapFont, name: &str, height: u32, range: std::ops::Range<usize>, keep: &impl Fn(char) -> bool) -> FontBuilder {
     let src_h = font.height();
     let dst_w = |w: u32| {
-        if w == 0 {
-            0
-        } else {
-            ((w as u64 * height as u64 + src_h as u64 / 2) / src_h as u64)
-                .clamp(1, MAX_WIDTH as u64) as u32
-        }
+        if w == 0 { 0 } else { ((w as u64 * height as u64 + src_h as u64 / 2) / src_h as u64).clamp(1, MAX_WIDTH as u64) as u32 }
     };
     let mut b = FontBuilder::new(name, height, range.len(), range.len() * height as usize * 2);
     let mut sc = Scratch::default();
-    let (mut rows, mut cols, mut gr, mut gc, mut col_of) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut rows, mut cols, mut gr, mut gc, mut col_of) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in range {
         let c = font.index[i].c();
         if !char::from_u32(c).is_some_and(keep) {
@@ -105,10 +70,7 @@ fn scale_slice(
         let stride = w.div_ceil(8) as usize;
         if g.width as usize > MAX_ADAPTIVE || src_h as usize > MAX_ADAPTIVE {
             // Rare huge glyphs: fixed grouping, pixel by pixel.
-            let (gr, gc) = (
-                fixed_groups(src_h as usize, height as usize),
-                fixed_groups(g.width as usize, w as usize),
-            );
+            let (gr, gc) = (fixed_groups(src_h as usize, height as usize), fixed_groups(g.width as usize, w as usize));
             for (dy, &(y0, y1)) in gr.iter().enumerate() {
                 for (dx, &(x0, x1)) in gc.iter().enumerate() {
                     if (y0..y1).any(|y| (x0..x1).any(|x| g.is_set(x as u32, y as u32))) {
@@ -121,11 +83,9 @@ fn scale_slice(
         // Rows as masks (bit x = column x), then columns (bit y = row y).
         let src_stride = g.width.div_ceil(8) as usize;
         rows.clear();
-        rows.extend(g.bits.chunks_exact(src_stride).map(|r| {
-            r.iter()
-                .enumerate()
-                .fold(0u64, |m, (k, &byte)| m | (byte.reverse_bits() as u64) << (8 * k))
-        }));
+        rows.extend(
+            g.bits.chunks_exact(src_stride).map(|r| r.iter().enumerate().fold(0u64, |m, (k, &byte)| m | (byte.reverse_bits() as u64) << (8 * k))),
+        );
         cols.clear();
         cols.resize(g.width as usize, 0u64);
         for (y, &r) in rows.iter().enumerate() {
@@ -250,12 +210,7 @@ mod tests {
 
     fn ascii(f: &BitmapFont, c: char) -> String {
         let g = f.glyph(c).unwrap();
-        (0..g.height)
-            .map(|y| {
-                (0..g.width).map(|x| if g.is_set(x, y) { '#' } else { '.' }).collect::<String>()
-                    + "\n"
-            })
-            .collect()
+        (0..g.height).map(|y| (0..g.width).map(|x| if g.is_set(x, y) { '#' } else { '.' }).collect::<String>() + "\n").collect()
     }
 
     #[test]
@@ -268,10 +223,7 @@ mod tests {
             if d <= s {
                 assert_eq!(g[0].0, 0);
                 assert_eq!(g[d - 1].1, s);
-                assert!(
-                    g.windows(2).all(|w| w[0].1 == w[1].0 && w[0].0 < w[0].1),
-                    "{s}->{d}: {g:?}"
-                );
+                assert!(g.windows(2).all(|w| w[0].1 == w[1].0 && w[0].0 < w[0].1), "{s}->{d}: {g:?}");
             }
         }
     }
@@ -289,8 +241,7 @@ mod tests {
         assert_eq!(f.glyph('≡').unwrap().width, 6);
         assert!(s.lines().filter(|l| l.contains('#')).count() >= 6, "{s}");
         // And a full-width '中' keeps its frame, bar and stem.
-        let f = font("4E2D:01000100010001003FF8210821082108210821083FF821080100010001000100")
-            .scaled("t12", 12);
+        let f = font("4E2D:01000100010001003FF8210821082108210821083FF821080100010001000100").scaled("t12", 12);
         let s = ascii(&f, '中');
         assert_eq!(f.glyph('中').unwrap().width, 12);
         assert_eq!(
@@ -314,8 +265,7 @@ mod tests {
 
     #[test]
     fn scaled_where_keeps_only_selected_glyphs() {
-        let f =
-            font("0041:0000000018242442427E424242420000\n0042:0000007C4242427C424242427C000000\n");
+        let f = font("0041:0000000018242442427E424242420000\n0042:0000007C4242427C424242427C000000\n");
         let s = f.scaled_where("t12", 12, |c| c == 'B');
         assert_eq!((s.name(), s.height(), s.len()), ("t12", 12, 1));
         assert!(s.glyph('A').is_none());

@@ -75,12 +75,7 @@ impl FontSet {
     /// is drawn from the top of the cell and clipped to `height` rows.
     pub fn new(height: u32, fonts: Vec<Arc<BitmapFont>>) -> FontSet {
         for f in fonts.iter().filter(|f| f.height() != height) {
-            tracing::warn!(
-                font = f.name(),
-                font_height = f.height(),
-                height,
-                "font height differs from its font set's"
-            );
+            tracing::warn!(font = f.name(), font_height = f.height(), height, "font height differs from its font set's");
         }
         FontSet { height, fonts }
     }
@@ -125,11 +120,7 @@ impl FontSet {
         let g = self.glyph(c);
         let (w, h) = (g.width(), g.height().min(self.height));
         let (fw, fh) = (frame.width() as i64, frame.height() as i64);
-        if (x as i64) >= fw
-            || (y as i64) >= fh
-            || (x as i64 + w as i64) <= 0
-            || (y as i64 + h as i64) <= 0
-        {
+        if (x as i64) >= fw || (y as i64) >= fh || (x as i64 + w as i64) <= 0 || (y as i64 + h as i64) <= 0 {
             return w;
         }
         let rows = (y.max(0) - y) as u32..h.min((fh - y as i64).max(0) as u32);
@@ -245,8 +236,7 @@ impl Replacement {
             }
             // Too small for digits: a crossed box.
             let (fx, fy) = ((x - 1) * (h - 2), (y - 1) * (w - 2));
-            return fx.abs_diff(fy) < w.max(h) - 2
-                || fx.abs_diff((h - 3) * (w - 2) - fy) < w.max(h) - 2;
+            return fx.abs_diff(fy) < w.max(h) - 2 || fx.abs_diff((h - 3) * (w - 2) - fy) < w.max(h) - 2;
         }
         if self.is_inverse() { !self.digit_pixel(x, y) } else { border || self.digit_pixel(x, y) }
     }
@@ -286,12 +276,7 @@ mod tests {
     use super::*;
 
     fn ascii(g: GlyphRef<'_>) -> String {
-        (0..g.height())
-            .map(|y| {
-                (0..g.width()).map(|x| if g.is_set(x, y) { '#' } else { '.' }).collect::<String>()
-                    + "\n"
-            })
-            .collect()
+        (0..g.height()).map(|y| (0..g.width()).map(|x| if g.is_set(x, y) { '#' } else { '.' }).collect::<String>() + "\n").collect()
     }
 
     fn tiny_set(height: u32) -> FontSet {
@@ -371,15 +356,8 @@ mod tests {
     #[test]
     fn small_replacement_is_a_crossed_box() {
         let g = Replacement::new('\u{E000}', 8);
-        let s: String = (0..8)
-            .map(|y| {
-                (0..8).map(|x| if g.is_set(x, y) { '#' } else { '.' }).collect::<String>() + "\n"
-            })
-            .collect();
-        assert_eq!(
-            s,
-            "########\n##....##\n#.#..#.#\n#..##..#\n#..##..#\n#.#..#.#\n##....##\n########\n"
-        );
+        let s: String = (0..8).map(|y| (0..8).map(|x| if g.is_set(x, y) { '#' } else { '.' }).collect::<String>() + "\n").collect();
+        assert_eq!(s, "########\n##....##\n#.#..#.#\n#..##..#\n#..##..#\n#.#..#.#\n##....##\n########\n");
     }
 
     #[test]
@@ -400,10 +378,7 @@ mod tests {
         let mut f = Frame::new(6, 8);
         let white = Rgb888::new(255, 255, 255);
         assert_eq!(set.draw('A', &mut f, -2, -4, white), 8);
-        assert_eq!(
-            f.to_ascii(),
-            ".##...\n#..#..\n#..#..\n....#.\n....#.\n#####.\n....#.\n....#.\n"
-        );
+        assert_eq!(f.to_ascii(), ".##...\n#..#..\n#..#..\n....#.\n....#.\n#####.\n....#.\n....#.\n");
         assert_eq!(set.draw('A', &mut f, 100, 0, white), 8);
         assert_eq!(set.draw('\u{E000}', &mut f, -20, 0, white), 16);
     }
