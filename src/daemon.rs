@@ -19,13 +19,15 @@ use crate::item::parse::Limits;
 use crate::render::Frame;
 use crate::render::font::FontLibrary;
 use crate::schedule::Content;
-use crate::sinks::{Output, runner};
+use crate::sinks::{Output, Power, SinkStatus, runner};
 use crate::{sources, store};
 
 /// Handles to what the daemon runs, for tests and the status endpoint.
 pub struct Running {
     pub catalog: watch::Receiver<Arc<Catalog>>,
     pub screens: Vec<(String, watch::Receiver<Arc<Output>>)>,
+    /// One per configured sink, in config order.
+    pub sinks: Vec<Arc<SinkStatus>>,
     tracker: TaskTracker,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
@@ -58,19 +60,23 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
 
     let mut screens = Vec::new();
     let mut threads = Vec::new();
+    let mut sink_status = Vec::new();
     for sc in &config.screens {
         let engine = ScreenEngine::new(sc, config, &fonts).map_err(|e| anyhow::anyhow!("screen `{}`: {e}", sc.name))?;
         let now = clock.now();
         let mut frame = Frame::new(sc.width, sc.height);
         engine.draw(&mut frame, now);
-        let (tx, rx) = watch::channel(Arc::new(Output { frame, at: now, caption: engine.caption(now), number: 0 }));
+        let (tx, rx) =
+            watch::channel(Arc::new(Output { frame, at: now, caption: engine.caption(now), number: 0, on_air: None, power: Power::default() }));
         for sink in &sc.sinks {
-            threads.push(runner::spawn(&sc.name, sink, rx.clone(), cancel.clone(), tokio::runtime::Handle::current())?);
+            let status = Arc::new(SinkStatus::new(&sc.name, sink.kind()));
+            threads.push(runner::spawn(&sc.name, sink, rx.clone(), Arc::clone(&status), cancel.clone(), tokio::runtime::Handle::current())?);
+            sink_status.push(status);
         }
         tracker.spawn(screen_loop(engine, sc.fps, cat_rx.clone(), tx, clock.clone(), cancel.clone()));
         screens.push((sc.name.clone(), rx));
     }
-    Ok(Running { catalog: cat_rx, screens, tracker, threads })
+    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, tracker, threads })
 }
 
 /// Produces frames at the screen's rate. Positions come from `now - slot start`,
@@ -117,7 +123,14 @@ async fn screen_loop(
             .unwrap_or_else(|| Frame::new(engine.renderer().width(), engine.renderer().height()));
         engine.draw(&mut frame, now);
         number += 1;
-        let old = tx.send_replace(Arc::new(Output { frame, at: now, caption: engine.caption(now), number }));
+        let old = tx.send_replace(Arc::new(Output {
+            frame,
+            at: now,
+            caption: engine.caption(now),
+            number,
+            on_air: engine.on_air().cloned(),
+            power: Power::default(),
+        }));
         // Reuse the previous buffer when no sink still holds it (no allocation per frame).
         spare = Arc::try_unwrap(old).ok().map(|o| o.frame);
     }

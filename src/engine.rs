@@ -8,14 +8,11 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::config::{Config, Effect, Playlist, ScreenConfig};
+use crate::config::{Config, Playlist, ScreenConfig};
 use crate::item::Showable;
 use crate::render::font::FontLibrary;
 use crate::render::{Frame, Renderer, Scene};
-use crate::schedule::{self, Change, Content, OnAir};
-
-/// Effect of the idle screen (it has no slot).
-const IDLE_EFFECT: Effect = Effect::Static { page_seconds: 10.0 };
+use crate::schedule::{self, Change, Content, IDLE_EFFECT, OnAir};
 
 pub struct ScreenEngine {
     pub name: String,
@@ -49,11 +46,7 @@ impl ScreenEngine {
     pub fn advance(&mut self, items: &[Showable], now: Timestamp) -> Option<Change> {
         let r = &self.renderer;
         let change = schedule::step(self.on_air.as_ref(), &self.playlist, items, now, &|c, s| r.measure(c, s))?;
-        let effect = match change.next.slot {
-            Some(i) => self.playlist.slots[i].effect,
-            None => IDLE_EFFECT,
-        };
-        self.scene = Some(self.renderer.scene(&change.next.content, effect));
+        self.scene = Some(self.renderer.scene(&change.next.content, change.next.effect));
         self.on_air = Some(change.next.clone());
         Some(change)
     }

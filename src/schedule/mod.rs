@@ -11,12 +11,15 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::config::{Playlist, Slot, SlotContent, Timing};
+use crate::config::{Effect, Playlist, Slot, SlotContent, Timing};
 use crate::item::{Category, Priority, Showable};
 
 /// How long the idle screen stays before the scheduler looks again (it also
 /// leaves at once when something becomes showable).
 pub const IDLE: Duration = Duration::from_secs(10);
+
+/// The idle screen's effect (it has no slot).
+pub const IDLE_EFFECT: Effect = Effect::Static { page_seconds: 10.0 };
 
 /// The shortest an item may stay, whatever the measurement says.
 const MIN_SLOT: Duration = Duration::from_secs(1);
@@ -78,6 +81,8 @@ pub struct OnAir {
     pub slot: Option<usize>,
     pub slot_name: String,
     pub content: Content,
+    /// How the content moves (the slot's effect; static pages when idle).
+    pub effect: Effect,
     pub start: Timestamp,
     pub end: Timestamp,
     cursor: Option<Cursor>,
@@ -119,7 +124,16 @@ pub fn step(
     let seq = prev.map_or(0, |p| p.seq + 1);
     let cursor = prev.and_then(|p| p.cursor.as_ref());
     let next = match next_pick(cursor, playlist, items) {
-        None => OnAir { seq, slot: None, slot_name: "idle".into(), content: Content::Idle, start: now, end: add(now, IDLE), cursor: None },
+        None => OnAir {
+            seq,
+            slot: None,
+            slot_name: "idle".into(),
+            content: Content::Idle,
+            effect: IDLE_EFFECT,
+            start: now,
+            end: add(now, IDLE),
+            cursor: None,
+        },
         Some((slot_idx, content, order)) => {
             let slot = &playlist.slots[slot_idx];
             let pass = measure(&content, slot).max(MIN_SLOT);
@@ -133,6 +147,7 @@ pub fn step(
                 slot: Some(slot_idx),
                 slot_name: slot.name.clone(),
                 content,
+                effect: slot.effect,
                 start: now,
                 end: add(now, dur),
                 cursor: Some(Cursor { slot: slot_idx, order }),

@@ -9,9 +9,28 @@ pub mod png;
 pub mod runner;
 pub mod terminal;
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use jiff::Timestamp;
 
 use crate::render::Frame;
+use crate::schedule::OnAir;
+
+/// Whether the screen is lit, and how bright: sinks turn this into black
+/// frames or a controller card's off/brightness commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Power {
+    pub on: bool,
+    /// 0..=100 percent.
+    pub brightness: u8,
+}
+
+impl Default for Power {
+    fn default() -> Self {
+        Power { on: true, brightness: 100 }
+    }
+}
 
 /// A frame as published by a screen.
 #[derive(Debug, Clone)]
@@ -23,4 +42,42 @@ pub struct Output {
     pub caption: String,
     /// Counts frames published by the screen, so sinks can tell what they skipped.
     pub number: u64,
+    /// What is on air (content, effect, slot times): text sinks such as LED
+    /// controller cards send this instead of pixels. `None` before the first slot.
+    pub on_air: Option<OnAir>,
+    pub power: Power,
+}
+
+/// What a sink reports about itself, shared with the daemon (status, evidence).
+#[derive(Debug, Default)]
+pub struct SinkStatus {
+    pub screen: String,
+    pub kind: String,
+    /// Frames (or text updates) the device accepted.
+    pub written: AtomicU64,
+    /// Acknowledgements from devices that send them (LED cards).
+    pub acked: AtomicU64,
+    pub errors: AtomicU64,
+    /// The last error, cleared when writing works again.
+    pub last_error: Mutex<Option<String>>,
+}
+
+impl SinkStatus {
+    pub fn new(screen: &str, kind: &str) -> SinkStatus {
+        SinkStatus { screen: screen.to_string(), kind: kind.to_string(), ..SinkStatus::default() }
+    }
+
+    pub fn wrote(&self) {
+        self.written.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut e) = self.last_error.lock() {
+            *e = None;
+        }
+    }
+
+    pub fn failed(&self, error: impl std::fmt::Display) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut e) = self.last_error.lock() {
+            *e = Some(error.to_string());
+        }
+    }
 }

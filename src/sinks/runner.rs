@@ -12,16 +12,17 @@ use tracing::{error, info, warn};
 
 use crate::config::SinkConfig;
 
-use super::Output;
 use super::gif::GifRecorder;
 use super::png;
 use super::terminal::TerminalPainter;
+use super::{Output, SinkStatus};
 
 /// Starts a sink thread; the returned handle ends when `cancel` fires (join it on shutdown).
 pub fn spawn(
     screen: &str,
     cfg: &SinkConfig,
     rx: watch::Receiver<Arc<Output>>,
+    status: Arc<SinkStatus>,
     cancel: CancellationToken,
     handle: Handle,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -29,9 +30,9 @@ pub fn spawn(
     let screen = screen.to_string();
     let cfg = cfg.clone();
     std::thread::Builder::new().name(name).spawn(move || match cfg {
-        SinkConfig::Terminal => terminal_loop(&screen, rx, &cancel, &handle),
-        SinkConfig::Png { path, every, scale } => png_loop(&screen, &path, every, scale, rx, &cancel, &handle),
-        SinkConfig::Gif { path, seconds, scale } => gif_loop(&screen, &path, seconds, scale, rx, &cancel, &handle),
+        SinkConfig::Terminal => terminal_loop(&screen, rx, &status, &cancel, &handle),
+        SinkConfig::Png { path, every, scale } => png_loop(&screen, &path, every, scale, rx, &status, &cancel, &handle),
+        SinkConfig::Gif { path, seconds, scale } => gif_loop(&screen, &path, seconds, scale, rx, &status, &cancel, &handle),
     })
 }
 
@@ -55,7 +56,7 @@ fn terminal_cols() -> u16 {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(200)
 }
 
-fn terminal_loop(screen: &str, mut rx: watch::Receiver<Arc<Output>>, cancel: &CancellationToken, handle: &Handle) {
+fn terminal_loop(screen: &str, mut rx: watch::Receiver<Arc<Output>>, status: &SinkStatus, cancel: &CancellationToken, handle: &Handle) {
     let mut painter = TerminalPainter::new(terminal_cols());
     let mut out = std::io::stdout();
     let _ = out.write_all(TerminalPainter::enter().as_bytes());
@@ -67,16 +68,28 @@ fn terminal_loop(screen: &str, mut rx: watch::Receiver<Arc<Output>>, cancel: &Ca
         }
         let s = painter.paint(&o.frame, &o.caption);
         if let Err(e) = out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+            status.failed(&e);
             error!(screen, sink = "terminal", error = %e, "terminal write failed; sink stopped");
             return;
         }
+        status.wrote();
     }
     let _ = out.write_all(TerminalPainter::leave().as_bytes());
     let _ = out.flush();
     info!(screen, sink = "terminal", "stopped");
 }
 
-fn png_loop(screen: &str, path: &Path, every: Duration, scale: u32, rx: watch::Receiver<Arc<Output>>, cancel: &CancellationToken, handle: &Handle) {
+#[allow(clippy::too_many_arguments)]
+fn png_loop(
+    screen: &str,
+    path: &Path,
+    every: Duration,
+    scale: u32,
+    rx: watch::Receiver<Arc<Output>>,
+    status: &SinkStatus,
+    cancel: &CancellationToken,
+    handle: &Handle,
+) {
     let mut last_number = None;
     let mut failing = false;
     loop {
@@ -84,7 +97,12 @@ fn png_loop(screen: &str, path: &Path, every: Duration, scale: u32, rx: watch::R
         if Some(o.number) != last_number {
             last_number = Some(o.number);
             let frame = if scale > 1 { png::scaled(&o.frame, scale, scale >= 3) } else { o.frame.clone() };
-            match png::write_atomic(path, &frame) {
+            let res = png::write_atomic(path, &frame);
+            match &res {
+                Ok(()) => status.wrote(),
+                Err(e) => status.failed(e),
+            }
+            match res {
                 Ok(()) if failing => {
                     info!(screen, sink = "png", path = %path.display(), "writing again");
                     failing = false;
@@ -110,7 +128,17 @@ fn png_loop(screen: &str, path: &Path, every: Duration, scale: u32, rx: watch::R
     }
 }
 
-fn gif_loop(screen: &str, path: &Path, seconds: u32, scale: u32, mut rx: watch::Receiver<Arc<Output>>, cancel: &CancellationToken, handle: &Handle) {
+#[allow(clippy::too_many_arguments)]
+fn gif_loop(
+    screen: &str,
+    path: &Path,
+    seconds: u32,
+    scale: u32,
+    mut rx: watch::Receiver<Arc<Output>>,
+    status: &SinkStatus,
+    cancel: &CancellationToken,
+    handle: &Handle,
+) {
     let first = Arc::clone(&rx.borrow_and_update());
     let (w, h) = (first.frame.width() * scale, first.frame.height() * scale);
     let mut rec = match GifRecorder::new(Vec::new(), w, h) {
@@ -137,7 +165,10 @@ fn gif_loop(screen: &str, path: &Path, seconds: u32, scale: u32, mut rx: watch::
     }
     let _ = rec.push(&scaled(&prev), 100);
     match rec.finish().map_err(|e| std::io::Error::other(e.to_string())).and_then(|bytes| write_file_atomic(path, &bytes)) {
-        Ok(()) => info!(screen, sink = "gif", path = %path.display(), frames, skipped, "recording written"),
+        Ok(()) => {
+            status.written.store(frames, std::sync::atomic::Ordering::Relaxed);
+            info!(screen, sink = "gif", path = %path.display(), frames, skipped, "recording written")
+        }
         Err(e) => error!(screen, sink = "gif", path = %path.display(), error = %e, "cannot write recording"),
     }
 }
