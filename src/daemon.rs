@@ -106,6 +106,7 @@ async fn screen_loop(
                 Content::Item(s) => (s.key().to_string(), s.item().revision),
                 Content::Notice { .. } => ("notice".to_string(), 0),
                 Content::Idle => ("idle".to_string(), 0),
+                Content::Off => ("off".to_string(), 0),
             };
             let secs = on.end.duration_since(on.start).as_secs_f64();
             info!(screen = %engine.name, slot = %on.slot_name, item = %id, revision = rev, ended = ?ch.ended, seconds = secs, "on air");

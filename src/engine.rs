@@ -1,80 +1,153 @@
-//! One screen's decision loop body: scheduler step, scene cache, frame drawing.
+//! One screen's decision loop body: screen hours, playlist choice, scheduler
+//! step, scene cache, frame drawing, and configuration swaps at slot boundaries.
 //!
-//! Shared by the daemon (driven by the real clock), `preview` and the tests
-//! (driven by a simulated one). Pure apart from caching: no I/O, no clock.
+//! Shared by the daemon (driven by the real clock), `preview`, `schedule` and
+//! the tests (driven by a simulated one). No I/O, no clock: `now` is an argument.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::config::{Config, Playlist, ScreenConfig};
-use crate::item::Showable;
+use crate::item::{Priority, Showable};
 use crate::render::font::FontLibrary;
 use crate::render::{Frame, Renderer, Scene};
-use crate::schedule::{self, Change, Content, IDLE_EFFECT, OnAir};
+use crate::schedule::hours::{Power, ScreenHours};
+use crate::schedule::{Change, Content, IDLE_EFFECT, Inputs, OnAir, Rotation, UrgentPolicy, plan};
+
+/// The parts of the configuration a screen runs on; replaced whole on reload.
+struct Setup {
+    renderer: Renderer,
+    default: Playlist,
+    scheduled: Vec<Playlist>,
+    urgent: UrgentPolicy,
+    hours: ScreenHours,
+    tz: TimeZone,
+}
+
+impl Setup {
+    fn new(screen: &ScreenConfig, config: &Config, fonts: &Arc<FontLibrary>) -> Result<Setup, String> {
+        let get = |n: &str| config.playlists.get(n).cloned().ok_or_else(|| format!("playlist `{n}` not loaded"));
+        Ok(Setup {
+            renderer: Renderer::new(screen, config.village.as_deref(), fonts)?,
+            default: get(&screen.playlist)?,
+            scheduled: screen.playlists.iter().map(|n| get(n)).collect::<Result<_, _>>()?,
+            urgent: screen.urgent.clone(),
+            hours: screen.hours.clone(),
+            tz: config.time_zone.clone(),
+        })
+    }
+}
 
 pub struct ScreenEngine {
     pub name: String,
-    renderer: Renderer,
-    playlist: Playlist,
-    tz: TimeZone,
-    on_air: Option<OnAir>,
+    setup: Setup,
+    /// A new configuration waiting for the next slot boundary.
+    pending: Option<Setup>,
+    rotation: Rotation,
     scene: Option<Scene>,
+    power: Power,
 }
 
 impl ScreenEngine {
     pub fn new(screen: &ScreenConfig, config: &Config, fonts: &Arc<FontLibrary>) -> Result<ScreenEngine, String> {
-        let renderer = Renderer::new(screen, config.village.as_deref(), fonts)?;
-        let playlist = config.playlists.get(&screen.playlist).cloned().ok_or_else(|| format!("playlist `{}` not loaded", screen.playlist))?;
-        Ok(ScreenEngine { name: screen.name.clone(), renderer, playlist, tz: config.time_zone.clone(), on_air: None, scene: None })
+        Ok(ScreenEngine {
+            name: screen.name.clone(),
+            setup: Setup::new(screen, config, fonts)?,
+            pending: None,
+            rotation: Rotation::default(),
+            scene: None,
+            power: Power::default(),
+        })
+    }
+
+    /// Queues a new configuration for this screen; it takes over at the next slot boundary.
+    pub fn reconfigure(&mut self, screen: &ScreenConfig, config: &Config, fonts: &Arc<FontLibrary>) -> Result<(), String> {
+        self.pending = Some(Setup::new(screen, config, fonts)?);
+        Ok(())
     }
 
     pub fn renderer(&self) -> &Renderer {
-        &self.renderer
+        &self.setup.renderer
+    }
+
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.setup.tz
     }
 
     pub fn on_air(&self) -> Option<&OnAir> {
-        self.on_air.as_ref()
+        self.rotation.on_air()
     }
 
     pub fn scene(&self) -> Option<&Scene> {
         self.scene.as_ref()
     }
 
-    /// Moves the schedule to `now`; returns the change when the content changed.
+    /// Whether the screen is lit and how brightly, as of the last `advance`.
+    pub fn power(&self) -> Power {
+        self.power
+    }
+
+    /// The playlists this screen may play, for timelines and checks.
+    pub fn playlists(&self) -> BTreeMap<String, Playlist> {
+        std::iter::once(&self.setup.default).chain(&self.setup.scheduled).map(|p| (p.name.clone(), p.clone())).collect()
+    }
+
+    pub fn hours(&self) -> &ScreenHours {
+        &self.setup.hours
+    }
+
+    /// Moves the screen to `now`; returns the change when the content changed.
     pub fn advance(&mut self, items: &[Showable], now: Timestamp) -> Option<Change> {
-        let r = &self.renderer;
-        let change = schedule::step(self.on_air.as_ref(), &self.playlist, items, now, &|c, s| r.measure(c, s))?;
-        self.scene = Some(self.renderer.scene(&change.next.content, change.next.effect));
-        self.on_air = Some(change.next.clone());
+        let boundary = self.rotation.on_air().is_none_or(|a| now >= a.end || matches!(a.content, Content::Idle | Content::Off));
+        if boundary && let Some(p) = self.pending.take() {
+            self.setup = p;
+        }
+        let local = now.to_zoned_datetime(self.setup.tz.clone());
+        let playlist = plan::active(&self.setup.scheduled.iter().collect::<Vec<_>>(), &self.setup.default, &local);
+        let mut power = self.setup.hours.power_at(&local);
+        if !power.on && self.setup.hours.urgent_wakes && has_urgent(items, playlist, &local) {
+            power.on = true;
+        }
+        self.power = power;
+        let r = &self.setup.renderer;
+        let change = if power.on {
+            let inputs = Inputs { playlist, urgent: &self.setup.urgent, items, local: &local };
+            self.rotation.step(&inputs, now, &|c, s| r.measure(c, s))
+        } else {
+            self.rotation.switch_off(now)
+        }?;
+        self.scene = Some(r.scene(&change.next.content, change.next.effect));
         Some(change)
     }
 
     /// Draws what is on air at `now` (idle until the first `advance`).
     pub fn draw(&self, frame: &mut Frame, now: Timestamp) {
-        let local = now.to_zoned_datetime(self.tz.clone());
-        match (&self.scene, &self.on_air) {
+        let local = now.to_zoned_datetime(self.setup.tz.clone());
+        match (&self.scene, self.rotation.on_air()) {
             (Some(s), Some(a)) => s.draw(frame, a.elapsed(now), &local),
-            _ => self.renderer.scene(&Content::Idle, IDLE_EFFECT).draw(frame, std::time::Duration::ZERO, &local),
+            _ => self.setup.renderer.scene(&Content::Idle, IDLE_EFFECT).draw(frame, std::time::Duration::ZERO, &local),
         }
     }
 
     /// A one-line description of what is on air, for terminals and logs.
     pub fn caption(&self, now: Timestamp) -> String {
-        let local = now.to_zoned_datetime(self.tz.clone());
+        let local = now.to_zoned_datetime(self.setup.tz.clone());
         let clock = local.strftime("%Y-%m-%d %H:%M:%S");
-        match &self.on_air {
+        match self.rotation.on_air() {
+            Some(a) if matches!(a.content, Content::Off) => format!("{clock}  {}  off", self.name),
             Some(a) => {
-                let what = match &a.content {
-                    Content::Item(s) => s.key().to_string(),
-                    Content::Notice { .. } => "notice".into(),
-                    Content::Idle => "idle".into(),
-                };
                 let left = a.end.duration_since(now).as_secs().max(0);
-                format!("{clock}  {}  [{}] {what}  ({left}s left)", self.name, a.slot_name)
+                let urgent = if a.urgent { " URGENT" } else { "" };
+                format!("{clock}  {}  [{}]{urgent} {}  ({left}s left)", self.name, a.slot_name, a.content_key())
             }
             None => format!("{clock}  {}  starting", self.name),
         }
     }
+}
+
+fn has_urgent(items: &[Showable], playlist: &Playlist, local: &jiff::ZonedDateTime) -> bool {
+    items.iter().any(|s| s.item().priority == Priority::Urgent) || playlist.slots.iter().any(|s| s.urgent && s.when.matches(local))
 }

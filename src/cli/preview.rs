@@ -93,9 +93,16 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
                 Content::Item(s) => s.key().to_string(),
                 Content::Notice { .. } => "(notice 通知)".into(),
                 Content::Idle => "(idle 空闲)".into(),
+                Content::Off => "(screen off 关屏)".into(),
             };
-            let secs = on.end.duration_since(on.start).as_secs_f64();
-            println!("{}  [{}]  {id}  {secs:.0}s", local.strftime("%Y-%m-%d %H:%M:%S"), on.slot_name);
+            let secs = on.end.duration_since(t).as_secs_f64();
+            let note = match ch.ended {
+                Some(crate::schedule::Ended::Preempted) => "  (interrupts 插播)",
+                _ if on.start < t => "  (resumes 续播)",
+                _ => "",
+            };
+            let length = if matches!(on.content, Content::Off) { String::new() } else { format!("  {secs:.0}s") };
+            println!("{}  [{}]  {id}{length}{note}", local.strftime("%Y-%m-%d %H:%M:%S"), on.slot_name);
             if let Some(scene) = engine.scene() {
                 for (i, p) in scene.page_texts().iter().enumerate() {
                     println!("  page {}/{}:", i + 1, scene.page_count());

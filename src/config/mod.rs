@@ -17,6 +17,9 @@ use jiff::tz::TimeZone;
 use crate::diag::{Diag, Diags};
 use crate::item::mask::MaskRules;
 use crate::render::ColorMode;
+use crate::schedule::UrgentPolicy;
+use crate::schedule::hours::ScreenHours;
+use crate::schedule::rules::Window;
 
 pub use playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
 pub use sinks::SinkConfig;
@@ -61,7 +64,12 @@ pub struct ScreenConfig {
     pub fps: u32,
     pub village: Option<String>,
     pub layout: Layout,
+    /// The playlist when no scheduled one applies.
     pub playlist: String,
+    /// Playlists with their own `[when]` rules and priorities, tried before `playlist`.
+    pub playlists: Vec<String>,
+    pub hours: ScreenHours,
+    pub urgent: UrgentPolicy,
     pub sinks: Vec<SinkConfig>,
 }
 
@@ -166,6 +174,17 @@ impl Config {
 
         let mut diags = Vec::new();
         let playlists = load_playlists(&playlists_dir, &mut diags);
+        for (s, _) in &screens {
+            for name in &s.playlists {
+                if !playlists.contains_key(name) {
+                    file.error(
+                        0,
+                        format!("屏幕“{}”的 playlists 中的“{name}”不存在或有错误", s.name),
+                        format!("screen `{}` lists playlist `{name}` in `playlists`, which is missing or has errors", s.name),
+                    );
+                }
+            }
+        }
         for (s, pos) in &screens {
             let broken = playlists_dir.join(format!("{}.toml", s.playlist));
             if !playlists.contains_key(&s.playlist) && broken.is_file() {
@@ -229,6 +248,9 @@ fn parse_screen(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Opti
     let fps = t.int_in("fps", 1..=120, Some(25));
     let village: Option<String> = t.opt("village");
     let playlist = t.or("playlist", "default".to_string());
+    let playlists: Vec<String> = t.or("playlists", Vec::new());
+    let hours = t.sub("hours").map(parse_hours).unwrap_or_default();
+    let urgent = t.sub("urgent").map(parse_urgent).unwrap_or_default();
     let small = height.is_none_or(|h| h < 48);
     let mut layout = Layout { header: !small, footer: !small, font: 16, small_font: 12 };
     if let Some(mut l) = t.sub("layout") {
@@ -275,8 +297,43 @@ fn parse_screen(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Opti
         village,
         layout,
         playlist,
+        playlists,
+        hours,
+        urgent,
         sinks,
     })
+}
+
+/// `[screens.hours]`: `on` windows, `brightness` steps, `urgent_wakes`.
+fn parse_hours(mut h: Table<'_, '_>) -> ScreenHours {
+    let mut out = ScreenHours { urgent_wakes: h.or("urgent_wakes", false), ..ScreenHours::default() };
+    for w in h.or::<Vec<String>>("on", Vec::new()) {
+        match Window::parse(&w) {
+            Ok(w) => out.on.push(w),
+            Err(e) => h.file.error(h.pos("on"), format!("开屏时间段无效：{e}"), format!("invalid on-hours window: {e}")),
+        }
+    }
+    for mut b in h.tables("brightness") {
+        let from: Option<String> = b.req("from");
+        let level = b.int_in("level", 0..=100, None);
+        if let (Some(from), Some(level)) = (from, level) {
+            match from.parse::<jiff::civil::Time>() {
+                Ok(t) => out.brightness.push((t, level as u8)),
+                Err(_) => b.file.error(b.pos("from"), format!("“{from}”不是时刻（如 18:30）"), format!("`{from}` is not a time of day like 18:30")),
+            }
+        }
+        b.finish();
+    }
+    h.finish();
+    out
+}
+
+/// `[screens.urgent]`: how often urgent content repeats and how it moves.
+fn parse_urgent(mut u: Table<'_, '_>) -> UrgentPolicy {
+    let every = u.int_in("every_minutes", 1..=1440, Some(10)).unwrap_or(10);
+    let (effect, timing, _) = playlist::parse_motion(&mut u);
+    u.finish();
+    UrgentPolicy { every: std::time::Duration::from_secs(every as u64 * 60), effect, timing }
 }
 
 /// LED colour names and `#rrggbb`.

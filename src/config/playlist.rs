@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::diag::Diag;
 use crate::item::{Category, Item};
+use crate::schedule::rules::{self, When};
 
 use super::tomlread::{Table, TomlFile};
 
@@ -16,6 +17,10 @@ pub struct Playlist {
     pub name: String,
     /// Where it was read from; `None` for the built-in default.
     pub file: Option<PathBuf>,
+    /// When the playlist applies (for a screen's scheduled `playlists`); empty: always.
+    pub when: When,
+    /// Among a screen's scheduled playlists that apply, the highest priority plays.
+    pub priority: i32,
     pub slots: Vec<Slot>,
 }
 
@@ -27,6 +32,12 @@ pub struct Slot {
     pub content: SlotContent,
     pub effect: Effect,
     pub timing: Timing,
+    /// The slot only plays while this holds; empty: always.
+    pub when: When,
+    /// Turns per rotation cycle (spread evenly), so a category can get its due.
+    pub weight: u32,
+    /// A fixed notice that interrupts the rotation like an urgent item.
+    pub urgent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,9 +139,12 @@ pub fn default_playlist() -> Playlist {
             content: SlotContent::Select(Selector { categories: vec![c], ..Selector::default() }),
             effect: Effect::Static { page_seconds: 6.0 },
             timing: Timing::Auto,
+            when: When::default(),
+            weight: 1,
+            urgent: false,
         })
         .collect();
-    Playlist { name: "default".into(), file: None, slots }
+    Playlist { name: "default".into(), file: None, when: When::default(), priority: 0, slots }
 }
 
 /// Reads a playlist file; returns it only when it has no errors, and every diagnostic either way.
@@ -138,6 +152,8 @@ pub fn parse_playlist(path: &Path, src: &str) -> (Option<Playlist>, Vec<Diag>) {
     let (file, root) = TomlFile::parse(path, src);
     let mut top = file.table(&root, "playlist");
     let name = top.opt::<String>("name").unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+    let priority = top.or("priority", 0i32);
+    let when = top.sub("when").map(parse_when).unwrap_or_default();
     let mut slots = Vec::new();
     let tables = top.tables("slot");
     if tables.is_empty() && !file.has_errors() {
@@ -151,7 +167,7 @@ pub fn parse_playlist(path: &Path, src: &str) -> (Option<Playlist>, Vec<Diag>) {
     top.finish();
     let ok = !file.has_errors();
     let diags = file.into_diags();
-    (ok.then(|| Playlist { name, file: Some(path.to_path_buf()), slots }), diags)
+    (ok.then(|| Playlist { name, file: Some(path.to_path_buf()), when, priority, slots }), diags)
 }
 
 fn parse_slot(mut t: Table<'_, '_>, i: usize) -> Option<Slot> {
@@ -195,6 +211,27 @@ fn parse_slot(mut t: Table<'_, '_>, i: usize) -> Option<Slot> {
             }
         }
     };
+    let when = t.sub("when").map(parse_when).unwrap_or_default();
+    let weight = t.int_in("weight", 1..=20, Some(1)).unwrap_or(1) as u32;
+    let urgent: bool = t.or("urgent", false);
+    if urgent && !matches!(content, Some(SlotContent::Notice { .. }) | None) {
+        t.file.error(
+            t.pos("urgent"),
+            "只有固定通知（notice）可以设为 urgent；条目的紧急程度由条目的 priority 决定",
+            "only a fixed `notice` slot can be `urgent`; items are urgent by their own `priority`",
+        );
+    }
+    let (effect, timing, bad) = parse_motion(&mut t);
+    t.finish();
+    if bad {
+        return None;
+    }
+    Some(Slot { name, content: content?, effect, timing, when, weight, urgent })
+}
+
+/// `effect`, `page_seconds`, `speed`, `seconds`, `passes` of a slot (or of a screen's urgent policy).
+/// Returns whether any was invalid (already reported).
+pub fn parse_motion(t: &mut Table<'_, '_>) -> (Effect, Timing, bool) {
     let effect_name = t.or("effect", EffectName::Static);
     let page_seconds: f64 = t.or("page_seconds", 6.0);
     let speed_default = if matches!(effect_name, EffectName::ScrollUp) { 16.0 } else { 32.0 };
@@ -235,11 +272,40 @@ fn parse_slot(mut t: Table<'_, '_>, i: usize) -> Option<Slot> {
         (None, Some(p)) => Timing::Passes(p),
         (None, None) => Timing::Auto,
     };
-    t.finish();
-    if bad {
-        return None;
+    (effect, timing, bad)
+}
+
+/// A `[when]` table: dates, weekdays, monthdays, time windows; each value or list.
+pub fn parse_when(mut w: Table<'_, '_>) -> When {
+    let mut out = When::default();
+    let list = |w: &mut Table<'_, '_>, key: &str| -> Vec<String> { w.opt::<OneOrMany<String>>(key).map_or_else(Vec::new, OneOrMany::into_vec) };
+    for d in list(&mut w, "dates") {
+        match rules::parse_dates(&d) {
+            Ok(r) => out.dates.push(r),
+            Err(e) => w.file.error(w.pos("dates"), format!("日期无效：{e}"), format!("invalid date: {e}")),
+        }
     }
-    Some(Slot { name, content: content?, effect, timing })
+    for d in list(&mut w, "weekdays") {
+        match rules::parse_weekday(&d) {
+            Ok(r) => out.weekdays.push(r),
+            Err(e) => w.file.error(w.pos("weekdays"), format!("星期无效：{e}"), format!("invalid weekday: {e}")),
+        }
+    }
+    for d in w.opt::<OneOrMany<i64>>("monthdays").map_or_else(Vec::new, OneOrMany::into_vec) {
+        if (1..=31).contains(&d) {
+            out.monthdays.push(d as i8);
+        } else {
+            w.file.error(w.pos("monthdays"), format!("日期数 {d} 应在 1 到 31 之间"), format!("day of month {d} must be 1 to 31"));
+        }
+    }
+    for d in list(&mut w, "time") {
+        match rules::Window::parse(&d) {
+            Ok(r) => out.times.push(r),
+            Err(e) => w.file.error(w.pos("time"), format!("时间段无效：{e}"), format!("invalid time window: {e}")),
+        }
+    }
+    w.finish();
+    out
 }
 
 #[cfg(test)]

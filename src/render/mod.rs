@@ -68,6 +68,7 @@ impl Renderer {
     pub fn scene(&self, content: &Content, effect: Effect) -> Scene {
         match content {
             Content::Idle => Scene::idle(self.geo.clone(), self.theme, self.village.clone()),
+            Content::Off => Scene::off(self.geo.clone(), self.theme),
             Content::Notice { title, text } => {
                 let header = Header { label: "通知".into(), category: None, urgent: false, title: title.clone().unwrap_or_default() };
                 Scene::new(self.geo.clone(), self.theme, Some(header), self.village.clone(), std::slice::from_ref(text), None, effect)

@@ -55,10 +55,22 @@ pub struct Header {
 
 #[derive(Debug, Clone)]
 enum Kind {
-    Pages { pages: Vec<Vec<Line>>, page_seconds: f64 },
-    Marquee { text: String, width: u32, speed: f64 },
-    Scroll { lines: Vec<Line>, speed: f64 },
+    Pages {
+        pages: Vec<Vec<Line>>,
+        page_seconds: f64,
+    },
+    Marquee {
+        text: String,
+        width: u32,
+        speed: f64,
+    },
+    Scroll {
+        lines: Vec<Line>,
+        speed: f64,
+    },
     Idle,
+    /// Screen off: a black frame.
+    Off,
 }
 
 /// Content laid out for a screen, ready to be drawn at any elapsed time.
@@ -122,6 +134,11 @@ impl Scene {
         s
     }
 
+    /// The screen switched off: black.
+    pub fn off(geo: Geometry, theme: Theme) -> Scene {
+        Scene { geo, theme, header: None, village: String::new(), kind: Kind::Off, missing: Vec::new() }
+    }
+
     /// Characters no font has (drawn as replacement boxes); callers log them.
     pub fn missing(&self) -> &[char] {
         &self.missing
@@ -137,7 +154,7 @@ impl Scene {
             Kind::Pages { pages, .. } => pages.iter().flatten().flat_map(|l| &l.spans).for_each(|s| texts.push((&s.text, &self.geo.font))),
             Kind::Scroll { lines, .. } => lines.iter().flat_map(|l| &l.spans).for_each(|s| texts.push((&s.text, &self.geo.font))),
             Kind::Marquee { text, .. } => texts.push((text, &self.geo.font)),
-            Kind::Idle => {}
+            Kind::Idle | Kind::Off => {}
         }
         let mut out: Vec<char> = texts.iter().flat_map(|(t, f)| t.chars().filter(|&c| !c.is_control() && !f.covers(c))).collect();
         out.sort_unstable();
@@ -151,7 +168,7 @@ impl Scene {
             Kind::Pages { pages, page_seconds } => pages.len() as f64 * page_seconds,
             Kind::Marquee { width, speed, .. } => (*width as f64 + self.geo.width as f64) / speed,
             Kind::Scroll { lines, speed } => (lines.len() as f64 * self.geo.pitch() as f64 + self.geo.body_height as f64) / speed,
-            Kind::Idle => 10.0,
+            Kind::Idle | Kind::Off => 10.0,
         };
         Duration::from_secs_f64(secs.max(0.0))
     }
@@ -172,11 +189,16 @@ impl Scene {
             Kind::Scroll { lines: ls, .. } => vec![format!("{head}{}", lines(ls))],
             Kind::Marquee { text, .. } => vec![format!("{head}{text}")],
             Kind::Idle => vec![self.village.clone()],
+            Kind::Off => vec![String::new()],
         }
     }
 
     /// Draws the scene as it is `elapsed` into its slot; `now` is local time for the clock.
     pub fn draw(&self, f: &mut Frame, elapsed: Duration, now: &Zoned) {
+        if let Kind::Off = self.kind {
+            f.fill(embedded_graphics::pixelcolor::Rgb888::new(0, 0, 0));
+            return;
+        }
         f.fill(self.theme.background);
         let t = elapsed.as_secs_f64();
         let (page, pages) = match &self.kind {
@@ -201,13 +223,14 @@ impl Scene {
                 draw_str(f, &self.geo.font, x.clamp(i32::MIN as i64, i32::MAX as i64) as i32, y, text, self.theme.body);
             }
             Kind::Idle => self.draw_idle(f, now),
+            Kind::Off => {}
         }
         // Header and footer are drawn last: they cover anything scrolling under them.
         if let (Some((y, h)), Some(head)) = (self.geo.header, &self.header) {
             self.draw_header(f, y, h, head, t);
         }
         if let Some((y, h)) = self.geo.footer
-            && !matches!(self.kind, Kind::Idle)
+            && !matches!(self.kind, Kind::Idle | Kind::Off)
         {
             self.draw_footer(f, y, h, page, pages, now);
         }

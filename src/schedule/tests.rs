@@ -1,8 +1,10 @@
-//! Scheduler tests with a simulated clock: order, durations, skipping, withdrawal.
+//! Scheduler tests with a simulated clock: order, durations, skipping, withdrawal,
+//! urgent interrupts and resume, weights, slot rules.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use super::*;
@@ -11,6 +13,7 @@ use crate::config::{Effect, Playlist, Slot, SlotContent, Timing};
 use crate::item::mask::MaskRules;
 use crate::item::parse::{Format, Limits, parse_item};
 use crate::item::{Category, Entry};
+use crate::schedule::rules::{When, Window};
 
 const T0: &str = "2026-12-01T09:00:00+08:00";
 
@@ -29,50 +32,60 @@ fn admit(es: &[Arc<Entry>], now: Timestamp) -> Vec<Showable> {
 }
 
 fn slot(name: &str, content: SlotContent, timing: Timing) -> Slot {
-    Slot { name: name.into(), content, effect: Effect::Static { page_seconds: 5.0 }, timing }
+    Slot { name: name.into(), content, effect: Effect::Static { page_seconds: 5.0 }, timing, when: When::default(), weight: 1, urgent: false }
 }
 
 fn select(cats: &[Category]) -> SlotContent {
     SlotContent::Select(Selector { categories: cats.to_vec(), ..Selector::default() })
 }
 
-/// Runs the scheduler second by second; returns (second, what went on air, why the previous ended).
-fn simulate(pl: &Playlist, entries_at: &dyn Fn(u32) -> Vec<Arc<Entry>>, seconds: u32) -> Vec<(u32, String, Option<Ended>)> {
+fn playlist(slots: Vec<Slot>) -> Playlist {
+    Playlist { name: "p".into(), file: None, when: When::default(), priority: 0, slots }
+}
+
+type Log = Vec<(u32, String, Option<Ended>)>;
+
+/// Runs the scheduler second by second with every content taking 10 s; returns
+/// (second, what went on air, why the previous ended).
+fn simulate_with(pl: &Playlist, urgent: &UrgentPolicy, entries_at: &dyn Fn(u32) -> Vec<Arc<Entry>>, seconds: u32) -> Log {
     let t0: Timestamp = T0.parse().unwrap();
+    let tz = TimeZone::get("Asia/Shanghai").unwrap();
     let measure = |_: &Content, _: &Slot| Duration::from_secs(10);
-    let mut on: Option<OnAir> = None;
+    let mut rot = Rotation::default();
     let mut log = Vec::new();
     for s in 0..seconds {
         let now = t0 + SignedDuration::from_secs(s as i64);
         let items = admit(&entries_at(s), now);
-        if let Some(ch) = step(on.as_ref(), pl, &items, now, &measure) {
+        let local = now.to_zoned_datetime(tz.clone());
+        let inp = Inputs { playlist: pl, urgent, items: &items, local: &local };
+        if let Some(ch) = rot.step(&inp, now, &measure) {
             let what = match &ch.next.content {
                 Content::Item(i) => i.item().id.clone(),
                 Content::Notice { text, .. } => format!("notice:{text}"),
                 Content::Idle => "idle".into(),
+                Content::Off => "off".into(),
             };
             log.push((s, what, ch.ended));
-            on = Some(ch.next);
         }
     }
     log
 }
 
-fn names(log: &[(u32, String, Option<Ended>)]) -> Vec<String> {
+fn simulate(pl: &Playlist, entries_at: &dyn Fn(u32) -> Vec<Arc<Entry>>, seconds: u32) -> Log {
+    simulate_with(pl, &UrgentPolicy::default(), entries_at, seconds)
+}
+
+fn names(log: &Log) -> Vec<String> {
     log.iter().map(|(s, w, _)| format!("{s}:{w}")).collect()
 }
 
 #[test]
 fn rotates_through_slots_and_items_in_order() {
-    let pl = Playlist {
-        name: "p".into(),
-        file: None,
-        slots: vec![
-            slot("party", select(&[Category::Party]), Timing::Auto),
-            slot("finance", select(&[Category::Finance]), Timing::Fixed(Duration::from_secs(7))),
-            slot("hello", SlotContent::Notice { title: None, text: "hi".into() }, Timing::Passes(2)),
-        ],
-    };
+    let pl = playlist(vec![
+        slot("party", select(&[Category::Party]), Timing::Auto),
+        slot("finance", select(&[Category::Finance]), Timing::Fixed(Duration::from_secs(7))),
+        slot("hello", SlotContent::Notice { title: None, text: "hi".into() }, Timing::Passes(2)),
+    ]);
     let es = vec![entry("b", "party", "normal"), entry("a", "party", "normal"), entry("c", "finance", "normal")];
     let log = simulate(&pl, &|_| es.clone(), 75);
     assert_eq!(names(&log), ["0:a", "10:b", "20:c", "27:notice:hi", "47:a", "57:b", "67:c", "74:notice:hi"]);
@@ -81,11 +94,7 @@ fn rotates_through_slots_and_items_in_order() {
 
 #[test]
 fn empty_slots_are_skipped_and_nothing_showable_gives_idle_not_black() {
-    let pl = Playlist {
-        name: "p".into(),
-        file: None,
-        slots: vec![slot("village", select(&[Category::Village]), Timing::Auto), slot("finance", select(&[Category::Finance]), Timing::Auto)],
-    };
+    let pl = playlist(vec![slot("village", select(&[Category::Village]), Timing::Auto), slot("finance", select(&[Category::Finance]), Timing::Auto)]);
     let c = entry("c", "finance", "normal");
     let log = simulate(&pl, &|s| if s < 25 { vec![c.clone()] } else { vec![] }, 40);
     assert_eq!(names(&log), ["0:c", "10:c", "20:c", "25:idle", "35:idle"]);
@@ -96,7 +105,6 @@ fn empty_slots_are_skipped_and_nothing_showable_gives_idle_not_black() {
 fn withdrawn_item_leaves_at_once_and_new_items_wait_for_the_boundary() {
     let pl = default_playlist();
     let (a, b, n) = (entry("a", "party", "normal"), entry("b", "village", "normal"), entry("n", "party", "normal"));
-    // b is withdrawn at 13 s, mid-slot; n arrives at 3 s, mid-slot of a.
     let log = simulate(
         &pl,
         &|s| {
@@ -127,11 +135,39 @@ fn idle_gives_way_as_soon_as_content_arrives() {
 }
 
 #[test]
-fn urgent_items_come_first_within_a_slot() {
+fn urgent_item_interrupts_at_once_repeats_and_the_rotation_resumes_where_it_was() {
     let pl = default_playlist();
-    let es = vec![entry("a", "notice", "normal"), entry("z", "notice", "urgent")];
-    let log = simulate(&pl, &|_| es.clone(), 25);
-    assert_eq!(names(&log), ["0:z", "10:a", "20:z"]);
+    let policy = UrgentPolicy { every: Duration::from_secs(60), ..UrgentPolicy::default() };
+    let (a, b, z) = (entry("a", "party", "normal"), entry("b", "village", "normal"), entry("z", "notice", "urgent"));
+    // z becomes showable at 14 s, in the middle of b (10..20).
+    let log = simulate_with(&pl, &policy, &|s| if s < 14 { vec![a.clone(), b.clone()] } else { vec![a.clone(), b.clone(), z.clone()] }, 100);
+    assert_eq!(names(&log), ["0:a", "10:b", "14:z", "24:b", "30:a", "40:b", "50:a", "60:b", "70:a", "80:b", "84:z", "94:b"]);
+    assert_eq!(log[2].2, Some(Ended::Preempted));
+    // b resumed at 24 s with its remaining 6 s, then the rotation went on to a.
+    assert_eq!(log[4].2, Some(Ended::SlotEnd));
+}
+
+#[test]
+fn urgent_notice_slots_interrupt_only_inside_their_rule() {
+    let mut notice = slot("停水", SlotContent::Notice { title: None, text: "停水".into() }, Timing::Auto);
+    notice.urgent = true;
+    notice.when = When { times: vec![Window::parse("09:00:30-10:00").unwrap()], ..When::default() };
+    let pl = playlist(vec![slot("all", select(&Category::ALL), Timing::Auto), notice]);
+    let a = entry("a", "party", "normal");
+    let log = simulate(&pl, &|_| vec![a.clone()], 45);
+    assert_eq!(names(&log), ["0:a", "10:a", "20:a", "30:notice:停水", "40:a"]);
+}
+
+#[test]
+fn weights_give_a_slot_more_turns() {
+    let mut fin = slot("finance", select(&[Category::Finance]), Timing::Auto);
+    fin.weight = 2;
+    let pl = playlist(vec![slot("party", select(&[Category::Party]), Timing::Auto), fin]);
+    let es = vec![entry("p", "party", "normal"), entry("f", "finance", "normal")];
+    let log = simulate(&pl, &|_| es.clone(), 60);
+    let f = log.iter().filter(|(_, w, _)| w == "f").count();
+    let p = log.iter().filter(|(_, w, _)| w == "p").count();
+    assert_eq!((f, p), (4, 2), "{:?}", names(&log));
 }
 
 #[test]

@@ -17,20 +17,7 @@ use jiff::Timestamp;
 use crate::render::Frame;
 use crate::schedule::OnAir;
 
-/// Whether the screen is lit, and how bright: sinks turn this into black
-/// frames or a controller card's off/brightness commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Power {
-    pub on: bool,
-    /// 0..=100 percent.
-    pub brightness: u8,
-}
-
-impl Default for Power {
-    fn default() -> Self {
-        Power { on: true, brightness: 100 }
-    }
-}
+pub use crate::schedule::hours::Power;
 
 /// A frame as published by a screen.
 #[derive(Debug, Clone)]

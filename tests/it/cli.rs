@@ -72,7 +72,7 @@ fn preview_text_shows_masked_numbers_and_never_unapproved_items() {
     assert!(digits_runs.is_empty(), "unmasked numbers: {digits_runs:?}");
     assert!(!out.contains("qingshan-pending"), "{out}");
     assert!(!out.contains("qingshan-expired"), "{out}");
-    assert!(out.contains("2026-12-01 09:00:00  [公告]"), "{out}");
+    assert!(out.contains("2026-12-01 09:00:00  [紧急]  local/qingshan-water-cut-2026-12-01  62s"), "{out}");
 }
 
 #[test]

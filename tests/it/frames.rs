@@ -174,9 +174,9 @@ fn demo_frame(at: &str) -> Frame {
 
 #[test]
 fn golden_demo_frames() {
-    // 09:02:02: the 低保 list, first page; 09:04:50: the road contract; 09:05:40: the finance table scrolling.
-    golden("demo-192x64-dibao", &demo_frame("2026-12-01T09:02:02+08:00"));
-    golden("demo-192x64-party", &demo_frame("2026-12-01T09:01:26+08:00"));
-    golden("demo-192x64-finance", &demo_frame("2026-12-01T09:05:40+08:00"));
+    // 09:02:35: the 低保 list; 09:02:00: party affairs, page 3; 09:06:00: the finance table scrolling; 09:00:06: the urgent water cut.
+    golden("demo-192x64-dibao", &demo_frame("2026-12-01T09:02:35+08:00"));
+    golden("demo-192x64-party", &demo_frame("2026-12-01T09:02:00+08:00"));
+    golden("demo-192x64-finance", &demo_frame("2026-12-01T09:06:00+08:00"));
     golden("demo-192x64-marquee", &demo_frame("2026-12-01T09:00:06+08:00"));
 }
