@@ -16,6 +16,7 @@ use crate::config::{Config, SourceConfig};
 use crate::engine::ScreenEngine;
 use crate::item::Catalog;
 use crate::item::parse::Limits;
+use crate::reload::{self, ReloadStatus};
 use crate::render::Frame;
 use crate::render::font::FontLibrary;
 use crate::schedule::Content;
@@ -28,6 +29,8 @@ pub struct Running {
     pub screens: Vec<(String, watch::Receiver<Arc<Output>>)>,
     /// One per configured sink, in config order.
     pub sinks: Vec<Arc<SinkStatus>>,
+    /// The outcome of the last configuration reload.
+    pub reload: watch::Receiver<ReloadStatus>,
     tracker: TaskTracker,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
@@ -59,6 +62,9 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     tracker.spawn(store::run(src_rx, cat_tx, config.masking.clone(), cancel.clone()));
 
     let mut screens = Vec::new();
+    let (cfg_tx, cfg_rx) = watch::channel(Arc::new(config.clone()));
+    let (reload_tx, reload_rx) = watch::channel(ReloadStatus { ok: true, ..ReloadStatus::default() });
+    tracker.spawn(reload::run(Arc::new(config.clone()), cfg_tx, reload_tx, clock.clone(), cancel.clone()));
     let mut threads = Vec::new();
     let mut sink_status = Vec::new();
     for sc in &config.screens {
@@ -73,10 +79,17 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
             threads.push(runner::spawn(&sc.name, sink, rx.clone(), Arc::clone(&status), cancel.clone(), tokio::runtime::Handle::current())?);
             sink_status.push(status);
         }
-        tracker.spawn(screen_loop(engine, sc.fps, cat_rx.clone(), tx, clock.clone(), cancel.clone()));
+        let reconf = Reconfig { configs: cfg_rx.clone(), fonts: Arc::clone(&fonts) };
+        tracker.spawn(screen_loop(engine, sc.fps, cat_rx.clone(), reconf, tx, clock.clone(), cancel.clone()));
         screens.push((sc.name.clone(), rx));
     }
-    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, tracker, threads })
+    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, reload: reload_rx, tracker, threads })
+}
+
+/// Where a screen loop gets new configurations from.
+struct Reconfig {
+    configs: watch::Receiver<Arc<Config>>,
+    fonts: Arc<FontLibrary>,
 }
 
 /// Produces frames at the screen's rate. Positions come from `now - slot start`,
@@ -85,6 +98,7 @@ async fn screen_loop(
     mut engine: ScreenEngine,
     fps: u32,
     catalog: watch::Receiver<Arc<Catalog>>,
+    mut reconf: Reconfig,
     tx: watch::Sender<Arc<Output>>,
     clock: Clock,
     cancel: CancellationToken,
@@ -97,6 +111,17 @@ async fn screen_loop(
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = tick.tick() => {}
+        }
+        if reconf.configs.has_changed().unwrap_or(false) {
+            let cfg = Arc::clone(&reconf.configs.borrow_and_update());
+            match cfg
+                .screen(&engine.name)
+                .ok_or_else(|| "screen no longer in the configuration".to_string())
+                .and_then(|sc| engine.reconfigure(sc, &cfg, &reconf.fonts))
+            {
+                Ok(()) => info!(screen = %engine.name, "new configuration queued for the next slot boundary"),
+                Err(e) => warn!(screen = %engine.name, error = %e, "new configuration not applied to this screen; keeping the old one"),
+            }
         }
         let now = clock.now();
         let items = catalog.borrow().showable(now);
@@ -130,7 +155,7 @@ async fn screen_loop(
             caption: engine.caption(now),
             number,
             on_air: engine.on_air().cloned(),
-            power: Power::default(),
+            power: engine.power(),
         }));
         // Reuse the previous buffer when no sink still holds it (no allocation per frame).
         spare = Arc::try_unwrap(old).ok().map(|o| o.frame);

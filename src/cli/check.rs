@@ -71,6 +71,9 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    if let Some(fonts) = &fonts {
+        minimums(&cfg, &catalog, fonts, now, &mut diags);
+    }
     print_diags(&diags);
     let errors = count_errors(&diags);
     let warnings = diags.len() - errors;
@@ -92,5 +95,57 @@ fn print_diags(diags: &[Diag]) {
     }
     for d in diags {
         println!("{d}");
+    }
+}
+
+/// Whether each screen's playlists and hours give every showable item its
+/// `display.min_seconds_per_day`, found by simulating the day `now` falls in.
+fn minimums(cfg: &Config, catalog: &crate::item::Catalog, fonts: &FontLibrary, now: Timestamp, diags: &mut Vec<Diag>) {
+    let fonts = std::sync::Arc::new(fonts.clone());
+    let local = now.to_zoned_datetime(cfg.time_zone.clone());
+    let Ok(day_start) = local.start_of_day() else { return };
+    let from = day_start.timestamp();
+    let until = from + jiff::SignedDuration::from_hours(24);
+    println!("\nminimum display time per day 每日最短显示时长 ({}):", day_start.strftime("%Y-%m-%d"));
+    for sc in &cfg.screens {
+        let Ok(mut engine) = crate::engine::ScreenEngine::new(sc, cfg, &fonts) else { continue };
+        let segs = crate::timeline::simulate(&mut engine, catalog, from, until, std::time::Duration::from_secs(1));
+        let by_key = crate::timeline::seconds_by_key(&segs);
+        let on_hours = segs.iter().filter(|s| !s.is_off()).map(|s| s.seconds()).sum::<i64>() as f64 / 3600.0;
+        let shown_items = by_key.keys().filter(|k| !k.starts_with("notice:") && *k != "idle" && *k != "off").count();
+        for e in &catalog.entries {
+            let Some(min) = e.original.display.min_seconds_per_day else { continue };
+            if Showable::admit(e, now).is_err() {
+                continue;
+            }
+            let (got, turns) = by_key.get(&e.key).copied().unwrap_or((0, 0));
+            let per_turn = if turns > 0 { got / turns as i64 } else { 0 };
+            let line = format!(
+                "{}: {} turns × {per_turn} s = {got} s/day within {on_hours:.1} on-hours, shared with {} other item(s); minimum {min} s",
+                e.key,
+                turns,
+                shown_items.saturating_sub(1)
+            );
+            if got >= min as i64 {
+                println!("  screen {}: ok  {line}", sc.name);
+            } else {
+                println!("  screen {}: SHORT 不足  {line}", sc.name);
+                diags.push(Diag::file(
+                    &cfg.path,
+                    format!(
+                        "屏幕“{}”每天只能显示条目 {} 共 {got} 秒（{turns} 次 × {per_turn} 秒，开屏 {on_hours:.1} 小时，与另外 {} 条轮播），低于要求的 {min} 秒：请增加开屏时间、提高该类别权重（weight）或减少轮播内容",
+                        sc.name,
+                        e.key,
+                        shown_items.saturating_sub(1)
+                    ),
+                    format!(
+                        "screen `{}` can give item {} only {got} s/day ({turns} turns × {per_turn} s in {on_hours:.1} on-hours, shared with {} other item(s)), below its minimum of {min} s: lengthen the screen hours, raise its slot's weight or shorten the rotation",
+                        sc.name,
+                        e.key,
+                        shown_items.saturating_sub(1)
+                    ),
+                ));
+            }
+        }
     }
 }

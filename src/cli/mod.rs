@@ -3,6 +3,7 @@
 mod check;
 mod preview;
 mod run;
+mod schedule;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,8 @@ enum Command {
     },
     /// Render what a screen would show, without running the daemon
     Preview(preview::Args),
+    /// Print the timeline of what a screen will play (slots, items, off hours, urgent interrupts)
+    Schedule(schedule::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run { config, at }) => run::run(config, at),
         Some(Command::Check { config, at }) => check::check(&config, at),
         Some(Command::Preview(args)) => preview::preview(args),
+        Some(Command::Schedule(args)) => schedule::schedule(args),
     };
     match result {
         Ok(code) => code,

@@ -77,7 +77,8 @@ fn init_logging(cfg: &Config, terminal_sink: bool) -> anyhow::Result<()> {
         eprintln!("yiping: logging to {} while the screen is drawn here (Ctrl-C to stop)", log.display());
         tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(std::sync::Mutex::new(file)).init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        // Colour only for a person at a terminal; journald and pipes get plain text.
+        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr).init();
     }
     Ok(())
 }

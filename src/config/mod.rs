@@ -34,6 +34,9 @@ pub struct Config {
     pub time_zone_name: String,
     pub state_dir: PathBuf,
     pub fonts_dir: Option<PathBuf>,
+    pub playlists_dir: PathBuf,
+    /// Watch the config file and playlists folder and reload on change (SIGHUP always reloads).
+    pub watch: bool,
     pub village: Option<String>,
     pub sources: Vec<SourceConfig>,
     pub masking: MaskPolicy,
@@ -124,6 +127,7 @@ impl Config {
         let fonts_dir = top.opt::<PathBuf>("fonts_dir").map(&rel);
         let playlists_dir = rel(top.or("playlists_dir", PathBuf::from("playlists")));
         let village: Option<String> = top.opt("village");
+        let watch: bool = top.or("watch", true);
 
         let mut sources = Vec::new();
         for mut t in top.tables("sources") {
@@ -217,6 +221,8 @@ impl Config {
             time_zone_name,
             state_dir,
             fonts_dir,
+            playlists_dir,
+            watch,
             village,
             sources,
             masking,

@@ -1,0 +1,65 @@
+//! `yiping schedule`: the timeline of what a screen will play, so operators can check ahead.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::engine::ScreenEngine;
+use crate::render::font::FontLibrary;
+use crate::timeline;
+
+use super::{load_config, offline_catalog};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    config: PathBuf,
+    /// Screen name (default: the first screen)
+    #[arg(long)]
+    screen: Option<String>,
+    /// Start, RFC 3339 (default: now)
+    #[arg(long)]
+    from: Option<Timestamp>,
+    /// How many hours to show
+    #[arg(long, default_value_t = 24)]
+    hours: u32,
+}
+
+pub fn schedule(a: Args) -> anyhow::Result<ExitCode> {
+    let cfg = load_config(&a.config)?;
+    let screen = match &a.screen {
+        Some(n) => cfg.screen(n).with_context(|| format!("no screen named `{n}` in {}", a.config.display()))?,
+        None => cfg.screens.first().context("config has no screens")?,
+    };
+    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(cfg.fonts_dir.as_deref()))?);
+    let mut engine = ScreenEngine::new(screen, &cfg, &fonts).map_err(anyhow::Error::msg)?;
+    let catalog = offline_catalog(&cfg);
+    for p in &catalog.problems {
+        eprintln!("{p}");
+    }
+    let from = a.from.unwrap_or_else(Timestamp::now);
+    let until = from + SignedDuration::from_hours(a.hours as i64);
+    let segments = timeline::simulate(&mut engine, &catalog, from, until, std::time::Duration::from_secs(1));
+    let tz = cfg.time_zone.clone();
+    let fmt = |t: Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string();
+    println!("screen 屏幕 `{}` ({}), {} .. {}", screen.name, cfg.time_zone_name, fmt(from), fmt(until));
+    for s in &segments {
+        let mark = if s.is_off() {
+            "off 关屏".to_string()
+        } else if s.urgent {
+            format!("[{}] URGENT 紧急插播", s.slot)
+        } else {
+            format!("[{}]", s.slot)
+        };
+        let note = if s.resumed { "  (resumes 续播)" } else { "" };
+        let key = if s.is_off() { String::new() } else { format!("  {}  {}", s.key, s.title) };
+        println!("{} .. {}  {:>5}s  {mark}{key}{note}", fmt(s.start), fmt(s.end), s.seconds());
+    }
+    let shown: i64 = segments.iter().filter(|s| !s.is_off()).map(|s| s.seconds()).sum();
+    let off: i64 = segments.iter().filter(|s| s.is_off()).map(|s| s.seconds()).sum();
+    println!("\n{} segments; on 开屏 {:.1} h, off 关屏 {:.1} h", segments.len(), shown as f64 / 3600.0, off as f64 / 3600.0);
+    Ok(ExitCode::SUCCESS)
+}
