@@ -195,3 +195,18 @@ fn a_simulated_day_lands_on_the_planned_boundaries() {
     assert_eq!(starts.last().copied(), Some("2026-12-02 08:59:15"));
     assert!(out.lines().filter(|l| l.starts_with("20")).all(|l| l.contains("   45s")), "every slot exactly 45 s");
 }
+
+#[test]
+fn screen_hours_follow_local_time_across_daylight_saving() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = write_config(t.path(), "name = \"door\"\nwidth = 64\nheight = 16\n[screens.hours]\non = [\"07:00-21:00\"]", None);
+    let text = std::fs::read_to_string(&cfg).unwrap().replacen("village", "time_zone = \"Europe/Berlin\"\nvillage", 1);
+    std::fs::write(&cfg, text).unwrap();
+    std::fs::write(t.path().join("items/a.json"), item_json("a", "notice", "甲", &[])).unwrap();
+    // Berlin springs forward on 2026-03-29 at 02:00: that night is one hour shorter.
+    let o = yiping(t.path(), &["schedule", "--config", cfg.to_str().unwrap(), "--from", "2026-03-28T12:00:00+01:00", "--hours", "48"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.contains("2026-03-28 21:00:00 .. 2026-03-29 07:00:00  32400s  off 关屏"), "{out}");
+    assert!(out.contains("2026-03-29 21:00:00 .. 2026-03-30 07:00:00  36000s  off 关屏"), "{out}");
+}
