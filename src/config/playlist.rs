@@ -304,6 +304,13 @@ pub fn parse_when(mut w: Table<'_, '_>) -> When {
             Err(e) => w.file.error(w.pos("time"), format!("时间段无效：{e}"), format!("invalid time window: {e}")),
         }
     }
+    let minutes = w.int_in("cron_minutes", 1..=10_080, Some(60)).unwrap_or(60) as u32;
+    for c in list(&mut w, "cron") {
+        match crate::schedule::cron::Cron::parse(&c) {
+            Ok(r) => out.cron.push((r, minutes)),
+            Err(e) => w.file.error(w.pos("cron"), format!("cron 表达式无效：{e}"), format!("invalid cron expression: {e}")),
+        }
+    }
     w.finish();
     out
 }

@@ -57,6 +57,63 @@ pub fn parse_item(path: &Path, src: &str, format: Format, limits: &Limits) -> Re
     if problems.iter().any(Diag::is_error) { Err(problems) } else { Ok(item) }
 }
 
+/// Keys an item may have, by table; anything else is probably a typo.
+const KNOWN: &[(&str, &[&str])] = &[
+    ("", &["id", "revision", "category", "list", "village", "title", "body", "table", "status", "approval", "display", "priority", "url"]),
+    ("approval", &["by", "at"]),
+    ("display", &["from", "until", "min_seconds_per_day"]),
+];
+
+/// Warnings for keys an item file has but yiping does not know (a typo such as
+/// `vilage` would otherwise pass silently). The HTTP feed ignores unknown keys
+/// for forward compatibility; operators' own files get told.
+pub fn unknown_keys(path: &Path, src: &str, format: Format) -> Vec<Diag> {
+    let tables: Vec<(String, Vec<String>)> = match format {
+        Format::Json => match serde_json::from_str::<serde_json::Value>(src) {
+            Ok(serde_json::Value::Object(top)) => {
+                let mut v = vec![(String::new(), top.keys().cloned().collect())];
+                for (name, _) in KNOWN.iter().skip(1) {
+                    if let Some(serde_json::Value::Object(o)) = top.get(*name) {
+                        v.push((name.to_string(), o.keys().cloned().collect()));
+                    }
+                }
+                v
+            }
+            _ => return Vec::new(),
+        },
+        Format::Toml => match toml::from_str::<toml::Table>(src) {
+            Ok(top) => {
+                let mut v = vec![(String::new(), top.keys().cloned().collect())];
+                for (name, _) in KNOWN.iter().skip(1) {
+                    if let Some(toml::Value::Table(o)) = top.get(*name) {
+                        v.push((name.to_string(), o.keys().cloned().collect()));
+                    }
+                }
+                v
+            }
+            Err(_) => return Vec::new(),
+        },
+    };
+    let mut out = Vec::new();
+    for (table, keys) in tables {
+        let known = KNOWN.iter().find(|(n, _)| *n == table).map_or(&[][..], |(_, k)| *k);
+        for k in keys.iter().filter(|k| !known.contains(&k.as_str())) {
+            let place = if table.is_empty() { String::new() } else { format!("{table}.") };
+            out.push(
+                Diag::at(
+                    path,
+                    src,
+                    key_offset(src, k, format),
+                    format!("未知的键“{place}{k}”，已忽略（可用：{}）", known.join("、")),
+                    format!("unknown key `{place}{k}` ignored (expected one of: {})", known.join(", ")),
+                )
+                .warning(),
+            );
+        }
+    }
+    out
+}
+
 /// Semantic checks serde cannot express. Positions point at the offending key.
 fn validate(item: &Item, path: &Path, src: &str, format: Format, limits: &Limits) -> Vec<Diag> {
     let mut out = Vec::new();
@@ -183,6 +240,19 @@ mod tests {
         assert_eq!(e[0].line, 2);
         assert!(e[1].en.contains("must be after"), "{e:?}");
         assert_eq!(e[1].line, 5);
+    }
+
+    #[test]
+    fn unknown_keys_are_warned_about_with_positions() {
+        let src = GOOD.replace("\"title\": \"标题\",", "\"title\": \"标题\", \"vilage\": \"x\",").replace("\"by\":", "\"who\": 1, \"by\":");
+        assert!(parse(&src, Format::Json).is_ok(), "still loads");
+        let w = unknown_keys(Path::new("x"), &src, Format::Json);
+        let got: Vec<String> = w.iter().map(|d| format!("{}:{} {}", d.line, d.col, d.en)).collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].starts_with("2:") && got[0].contains("unknown key `vilage`"), "{got:?}");
+        assert!(got[1].contains("unknown key `approval.who`"), "{got:?}");
+        assert!(w.iter().all(|d| !d.is_error()));
+        assert!(unknown_keys(Path::new("x"), GOOD, Format::Json).is_empty());
     }
 
     #[test]

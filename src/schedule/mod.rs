@@ -6,6 +6,7 @@
 //! inputs always give the same decisions (the daemon, `preview`, `schedule`
 //! and the tests all run this one function).
 
+pub mod cron;
 pub mod hours;
 pub mod plan;
 pub mod rules;

@@ -6,6 +6,8 @@ use std::fmt;
 use jiff::ZonedDateTime;
 use jiff::civil::{Date, Time, Weekday};
 
+use super::cron::Cron;
+
 /// When a playlist or slot applies. Every criterion given must hold; an empty rule always holds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct When {
@@ -16,6 +18,8 @@ pub struct When {
     pub monthdays: Vec<i8>,
     /// Daily windows; `end <= start` crosses midnight (22:00-06:00).
     pub times: Vec<Window>,
+    /// Cron recurrences, each holding for a number of minutes after it fires.
+    pub cron: Vec<(Cron, u32)>,
 }
 
 /// A daily time window `[start, end)`; when `end <= start` it runs past midnight.
@@ -70,6 +74,9 @@ impl When {
     /// morning part belongs to the previous day's date (22:00 Friday - 06:00 Saturday
     /// is "Friday night"), as operators mean it.
     pub fn matches(&self, local: &ZonedDateTime) -> bool {
+        if !self.cron.is_empty() && !self.cron.iter().any(|(c, m)| c.within(local.datetime(), *m)) {
+            return false;
+        }
         let t = local.time();
         let today = local.date();
         if self.times.is_empty() {

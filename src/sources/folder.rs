@@ -11,7 +11,7 @@ use tracing::{debug, info, warn};
 
 use crate::diag::Diag;
 use crate::item::Item;
-use crate::item::parse::{Format, Limits, parse_item};
+use crate::item::parse::{Format, Limits, parse_item, unknown_keys};
 
 use super::SourceUpdate;
 
@@ -48,6 +48,7 @@ pub fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
         };
         match parse_item(&path, &src, format, limits) {
             Ok(item) => {
+                problems.extend(unknown_keys(&path, &src, format));
                 let id = item.id.clone();
                 let item = Arc::new(item);
                 match by_id.get(&id) {
