@@ -17,4 +17,6 @@ pub mod schedule;
 pub mod sinks;
 pub mod sources;
 pub mod store;
+#[cfg(test)]
+mod testutil;
 pub mod timeline;

@@ -89,3 +89,29 @@ fn load_config(path: &std::path::Path) -> anyhow::Result<crate::config::Config> 
     diags.iter().for_each(|d| eprintln!("{d}"));
     cfg.ok_or_else(|| anyhow::anyhow!("{} has errors (listed above)", path.display()))
 }
+
+/// What `preview` and `schedule` start from: the config, the chosen screen's engine, and the items.
+struct Offline {
+    cfg: crate::config::Config,
+    screen: crate::config::ScreenConfig,
+    engine: crate::engine::ScreenEngine,
+    catalog: crate::item::Catalog,
+}
+
+fn offline_screen(config: &std::path::Path, screen: Option<&str>) -> anyhow::Result<Offline> {
+    use anyhow::Context;
+    let cfg = load_config(config)?;
+    let screen = match screen {
+        Some(n) => cfg.screen(n).with_context(|| format!("no screen named `{n}` in {}", config.display()))?,
+        None => cfg.screens.first().context("config has no screens")?,
+    }
+    .clone();
+    let fonts =
+        std::sync::Arc::new(crate::render::font::FontLibrary::load(&crate::render::font::FontLibrary::default_dirs(cfg.fonts_dir.as_deref()))?);
+    let engine = crate::engine::ScreenEngine::new(&screen, &cfg, &fonts).map_err(anyhow::Error::msg)?;
+    let catalog = offline_catalog(&cfg);
+    for p in &catalog.problems {
+        eprintln!("{p}");
+    }
+    Ok(Offline { cfg, screen, engine, catalog })
+}

@@ -2,18 +2,15 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::engine::ScreenEngine;
 use crate::render::Frame;
-use crate::render::font::FontLibrary;
 use crate::schedule::Content;
 use crate::sinks::{gif::GifRecorder, png, runner::write_file_atomic};
 
-use super::{load_config, offline_catalog};
+use super::{Offline, offline_screen};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -40,17 +37,7 @@ pub struct Args {
 }
 
 pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
-    let cfg = load_config(&a.config)?;
-    let screen = match &a.screen {
-        Some(n) => cfg.screen(n).with_context(|| format!("no screen named `{n}` in {}", a.config.display()))?,
-        None => cfg.screens.first().context("config has no screens")?,
-    };
-    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(cfg.fonts_dir.as_deref()))?);
-    let mut engine = ScreenEngine::new(screen, &cfg, &fonts).map_err(anyhow::Error::msg)?;
-    let catalog = offline_catalog(&cfg);
-    for p in &catalog.problems {
-        eprintln!("{p}");
-    }
+    let Offline { cfg, screen, mut engine, catalog } = offline_screen(&a.config, a.screen.as_deref())?;
     let start = a.at.unwrap_or_else(Timestamp::now);
     let end = start + SignedDuration::from_secs(a.seconds as i64);
     let fps = if a.text { 1 } else { screen.fps.clamp(1, 50) };

@@ -2,16 +2,12 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use anyhow::Context;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::engine::ScreenEngine;
-use crate::render::font::FontLibrary;
 use crate::timeline;
 
-use super::{load_config, offline_catalog};
+use super::{Offline, offline_screen};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -29,17 +25,7 @@ pub struct Args {
 }
 
 pub fn schedule(a: Args) -> anyhow::Result<ExitCode> {
-    let cfg = load_config(&a.config)?;
-    let screen = match &a.screen {
-        Some(n) => cfg.screen(n).with_context(|| format!("no screen named `{n}` in {}", a.config.display()))?,
-        None => cfg.screens.first().context("config has no screens")?,
-    };
-    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(cfg.fonts_dir.as_deref()))?);
-    let mut engine = ScreenEngine::new(screen, &cfg, &fonts).map_err(anyhow::Error::msg)?;
-    let catalog = offline_catalog(&cfg);
-    for p in &catalog.problems {
-        eprintln!("{p}");
-    }
+    let Offline { cfg, screen, mut engine, catalog } = offline_screen(&a.config, a.screen.as_deref())?;
     let from = a.from.unwrap_or_else(Timestamp::now);
     let until = from + SignedDuration::from_hours(a.hours as i64);
     let segments = timeline::simulate(&mut engine, &catalog, from, until, std::time::Duration::from_secs(1));

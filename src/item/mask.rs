@@ -594,22 +594,8 @@ mod tests {
         assert!(matches!(mask("电话13812345678", &MaskRules::default()), Cow::Owned(_)));
     }
 
-    /// xorshift64*; deterministic, no crates.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::testutil::Rng;
 
-    /// Random mixes of digits, separators and text: masking keeps the char count,
-    /// only ever replaces digits by stars, and is idempotent.
     #[test]
     fn property_char_count_and_idempotence() {
         const PIECES: &[&str] = &[

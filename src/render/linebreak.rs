@@ -456,19 +456,7 @@ mod tests {
         assert_eq!(break_lines(text, 0, adv0), [0..3, 3..6]);
     }
 
-    /// xorshift64*; deterministic, no crates.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::testutil::Rng;
 
     #[test]
     fn property_no_text_lost_and_lines_fit() {
