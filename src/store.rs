@@ -17,8 +17,12 @@ use crate::sources::SourceUpdate;
 pub fn build_catalog(updates: &BTreeMap<String, SourceUpdate>, policy: &MaskPolicy) -> Catalog {
     let mut entries: Vec<Arc<Entry>> = Vec::new();
     let mut problems = Vec::new();
+    let mut freshness = BTreeMap::new();
     for u in updates.values() {
         problems.extend(u.problems.iter().cloned());
+        if let Some(h) = &u.health {
+            freshness.insert(u.source.clone(), h.clone());
+        }
         for it in &u.items {
             let rules = policy.rules_for(it.list.as_deref());
             entries.push(Arc::new(Entry::new(&u.source, Arc::clone(it), &rules)));
@@ -26,7 +30,7 @@ pub fn build_catalog(updates: &BTreeMap<String, SourceUpdate>, policy: &MaskPoli
     }
     entries.sort_by(|a, b| a.key.cmp(&b.key));
     entries.dedup_by(|a, b| a.key == b.key);
-    Catalog { entries, problems }
+    Catalog { entries, problems, freshness }
 }
 
 /// Receives source updates until cancelled or every source is gone, publishing a fresh catalog after each.

@@ -20,7 +20,7 @@ use crate::render::ColorMode;
 
 pub use playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
 pub use sinks::SinkConfig;
-pub use sources::SourceConfig;
+pub use sources::{HttpSource, SourceConfig};
 use tomlread::{Table, TomlFile};
 
 /// A validated configuration.

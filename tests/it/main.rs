@@ -2,5 +2,7 @@
 
 mod cli;
 mod daemon;
+mod feed;
+mod feed_server;
 mod frames;
 mod support;

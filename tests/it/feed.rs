@@ -1,0 +1,373 @@
+//! The district feed against a real HTTP server on 127.0.0.1:0, real minisign signatures, real files.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use yiping::clock::Clock;
+use yiping::config::{Config, HttpSource, SourceConfig};
+use yiping::render::font::FontLibrary;
+use yiping::sources::http::{HttpFeed, Polled, cache};
+
+use crate::feed_server::*;
+use crate::support::*;
+
+const GEN: &str = "2026-11-27T08:00:00+08:00";
+
+fn load(cfg: &Path) -> Config {
+    let (c, d) = Config::load(cfg);
+    c.unwrap_or_else(|| panic!("{d:?}"))
+}
+
+fn http_of(c: &Config) -> HttpSource {
+    match &c.sources[0] {
+        SourceConfig::Http(h) => h.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A source over `server` with state in `dir`.
+fn source(dir: &Path, server: &Server, extra: &str) -> (Config, HttpFeed) {
+    let c = load(&write_http_config(dir, &server.url(), extra));
+    let f = HttpFeed::new(&http_of(&c), &c.state_dir, Clock::starting_at(DEMO_AT.parse().unwrap())).unwrap();
+    (c, f)
+}
+
+fn ids(f: &HttpFeed) -> Vec<String> {
+    f.update().items.iter().map(|i| i.id.clone()).collect()
+}
+
+fn publish(server: &Server, signer: &Signer, seq: u64, items: &[String]) -> String {
+    let body = feed(seq, GEN, items);
+    server.publish(&body, &signer.sign(body.as_bytes()));
+    body
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_signed_feed_is_fetched_gzipped_then_a_304_costs_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    publish(&server, &signer, 1, &[item("a", "甲", "approved"), item("b", "乙", "approved")]);
+    let (c, mut f) = source(t.path(), &server, "token = \"s3cret\"");
+    assert!(!f.start().await, "no cache yet: nothing to send before the network");
+    assert_eq!(f.poll().await, Polled::Changed);
+    assert_eq!(ids(&f), ["a", "b"]);
+    assert_eq!(f.poll().await, Polled::Confirmed);
+    assert_eq!(ids(&f), ["a", "b"]);
+
+    let hits = server.hits();
+    let feed_hits: Vec<_> = hits.iter().filter(|h| h.path == "/feed.json").collect();
+    assert_eq!(feed_hits.len(), 2);
+    assert!(feed_hits[0].gzip, "the client asks for gzip and reads it");
+    assert_eq!(feed_hits[1].if_none_match.as_deref().map(|s| s.starts_with('"')), Some(true), "conditional request");
+    assert_eq!(feed_hits[1].status, 304);
+    assert_eq!(hits.iter().filter(|h| h.path == "/feed.json.minisig").count(), 1, "a 304 fetches no signature");
+    assert!(hits.iter().all(|h| h.auth.as_deref() == Some("Bearer s3cret")), "bearer token on every request");
+    let cached = cache::read(&cache::path(&c.state_dir, "district"), 1 << 20).unwrap().unwrap();
+    assert!(cached.feed.contains("\"sequence\": 1"));
+    let h = f.health();
+    assert_eq!((h.sequence, h.last_error), (Some(1), None));
+}
+
+#[tokio::test(start_paused = true)]
+async fn server_down_at_start_with_a_valid_cache_shows_content_within_a_second() {
+    let t = tempfile::tempdir().unwrap();
+    let signer = Signer::new("test");
+    let url = {
+        let server = Server::start().await;
+        publish(&server, &signer, 3, &[item("cached", "缓存条目", "approved")]);
+        let (_, mut f) = source(t.path(), &server, "");
+        assert_eq!(f.poll().await, Polled::Changed);
+        server.url()
+    }; // the server is gone: connections are refused
+    let c = load(&write_http_config(t.path(), &url, ""));
+    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
+    let cancel = CancellationToken::new();
+    let running = yiping::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
+    let rx = running.screens[0].1.clone();
+    let mut shown = false;
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if rx.borrow().caption.contains("district/cached") {
+            shown = true;
+            break;
+        }
+    }
+    assert!(shown, "cached content within 1 s: {}", rx.borrow().caption);
+    cancel.cancel();
+    running.wait().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn errors_and_timeouts_back_off_exponentially_then_the_interval_resumes() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    publish(&server, &signer, 1, &[item("a", "甲", "approved")]);
+    server.script([Reply::Status(500), Reply::Status(503), Reply::Status(500), Reply::Stall, Reply::Stall]);
+    let (c, _) = source(t.path(), &server, "max_backoff_seconds = 60");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let cancel = CancellationToken::new();
+    let task =
+        tokio::spawn(yiping::sources::http::run(http_of(&c), c.state_dir.clone(), Clock::starting_at(DEMO_AT.parse().unwrap()), tx, cancel.clone()));
+    // Failures: one update when the spell starts (health), none while it repeats; then the feed.
+    let first = rx.recv().await.unwrap();
+    assert!(first.items.is_empty() && first.health.as_ref().unwrap().last_error.as_deref().unwrap().contains("500"), "{:?}", first.health);
+    let ok = rx.recv().await.unwrap();
+    assert_eq!(ok.items.len(), 1);
+    assert_eq!(ok.health.unwrap().last_error, None);
+    while server.feed_hits().len() < 7 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    cancel.cancel();
+    task.await.unwrap();
+    let at: Vec<_> = server.feed_hits().iter().map(|h| h.at).collect();
+    let gaps: Vec<u64> = at.windows(2).map(|w| (w[1] - w[0]).as_secs_f64().round() as u64).collect();
+    // 5, 10, 20 s after the 500s; a stall costs the 30 s timeout plus 40 s, the next 30 s plus the 60 s cap;
+    // after success the 60 s interval (jitter 0).
+    assert_eq!(gaps, [5, 10, 20, 70, 90, 60], "{gaps:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_body_hits_the_total_timeout_and_the_feed_in_force_stays() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    publish(&server, &signer, 1, &[item("a", "甲", "approved")]);
+    let (_, mut f) = source(t.path(), &server, "");
+    assert_eq!(f.poll().await, Polled::Changed);
+    publish(&server, &signer, 2, &[item("b", "乙", "approved")]);
+    server.script([Reply::SlowBody]);
+    let start = tokio::time::Instant::now();
+    let Polled::Failed(why) = f.poll().await else { panic!("a stalled body must fail") };
+    assert!(why.contains("no answer within 30s"), "{why}");
+    assert_eq!((tokio::time::Instant::now() - start).as_secs(), 30, "the total timeout covers the body");
+    assert_eq!(ids(&f), ["a"]);
+    assert_eq!(f.poll().await, Polled::Changed, "the next poll gets the new feed");
+    assert_eq!(ids(&f), ["b"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn truncated_json_is_rejected_whole() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    publish(&server, &signer, 1, &[item("a", "甲", "approved")]);
+    let (_, mut f) = source(t.path(), &server, "");
+    assert_eq!(f.poll().await, Polled::Changed);
+    // Cut in transfer: the signature (over the whole feed) no longer matches.
+    let body = publish(&server, &signer, 2, &[item("b", "乙", "approved"), item("c", "丙", "approved")]);
+    server.script([Reply::Truncated(body.len() - 40)]);
+    let Polled::Failed(why) = f.poll().await else { panic!() };
+    assert!(why.contains("signature does not match"), "{why}");
+    // Published truncated and signed that way (a platform bug): the parser refuses it.
+    let cut = &body[..body.len() - 40];
+    server.publish(cut, &signer.sign(cut.as_bytes()));
+    let Polled::Failed(why) = f.poll().await else { panic!() };
+    assert!(why.contains("malformed feed at line"), "{why}");
+    assert_eq!(ids(&f), ["a"], "the last good feed stays");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_oversize_body_is_refused_without_reading_it_all() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    let items: Vec<String> = (0..40).map(|i| item(&format!("i{i}"), "一条很长的公示标题用于撑大信息源", "approved")).collect();
+    publish(&server, &signer, 1, &items);
+    let (_, mut f) = source(t.path(), &server, "max_body_bytes = 4096");
+    let Polled::Failed(why) = f.poll().await else { panic!() };
+    assert!(why.contains("feed body is larger than 4096 bytes"), "{why}");
+    assert!(ids(&f).is_empty());
+    // Over the item count too.
+    let (_, mut f) = source(t.path(), &server, "max_items = 39");
+    let Polled::Failed(why) = f.poll().await else { panic!() };
+    assert!(why.contains("more than 39 items"), "{why}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bad_signature_is_rejected_and_the_last_good_feed_stays() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    publish(&server, &signer, 1, &[item("a", "甲", "approved")]);
+    let (_, mut f) = source(t.path(), &server, "");
+    assert_eq!(f.poll().await, Polled::Changed);
+    // Signed by a key nobody trusts.
+    publish(&server, &Signer::new("other"), 2, &[item("forged", "伪造", "approved")]);
+    let Polled::Failed(why) = f.poll().await else { panic!() };
+    assert!(why.contains("not trusted"), "{why}");
+    // Tampered after signing.
+    let body = feed(3, GEN, &[item("b", "乙", "approved")]);
+    server.publish(&body.replace("乙", "假"), &signer.sign(body.as_bytes()));
+    let Polled::Failed(why) = f.poll().await else { panic!() };
+    assert!(why.contains("signature does not match"), "{why}");
+    assert_eq!(ids(&f), ["a"]);
+    assert!(f.health().last_error.is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rollback_to_an_older_sequence_is_rejected_even_after_a_restart() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    let old = feed(4, GEN, &[item("old", "旧", "approved")]);
+    let old_sig = signer.sign(old.as_bytes());
+    publish(&server, &signer, 5, &[item("new", "新", "approved")]);
+    let (_, mut f) = source(t.path(), &server, "");
+    assert_eq!(f.poll().await, Polled::Changed);
+    server.publish(&old, &old_sig); // a validly signed but older publication, replayed
+    let Polled::Failed(why) = f.poll().await else { panic!() };
+    assert!(why.contains("sequence 4 is lower than the accepted 5"), "{why}");
+    assert_eq!(ids(&f), ["new"]);
+    // After a restart the cache remembers the sequence.
+    let (_, mut f) = source(t.path(), &server, "");
+    assert!(f.start().await);
+    let Polled::Failed(why) = f.poll().await else { panic!() };
+    assert!(why.contains("rollback"), "{why}");
+    assert_eq!(ids(&f), ["new"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn items_revoked_or_removed_between_polls_leave_the_screen_within_one_poll() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    // One item alone stays on air slot after slot: only the feed can take it off.
+    publish(&server, &signer, 1, &[item("b", "乙", "approved")]);
+    let c = load(&write_http_config(t.path(), &server.url(), ""));
+    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
+    let cancel = CancellationToken::new();
+    let running = yiping::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
+    let rx = running.screens[0].1.clone();
+    // Waits until the caption shows (or stops showing) `what`; returns how long that took.
+    let wait = |what: &'static str, present: bool| {
+        let rx = rx.clone();
+        async move {
+            let start = tokio::time::Instant::now();
+            for _ in 0..1200 {
+                if rx.borrow().caption.contains(what) == present {
+                    return tokio::time::Instant::now() - start;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("caption never {} {what}: {}", if present { "showed" } else { "lost" }, rx.borrow().caption);
+        }
+    };
+    wait("district/b", true).await;
+    tokio::time::sleep(Duration::from_secs(90)).await;
+    assert!(rx.borrow().caption.contains("district/b"), "{}", rx.borrow().caption);
+    // Revoked while on air: replaced at the next poll (interval 60 s), not at the end of a slot.
+    publish(&server, &signer, 2, &[item("b", "乙", "revoked"), item("c", "丙", "approved")]);
+    let took = wait("district/b", false).await;
+    assert!(took <= Duration::from_secs(61), "{took:?}");
+    wait("district/c", true).await;
+    // Removed from the feed while on air: gone within one poll too.
+    publish(&server, &signer, 3, &[]);
+    let took = wait("district/c", false).await;
+    assert!(took <= Duration::from_secs(61), "{took:?}");
+    assert!(running.catalog.borrow().entries.is_empty());
+    cancel.cancel();
+    running.wait().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_corrupted_cache_is_moved_aside_reported_and_never_trusted() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    publish(&server, &signer, 1, &[item("a", "甲", "approved")]);
+    let (c, mut f) = source(t.path(), &server, "");
+    assert_eq!(f.poll().await, Polled::Changed);
+    let path = cache::path(&c.state_dir, "district");
+    // Flip one character of the cached feed: still JSON, but the signature fails.
+    let text = std::fs::read_to_string(&path).unwrap().replace("甲", "丁");
+    std::fs::write(&path, text).unwrap();
+    let (_, mut f) = source(t.path(), &server, "");
+    assert!(f.start().await, "the problem is reported");
+    let u = f.update();
+    assert!(u.items.is_empty(), "never trusted");
+    assert!(u.problems[0].en.contains("moved to") && u.problems[0].en.contains("signature does not match"), "{}", u.problems[0]);
+    assert!(!path.exists());
+    let aside: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
+    assert!(aside.iter().any(|n| n.starts_with("district.json.bad-")), "{aside:?}");
+    // Garbage is moved aside too; then the network refills the cache.
+    std::fs::write(&path, "\0\0garbage").unwrap();
+    let (_, mut f) = source(t.path(), &server, "");
+    assert!(f.start().await);
+    assert!(f.update().problems[0].en.contains("not a feed cache"), "{}", f.update().problems[0]);
+    assert_eq!(f.poll().await, Polled::Changed);
+    assert!(f.update().problems.is_empty());
+    assert!(path.exists());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_board_booted_in_1970_shows_the_cached_feed_by_its_generated_time() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    publish(&server, &signer, 1, &[item("a", "甲", "approved")]);
+    let (c, mut f) = source(t.path(), &server, "");
+    assert_eq!(f.poll().await, Polled::Changed);
+    drop(server);
+    // A system clock stuck in 1970, a build date before the items' window: only the feed's generated_at helps.
+    let clock = Clock::guarded_by(|| "1970-01-01T00:00:10Z".parse().unwrap(), "2026-01-01T00:00:00Z".parse().unwrap());
+    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
+    let cancel = CancellationToken::new();
+    let running = yiping::daemon::start(&c, fonts, clock.clone(), cancel.clone()).unwrap();
+    let rx = running.screens[0].1.clone();
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if rx.borrow().caption.contains("district/a") {
+            break;
+        }
+    }
+    let out = rx.borrow().clone();
+    assert!(out.caption.contains("district/a"), "{}", out.caption);
+    assert!(!clock.trusted());
+    assert!(out.at >= GEN.parse().unwrap(), "time is the feed's generated_at or later: {}", out.at);
+    cancel.cancel();
+    running.wait().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_stale_after_without_a_fetch_the_screen_says_when_it_last_updated() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    publish(&server, &signer, 1, &[item("a", "甲", "approved")]);
+    let c = load(&write_http_config(t.path(), &server.url(), "stale_after_hours = 1"));
+    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
+    let mut engine = yiping::engine::ScreenEngine::new(&c.screens[0], &c, &fonts).unwrap();
+    let now: jiff::Timestamp = DEMO_AT.parse().unwrap();
+    let (_, mut f) = source(t.path(), &server, "stale_after_hours = 1");
+    assert_eq!(f.poll().await, Polled::Changed);
+    let fresh = f.health();
+    let mut map = std::collections::BTreeMap::new();
+    map.insert("district".to_string(), fresh);
+    let draw = |e: &yiping::engine::ScreenEngine, at| {
+        let mut fr = yiping::render::Frame::new(128, 32);
+        e.draw(&mut fr, at);
+        fr
+    };
+    engine.note_freshness(&map, now);
+    assert_eq!(engine.stale_since(), None);
+    let later = now + jiff::SignedDuration::from_hours(2);
+    engine.note_freshness(&map, later);
+    assert_eq!(engine.stale_since(), Some(Some(now)));
+    let frame = draw(&engine, later);
+    let png = t.path().join("stale.png");
+    yiping::sinks::png::write_atomic(&png, &yiping::sinks::png::scaled(&frame, 4, false)).unwrap();
+    if std::env::var_os("YIPING_KEEP_PNG").is_some() {
+        std::fs::copy(&png, std::env::temp_dir().join("yiping-stale.png")).unwrap();
+    }
+    engine.note_freshness(&std::collections::BTreeMap::new(), later);
+    let plain = draw(&engine, later);
+    let art = frame.to_ascii();
+    let differ: Vec<(u32, u32)> =
+        (0..32).flat_map(|y| (0..128).map(move |x| (x, y))).filter(|&(x, y)| frame.pixel(x, y) != plain.pixel(x, y)).collect();
+    assert!(!differ.is_empty(), "the marker changes the frame");
+    assert!(differ.iter().all(|&(_, y)| y >= 20), "the marker stays in the bottom 12 rows:\n{art}");
+}
