@@ -371,3 +371,157 @@ async fn after_stale_after_without_a_fetch_the_screen_says_when_it_last_updated(
     assert!(!differ.is_empty(), "the marker changes the frame");
     assert!(differ.iter().all(|&(_, y)| y >= 20), "the marker stays in the bottom 12 rows:\n{art}");
 }
+
+#[test]
+fn the_example_feed_is_signed_and_checks_clean() {
+    let dir = root().join("deploy/feed-example");
+    let sig = dir.join("feed.json.minisig");
+    if std::env::var_os("YIPING_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&sig, Signer::new("test").sign(&std::fs::read(dir.join("feed.json")).unwrap())).unwrap();
+    }
+    let o = yiping(&dir, &["check", "--feed", "feed.json", "--key", "example.pub", "--at", "2026-11-28T10:00:00+08:00"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    assert!(out.contains("sequence 1042"), "{out}");
+    assert!(out.contains("signature 签名 feed.json.minisig: good"), "{out}");
+    assert!(out.contains("qingshan-dibao-2026-11") && out.contains("showable"), "{out}");
+    assert!(out.contains("status revoked"), "{out}");
+    assert!(out.contains("0 error(s)"), "{out}");
+}
+
+#[test]
+fn check_feed_reports_forgery_and_bad_items_with_positions() {
+    let t = tempfile::tempdir().unwrap();
+    let ex = root().join("deploy/feed-example");
+    let key = ex.join("example.pub");
+    let key = key.to_str().unwrap();
+    let body = std::fs::read_to_string(ex.join("feed.json")).unwrap();
+    std::fs::write(t.path().join("feed.json"), body.replace("92,810.00", "192,810.00")).unwrap();
+    std::fs::copy(ex.join("feed.json.minisig"), t.path().join("feed.json.minisig")).unwrap();
+    let o = yiping(t.path(), &["check", "--feed", "feed.json", "--key", key]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("signature does not match"), "{}", stdout(&o));
+
+    // Unsigned, checked for format only: a bad item is reported at its line, the others listed.
+    let bad =
+        feed(1, GEN, &[item("ok", "好", "approved"), item("bad", "坏", "approved").replace("\"category\": \"village\"", "\"category\": \"money\"")]);
+    std::fs::write(t.path().join("draft.json"), bad).unwrap();
+    let o = yiping(t.path(), &["check", "--feed", "draft.json", "--at", DEMO_AT]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("draft.json:4:") && out.contains("item #2 skipped") && out.contains("unknown variant `money`"), "{out}");
+    assert!(out.contains("signature not checked"), "{out}");
+    assert!(out.lines().any(|l| l.contains(" ok ") && l.contains("showable")), "{out}");
+
+    // A signature without a key to check it with is a usage error.
+    let o = yiping(t.path(), &["check", "--feed", "feed.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--key"), "{}", stderr(&o));
+}
+
+#[test]
+fn http_source_config_errors_are_reported_with_positions() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = "[[sources]]\ntype = \"http\"\nname = \"district\"\nurl = \"ftp://x/feed.json\"\npublic_keys = [\"RWnotakey\"]\ninterval_seconds = 1\ntoken = \"a\"\ntoken_file = \"missing\"\n\
+               [[sources]]\ntype = \"http\"\nname = \"b\"\nurl = \"https://x/feed.json\"\n\n[[screens]]\nname = \"s\"\nwidth = 64\nheight = 16\n";
+    let (c, d) = Config::from_str(&t.path().join("yiping.toml"), cfg);
+    assert!(c.is_none());
+    let text: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+    let has = |line: u32, what: &str| d.iter().any(|x| x.line == line && x.en.contains(what));
+    assert!(has(4, "must start with https://"), "{text:#?}");
+    assert!(has(5, "not a valid minisign public key"), "{text:#?}");
+    assert!(has(6, "between 5 and 86400"), "{text:#?}");
+    assert!(has(8, "either `token` or `token_file`"), "{text:#?}");
+    assert!(has(9, "needs `public_keys`"), "{text:#?}");
+    // The second source: https, keys from the committed file, defaults.
+    let ok = format!(
+        "[[sources]]\ntype = \"http\"\nname = \"district\"\nurl = \"https://x/feed.json\"\npublic_key_files = [{:?}]\n\n[[screens]]\nname = \"s\"\nwidth = 64\nheight = 16\n",
+        root().join("deploy/feed-example/example.pub").display().to_string()
+    );
+    let (c, d) = Config::from_str(&t.path().join("yiping.toml"), &ok);
+    let h = http_of(&c.unwrap_or_else(|| panic!("{d:?}")));
+    assert_eq!((h.interval, h.max_body_bytes, h.max_items, h.require_signature), (Duration::from_secs(60), 8 << 20, 10_000, true));
+    assert_eq!(h.stale_after, Duration::from_secs(24 * 3600));
+    assert_eq!(h.public_keys, ["RWQNVa/eMpfvzdrTwkDvimoL/JYD7+5bmC+Kzl4MSOj859YTKBMlrMT+"]);
+}
+
+/// The real binary, killed with SIGKILL at different moments around its cache writes, then restarted:
+/// the cache it finds is always one complete, verified feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_with_sigkill_while_writing_the_cache_then_restarted_loads_a_valid_cache() {
+    use std::process::{Command, Stdio};
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let signer = Signer::new("test");
+    let cfg = write_http_config(t.path(), &server.url(), "");
+    let c = load(&cfg);
+    let cache_path = cache::path(&c.state_dir, "district");
+    let spawn = |log: &str| {
+        Command::new(env!("CARGO_BIN_EXE_yiping"))
+            .args(["run", "--config", cfg.to_str().unwrap(), "--at", DEMO_AT])
+            .env("YIPING_FONTS", root().join("fonts"))
+            .env("YIPING_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(t.path().join(log)).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    let sig_hits = |s: &Server| s.hits().iter().filter(|h| h.path.ends_with(".minisig")).count();
+    // A feed of about a megabyte, so verifying, parsing and writing take a while.
+    let big =
+        |seq: u64| -> Vec<String> { (0..3000).map(|i| item(&format!("s{seq}-{i:04}"), "大型信息源里的公示条目", "approved")).collect() };
+    let has_temp =
+        || std::fs::read_dir(cache_path.parent().unwrap()).is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().contains(".tmp.")));
+    let cached_seq = |seq: u64| cache::read(&cache_path, 64 << 20).ok().flatten().is_some_and(|c| c.feed.contains(&format!("\"sequence\": {seq},")));
+    let mut mid_write = 0;
+    for round in 0..4u64 {
+        let seq = round + 1;
+        publish(&server, &signer, seq, &big(seq));
+        let before = sig_hits(&server);
+        let mut child = spawn(&format!("run{round}.log"));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while sig_hits(&server) == before {
+            assert!(tokio::time::Instant::now() < deadline, "the daemon never fetched");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        // Round 0 completes its write, so there is a good cache to protect; later rounds are
+        // killed the moment the temp file appears (mid-write), or else just after the rename.
+        loop {
+            if round > 0 && has_temp() {
+                mid_write += 1;
+                break;
+            }
+            if cached_seq(seq) {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the daemon never cached");
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    eprintln!("{mid_write} of 3 kills landed while the temp file was being written");
+    // Restart with the network gone: the cache must verify and its items show.
+    drop(server);
+    let mut child = spawn("restart.log");
+    let log = t.path().join("restart.log");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&log).unwrap().contains("cached feed verified") {
+        assert!(std::time::Instant::now() < deadline, "{}", std::fs::read_to_string(&log).unwrap());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("moved aside"), "{text}");
+    let leftovers: Vec<_> = std::fs::read_dir(cache_path.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(leftovers.iter().all(|n| !n.to_string_lossy().contains(".tmp.")), "temp files are cleaned at start: {leftovers:?}");
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert!(child.wait().unwrap().success());
+    // And `check` (read-only) agrees: one complete publication, every item showable.
+    let o = yiping(t.path(), &["check", "--config", cfg.to_str().unwrap(), "--at", DEMO_AT]);
+    let out = stdout(&o);
+    assert!(!out.contains("fails verification"), "{out}");
+    let seqs: std::collections::BTreeSet<&str> =
+        out.lines().filter_map(|l| l.trim().strip_prefix("district/s")).filter_map(|l| l.split('-').next()).collect();
+    assert_eq!(seqs.len(), 1, "items of exactly one publication: {seqs:?}");
+    assert!(out.contains("3000 showable now"), "{out}");
+}
