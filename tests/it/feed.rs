@@ -525,3 +525,30 @@ async fn killed_with_sigkill_while_writing_the_cache_then_restarted_loads_a_vali
     assert_eq!(seqs.len(), 1, "items of exactly one publication: {seqs:?}");
     assert!(out.contains("3000 showable now"), "{out}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn folder_and_http_sources_combine_with_ids_namespaced_per_source() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    publish(&server, &Signer::new("test"), 1, &[item("a", "平台条目", "approved")]);
+    std::fs::create_dir_all(t.path().join("items")).unwrap();
+    std::fs::write(t.path().join("items/a.json"), item_json("a", "party", "本村条目", &["内容"])).unwrap();
+    let extra = "\n[[sources]]\ntype = \"folder\"\nname = \"local\"\npath = \"items\"\n";
+    let c = load(&write_http_config(t.path(), &server.url(), extra));
+    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
+    let cancel = CancellationToken::new();
+    let running = yiping::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
+    let mut keys = Vec::new();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        keys = running.catalog.borrow().entries.iter().map(|e| e.key.clone()).collect::<Vec<_>>();
+        if keys.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(keys, ["district/a", "local/a"]);
+    let fresh = running.catalog.borrow().freshness.clone();
+    assert_eq!(fresh.keys().collect::<Vec<_>>(), ["district"], "only network sources report freshness");
+    cancel.cancel();
+    running.wait().await;
+}
