@@ -133,6 +133,7 @@ fn main() {
             max_body_bytes: 8 << 20,
             max_items: 10_000,
             token: None,
+            ca_pem: None,
             public_keys: vec![key],
             require_signature: true,
             stale_after: Duration::from_secs(86_400),

@@ -35,6 +35,8 @@ pub struct HttpSource {
     pub max_body_bytes: u64,
     pub max_items: usize,
     pub token: Option<Secret>,
+    /// Extra CA certificates (PEM) trusted for HTTPS besides the system's, e.g. the district's private CA.
+    pub ca_pem: Option<Vec<u8>>,
     /// Trusted minisign public keys (the base64 line of a `minisign.pub`).
     pub public_keys: Vec<String>,
     pub require_signature: bool,
@@ -125,6 +127,21 @@ fn parse_http(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf, name: Opt
         }
     }
 
+    let ca_pem = t.opt::<PathBuf>("ca_file").and_then(|p| {
+        let p = rel(p);
+        let pem = std::fs::read(&p).map_err(|e| e.to_string()).and_then(|b| crate::sources::http::fetch::check_ca(&b).map(|()| b));
+        match pem {
+            Ok(b) => Some(b),
+            Err(e) => {
+                t.file.error(
+                    t.pos("ca_file"),
+                    format!("CA 证书文件 {} 无效：{e}", p.display()),
+                    format!("CA file {} is not usable: {e}", p.display()),
+                );
+                None
+            }
+        }
+    });
     let mut public_keys = Vec::new();
     let mut texts: Vec<(String, usize)> = t.or::<Vec<String>>("public_keys", Vec::new()).into_iter().map(|k| (k, t.pos("public_keys"))).collect();
     for p in t.or::<Vec<PathBuf>>("public_key_files", Vec::new()) {
@@ -168,6 +185,7 @@ fn parse_http(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf, name: Opt
         max_body_bytes: max_body_bytes?,
         max_items: max_items?,
         token,
+        ca_pem,
         public_keys,
         require_signature,
         stale_after: stale_after?,

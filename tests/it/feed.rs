@@ -552,3 +552,45 @@ async fn folder_and_http_sources_combine_with_ids_namespaced_per_source() {
     cancel.cancel();
     running.wait().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn https_with_a_private_ca_and_its_date_header_teaches_a_1970_clock() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start_tls().await;
+    let signer = Signer::new("test");
+    // generated_at far in the past: only the HTTPS Date (the server's real clock) can bring the estimate to now.
+    let body = feed(1, "2021-01-01T00:00:00+08:00", &[item("a", "甲", "approved")]);
+    server.publish(&body, &signer.sign(body.as_bytes()));
+    let ca = format!("ca_file = {:?}", root().join("tests/data/feed/tls/ca.pem").display().to_string());
+    let c = load(&write_http_config(t.path(), &server.url(), &ca));
+    assert!(server.url().starts_with("https://127.0.0.1:"));
+    let clock = Clock::guarded_by(|| "1970-01-01T00:00:10Z".parse().unwrap(), "2020-01-01T00:00:00Z".parse().unwrap());
+    let mut f = HttpFeed::new(&http_of(&c), &c.state_dir, clock.clone()).unwrap();
+    assert_eq!(f.poll().await, Polled::Changed, "{:?}", f.health().last_error);
+    assert_eq!(ids(&f), ["a"]);
+    assert!(!clock.trusted());
+    assert!(clock.now() > "2026-01-01T00:00:00Z".parse().unwrap(), "learned from the HTTPS Date: {}", clock.now());
+
+    // Without the CA the certificate is refused.
+    let c = load(&write_http_config(t.path(), &server.url(), ""));
+    let mut f = HttpFeed::new(&http_of(&c), &c.state_dir, Clock::starting_at(DEMO_AT.parse().unwrap())).unwrap();
+    let Polled::Failed(why) = f.poll().await else { panic!("an unknown CA must be refused") };
+    assert!(why.to_lowercase().contains("certificate"), "{why}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_plain_http_date_is_not_trusted_by_the_clock() {
+    let t = tempfile::tempdir().unwrap();
+    let server = Server::start().await;
+    let body = feed(1, "2021-01-01T00:00:00+08:00", &[item("a", "甲", "approved")]);
+    server.publish(&body, &Signer::new("test").sign(body.as_bytes()));
+    let c = load(&write_http_config(t.path(), &server.url(), ""));
+    let clock = Clock::guarded_by(|| "1970-01-01T00:00:10Z".parse().unwrap(), "2020-01-01T00:00:00Z".parse().unwrap());
+    let mut f = HttpFeed::new(&http_of(&c), &c.state_dir, clock.clone()).unwrap();
+    assert_eq!(f.poll().await, Polled::Changed);
+    let now = clock.now();
+    assert!(
+        now >= "2020-12-31T16:00:00Z".parse().unwrap() && now < "2021-01-02T00:00:00Z".parse().unwrap(),
+        "the signed generated_at, not the Date: {now}"
+    );
+}

@@ -94,6 +94,7 @@ struct State {
 
 pub struct Server {
     pub addr: SocketAddr,
+    tls: bool,
     state: Arc<Mutex<State>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -106,6 +107,28 @@ impl Drop for Server {
 
 impl Server {
     pub async fn start() -> Server {
+        Server::listen(None).await
+    }
+
+    /// The same server over HTTPS, with a certificate for 127.0.0.1 from the test CA (tests/data/feed/tls/ca.pem).
+    pub async fn start_tls() -> Server {
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let dir = root().join("tests/data/feed/tls");
+        let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(dir.join("server.pem")).unwrap().map(Result::unwrap).collect();
+        let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
+        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let cfg = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        Server::listen(Some(tokio_rustls::TlsAcceptor::from(Arc::new(cfg)))).await
+    }
+
+    async fn listen(tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
+        let is_tls = tls.is_some();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State::default()));
@@ -114,18 +137,26 @@ impl Server {
             let mut conns = tokio::task::JoinSet::new();
             loop {
                 let Ok((stream, _)) = listener.accept().await else { return };
-                let st = Arc::clone(&st);
+                let (st, tls) = (Arc::clone(&st), tls.clone());
                 conns.spawn(async move {
                     let svc = hyper::service::service_fn(move |req| handle(Arc::clone(&st), req));
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                    let http = hyper::server::conn::http1::Builder::new();
+                    match tls {
+                        Some(acceptor) => {
+                            if let Ok(s) = acceptor.accept(stream).await {
+                                let _ = http.serve_connection(TokioIo::new(s), svc).await;
+                            }
+                        }
+                        None => drop(http.serve_connection(TokioIo::new(stream), svc).await),
+                    }
                 });
             }
         });
-        Server { addr, state, task }
+        Server { addr, tls: is_tls, state, task }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}/feed.json", self.addr)
+        format!("{}://{}/feed.json", if self.tls { "https" } else { "http" }, self.addr)
     }
 
     /// Publishes a feed and its signature (a new ETag).

@@ -76,7 +76,13 @@ impl Fetcher {
     pub fn new(cfg: &HttpSource) -> Result<Fetcher, String> {
         // rustls needs a crypto provider; ring is the one linked (an earlier install is fine).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(pem) = &cfg.ca_pem {
+            for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("CA file: {e}"))? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
             .connect_timeout(cfg.connect_timeout)
             .timeout(cfg.timeout)
             .gzip(true)
@@ -170,6 +176,15 @@ impl Fetcher {
         } else {
             FetchError::Transfer(msg)
         }
+    }
+}
+
+/// Checks that a CA file holds at least one PEM certificate.
+pub fn check_ca(pem: &[u8]) -> Result<(), String> {
+    match reqwest::Certificate::from_pem_bundle(pem) {
+        Ok(v) if !v.is_empty() => Ok(()),
+        Ok(_) => Err("no PEM certificate in it".into()),
+        Err(e) => Err(e.to_string()),
     }
 }
 
