@@ -410,8 +410,17 @@ pub async fn run(cfg: HttpSource, state_dir: PathBuf, clock: Clock, tx: mpsc::Se
             return;
         }
     };
-    if feed.start().await && tx.send(feed.update()).await.is_err() {
+    let cached = feed.start().await;
+    if cached && tx.send(feed.update()).await.is_err() {
         return;
+    }
+    if feed.current.is_some() && !cfg.jitter.is_zero() {
+        // Content is on screen already: spread the first requests of screens that booted together.
+        let wait = Duration::from_millis(fastrand::u64(0..=cfg.jitter.as_millis() as u64));
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
     }
     loop {
         let polled = tokio::select! {
