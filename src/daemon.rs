@@ -55,6 +55,10 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
                 info!(source = %name, dir = %path.display(), "folder source");
                 tracker.spawn(sources::folder::run(name.clone(), path.clone(), *poll, Limits::default(), src_tx.clone(), cancel.clone()));
             }
+            SourceConfig::Http(h) => {
+                info!(source = %h.name, url = %h.url, interval_s = h.interval.as_secs(), signed = h.require_signature, "http source");
+                tracker.spawn(sources::http::run(h.clone(), config.state_dir.clone(), clock.clone(), src_tx.clone(), cancel.clone()));
+            }
         }
     }
     drop(src_tx);
@@ -125,6 +129,7 @@ async fn screen_loop(
         }
         let now = clock.now();
         let items = catalog.borrow().showable(now);
+        engine.note_freshness(&catalog.borrow().freshness, now);
         if let Some(ch) = engine.advance(&items, now) {
             let on = &ch.next;
             let (id, rev) = match &on.content {

@@ -11,8 +11,10 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::config::{Config, Playlist, ScreenConfig};
-use crate::item::{Priority, Showable};
+use crate::item::{Priority, Showable, SourceHealth};
 use crate::render::font::FontLibrary;
+use crate::render::overlay::Overlay;
+use crate::render::theme::Theme;
 use crate::render::{Frame, Renderer, Scene};
 use crate::schedule::hours::{Power, ScreenHours};
 use crate::schedule::{Change, Content, IDLE_EFFECT, Inputs, OnAir, Rotation, UrgentPolicy, plan};
@@ -25,6 +27,8 @@ struct Setup {
     urgent: UrgentPolicy,
     hours: ScreenHours,
     tz: TimeZone,
+    /// Draws the staleness marker over finished frames.
+    overlay: Option<Overlay>,
 }
 
 impl Setup {
@@ -37,6 +41,7 @@ impl Setup {
             urgent: screen.urgent.clone(),
             hours: screen.hours.clone(),
             tz: config.time_zone.clone(),
+            overlay: fonts.set(screen.layout.small_font).map(|f| Overlay::new(f.clone(), &Theme::new(screen.color, screen.led_color))),
         })
     }
 }
@@ -49,6 +54,8 @@ pub struct ScreenEngine {
     rotation: Rotation,
     scene: Option<Scene>,
     power: Power,
+    /// `Some(last fetch)` while a network source is stale (see `note_freshness`).
+    stale: Option<Option<Timestamp>>,
 }
 
 impl ScreenEngine {
@@ -60,6 +67,7 @@ impl ScreenEngine {
             rotation: Rotation::default(),
             scene: None,
             power: Power::default(),
+            stale: None,
         })
     }
 
@@ -123,13 +131,28 @@ impl ScreenEngine {
         Some(change)
     }
 
-    /// Draws what is on air at `now` (idle until the first `advance`).
+    /// Draws what is on air at `now` (idle until the first `advance`), and the staleness marker when due.
     pub fn draw(&self, frame: &mut Frame, now: Timestamp) {
         let local = now.to_zoned_datetime(self.setup.tz.clone());
         match (&self.scene, self.rotation.on_air()) {
             (Some(s), Some(a)) => s.draw(frame, a.elapsed(now), &local),
             _ => self.setup.renderer.scene(&Content::Idle, IDLE_EFFECT).draw(frame, std::time::Duration::ZERO, &local),
         }
+        let off = self.rotation.on_air().is_some_and(|a| matches!(a.content, Content::Off));
+        if let (Some(o), Some(last), false) = (&self.setup.overlay, &self.stale, off) {
+            o.draw_stale(frame, last.map(|t| t.to_zoned_datetime(self.setup.tz.clone())).as_ref());
+        }
+    }
+
+    /// Notes how fresh the network sources are: when any is stale, frames carry
+    /// "信息更新于 <its last fetch>" (the oldest, when several are).
+    pub fn note_freshness(&mut self, freshness: &BTreeMap<String, SourceHealth>, now: Timestamp) {
+        self.stale = freshness.values().filter(|h| h.is_stale(now)).map(|h| h.last_success).min();
+    }
+
+    /// Whether frames currently carry the staleness marker, and the time it shows.
+    pub fn stale_since(&self) -> Option<Option<Timestamp>> {
+        self.stale
     }
 
     /// A one-line description of what is on air, for terminals and logs.

@@ -1,6 +1,7 @@
 //! Command line: `run`, `check`, `preview`. The only place that uses anyhow and exit codes.
 
 mod check;
+mod feed;
 mod preview;
 mod run;
 mod schedule;
@@ -34,11 +35,20 @@ enum Command {
     },
     /// Validate config, playlists and items; exit 0 when clean, 1 otherwise
     Check {
-        #[arg(long)]
-        config: PathBuf,
+        #[arg(long, required_unless_present = "feed")]
+        config: Option<PathBuf>,
         /// Judge display windows at this time instead of now
         #[arg(long)]
         at: Option<Timestamp>,
+        /// Validate a feed file (format v1) instead of a config, as the daemon would
+        #[arg(long, conflicts_with = "config")]
+        feed: Option<PathBuf>,
+        /// The feed's minisign signature (default: FILE.minisig when it exists)
+        #[arg(long, requires = "feed")]
+        sig: Option<PathBuf>,
+        /// A trusted minisign public key: a minisign.pub file or its RW... line (repeatable)
+        #[arg(long, requires = "feed")]
+        key: Vec<String>,
     },
     /// Render what a screen would show, without running the daemon
     Preview(preview::Args),
@@ -56,7 +66,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         None => run::run(None, None),
         Some(Command::Run { config, at }) => run::run(config, at),
-        Some(Command::Check { config, at }) => check::check(&config, at),
+        Some(Command::Check { feed: Some(f), sig, key, at, .. }) => feed::check_feed(&f, sig, &key, at),
+        Some(Command::Check { config, at, .. }) => check::check(&config.expect("clap requires --config without --feed"), at),
         Some(Command::Preview(args)) => preview::preview(args),
         Some(Command::Schedule(args)) => schedule::schedule(args),
     };
@@ -77,6 +88,9 @@ fn offline_catalog(cfg: &crate::config::Config) -> crate::item::Catalog {
         match s {
             SourceConfig::Folder { name, path, .. } => {
                 updates.insert(name.clone(), crate::sources::folder::scan(name, path, &crate::item::parse::Limits::default()));
+            }
+            SourceConfig::Http(h) => {
+                updates.insert(h.name.clone(), feed::cached_update(h, &cfg.state_dir));
             }
         }
     }

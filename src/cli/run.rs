@@ -42,7 +42,7 @@ pub fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<Exi
     rt.block_on(async move {
         let clock = match at {
             Some(t) => Clock::starting_at(t),
-            None => Clock::System,
+            None => Clock::guarded(),
         };
         let cancel = CancellationToken::new();
         let running = daemon::start(&cfg, fonts, clock, cancel.clone())?;

@@ -23,7 +23,7 @@ use crate::schedule::rules::Window;
 
 pub use playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
 pub use sinks::SinkConfig;
-pub use sources::SourceConfig;
+pub use sources::{HttpSource, SourceConfig};
 use tomlread::{Table, TomlFile};
 
 /// A validated configuration.

@@ -9,13 +9,56 @@ use super::tomlread::Table;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceConfig {
-    Folder { name: String, path: PathBuf, poll: Duration },
+    Folder {
+        name: String,
+        path: PathBuf,
+        poll: Duration,
+    },
+    /// The district feed over HTTP(S); see docs/feed-v1.md.
+    Http(HttpSource),
+}
+
+/// Settings of one `type = "http"` source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpSource {
+    pub name: String,
+    /// The feed; its signature is at `<url>.minisig`.
+    pub url: String,
+    pub interval: Duration,
+    /// Up to this much is added to or taken from each wait, so screens do not poll in step.
+    pub jitter: Duration,
+    pub connect_timeout: Duration,
+    /// For the whole request, body included.
+    pub timeout: Duration,
+    /// Longest wait between attempts while failing (backoff doubles up to it).
+    pub max_backoff: Duration,
+    pub max_body_bytes: u64,
+    pub max_items: usize,
+    pub token: Option<Secret>,
+    /// Extra CA certificates (PEM) trusted for HTTPS besides the system's, e.g. the district's private CA.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Trusted minisign public keys (the base64 line of a `minisign.pub`).
+    pub public_keys: Vec<String>,
+    pub require_signature: bool,
+    /// After this long without a successful fetch the screen shows when it last had one.
+    pub stale_after: Duration,
+}
+
+/// A credential: never printed in logs or debug output.
+#[derive(Clone, PartialEq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
 }
 
 impl SourceConfig {
     pub fn name(&self) -> &str {
         match self {
             SourceConfig::Folder { name, .. } => name,
+            SourceConfig::Http(h) => &h.name,
         }
     }
 }
@@ -24,6 +67,7 @@ impl SourceConfig {
 #[serde(rename_all = "lowercase")]
 enum SourceKind {
     Folder,
+    Http,
 }
 
 /// Reads one source table; errors are recorded in the table's file.
@@ -42,5 +86,108 @@ pub fn parse_source(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> 
             let poll = t.int_in("poll_seconds", 1..=3600, Some(2));
             Some(SourceConfig::Folder { name: name?, path: rel(path?), poll: Duration::from_secs(poll? as u64) })
         }
+        SourceKind::Http => parse_http(t, rel, name),
     }
+}
+
+fn parse_http(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf, name: Option<String>) -> Option<SourceConfig> {
+    let url: Option<String> = t.req("url");
+    if let Some(u) = &url
+        && (!(u.starts_with("https://") || u.starts_with("http://")) || u.contains(char::is_whitespace))
+    {
+        t.file.error(t.pos("url"), format!("url 必须以 https:// 或 http:// 开头：{u}"), format!("url must start with https:// or http://: {u}"));
+    }
+    let secs = |t: &mut Table<'_, '_>, key: &str, range: std::ops::RangeInclusive<i64>, d: i64| {
+        t.int_in(key, range, Some(d)).map(|s| Duration::from_secs(s as u64))
+    };
+    let interval = secs(t, "interval_seconds", 5..=86_400, 60);
+    let jitter = secs(t, "jitter_seconds", 0..=3_600, 10);
+    let connect_timeout = secs(t, "connect_timeout_seconds", 1..=300, 10);
+    let timeout = secs(t, "timeout_seconds", 1..=3_600, 60);
+    let max_backoff = secs(t, "max_backoff_seconds", 5..=86_400, 900);
+    let max_body_bytes = t.int_in("max_body_bytes", 1_024..=(256 << 20), Some(8 << 20)).map(|b| b as u64);
+    let max_items = t.int_in("max_items", 1..=100_000, Some(10_000)).map(|n| n as usize);
+    let stale_after = t.int_in("stale_after_hours", 1..=8_760, Some(24)).map(|h| Duration::from_secs(h as u64 * 3600));
+    let require_signature = t.or("require_signature", true);
+
+    let mut token = t.opt::<String>("token").map(Secret);
+    if let Some(p) = t.opt::<PathBuf>("token_file") {
+        if token.is_some() {
+            t.file.error(t.pos("token_file"), "token 与 token_file 只能设置一个", "set either `token` or `token_file`, not both");
+        }
+        let p = rel(p);
+        match std::fs::read_to_string(&p) {
+            Ok(s) if !s.trim().is_empty() => token = Some(Secret(s.trim().to_string())),
+            Ok(_) => t.file.error(t.pos("token_file"), format!("令牌文件 {} 是空的", p.display()), format!("token file {} is empty", p.display())),
+            Err(e) => t.file.error(
+                t.pos("token_file"),
+                format!("无法读取令牌文件 {}：{e}", p.display()),
+                format!("cannot read token file {}: {e}", p.display()),
+            ),
+        }
+    }
+
+    let ca_pem = t.opt::<PathBuf>("ca_file").and_then(|p| {
+        let p = rel(p);
+        let pem = std::fs::read(&p).map_err(|e| e.to_string()).and_then(|b| crate::sources::http::fetch::check_ca(&b).map(|()| b));
+        match pem {
+            Ok(b) => Some(b),
+            Err(e) => {
+                t.file.error(
+                    t.pos("ca_file"),
+                    format!("CA 证书文件 {} 无效：{e}", p.display()),
+                    format!("CA file {} is not usable: {e}", p.display()),
+                );
+                None
+            }
+        }
+    });
+    let mut public_keys = Vec::new();
+    let mut texts: Vec<(String, usize)> = t.or::<Vec<String>>("public_keys", Vec::new()).into_iter().map(|k| (k, t.pos("public_keys"))).collect();
+    for p in t.or::<Vec<PathBuf>>("public_key_files", Vec::new()) {
+        let p = rel(p);
+        match std::fs::read_to_string(&p) {
+            Ok(s) => texts.push((s, t.pos("public_key_files"))),
+            Err(e) => t.file.error(
+                t.pos("public_key_files"),
+                format!("无法读取公钥文件 {}：{e}", p.display()),
+                format!("cannot read public key file {}: {e}", p.display()),
+            ),
+        }
+    }
+    for (text, pos) in texts {
+        match crate::sources::http::verify::key_line(&text) {
+            Ok(k) => public_keys.push(k),
+            Err(e) => t.file.error(pos, format!("不是有效的 minisign 公钥：{e}"), format!("not a valid minisign public key: {e}")),
+        }
+    }
+    if require_signature && public_keys.is_empty() {
+        t.file.error(
+            t.span.start,
+            "http 来源需要 public_keys 或 public_key_files（或显式设置 require_signature = false）",
+            "an http source needs `public_keys` or `public_key_files` (or, explicitly, require_signature = false)",
+        );
+    } else if !require_signature {
+        t.file.warn(
+            t.pos("require_signature"),
+            "require_signature = false：不验证信息来源的签名，伪造的内容也会被显示",
+            "require_signature = false: feeds are not verified; a forged feed would be shown",
+        );
+    }
+    Some(SourceConfig::Http(HttpSource {
+        name: name?,
+        url: url?,
+        interval: interval?,
+        jitter: jitter?,
+        connect_timeout: connect_timeout?,
+        timeout: timeout?,
+        max_backoff: max_backoff?,
+        max_body_bytes: max_body_bytes?,
+        max_items: max_items?,
+        token,
+        ca_pem,
+        public_keys,
+        require_signature,
+        stale_after: stale_after?,
+    }))
 }

@@ -10,7 +10,7 @@ pub mod time;
 
 use serde::{Deserialize, Serialize};
 
-pub use showable::{Catalog, Entry, Showable};
+pub use showable::{Catalog, Entry, Showable, SourceHealth};
 pub use time::Instant;
 
 /// The three kinds of affairs (三务) plus general notices.

@@ -6,6 +6,7 @@
 //! reach a screen by construction. The text a `Showable` exposes is the
 //! masked copy; the original stays in `Entry` for evidence hashes.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -100,6 +101,31 @@ pub struct Catalog {
     pub entries: Vec<Arc<Entry>>,
     /// Problems found while reading sources (bad files, duplicate ids).
     pub problems: Vec<Diag>,
+    /// How fresh each network source's content is, by source name (folder sources have none).
+    pub freshness: BTreeMap<String, SourceHealth>,
+}
+
+/// When a network source last confirmed its content, for the staleness marker and the status page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceHealth {
+    /// The last successful fetch (a verified feed or a 304), possibly from before a restart.
+    pub last_success: Option<Timestamp>,
+    pub stale_after: std::time::Duration,
+    /// The `generated_at` and `sequence` of the feed in force.
+    pub generated_at: Option<Timestamp>,
+    pub sequence: Option<u64>,
+    /// Why the last attempt failed, while failing.
+    pub last_error: Option<String>,
+}
+
+impl SourceHealth {
+    /// True when nothing has been fetched for longer than `stale_after` (or ever, yet content is held).
+    pub fn is_stale(&self, now: Timestamp) -> bool {
+        match self.last_success {
+            Some(t) => now.duration_since(t).as_secs_f64() > self.stale_after.as_secs_f64(),
+            None => true,
+        }
+    }
 }
 
 impl Catalog {

@@ -26,7 +26,7 @@ pub fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
         Ok(f) => f,
         Err(e) => {
             problems.push(Diag::file(dir, format!("无法读取条目目录：{e}"), format!("cannot read item folder: {e}")));
-            return SourceUpdate { source: source.to_string(), items: Vec::new(), problems };
+            return SourceUpdate { source: source.to_string(), items: Vec::new(), problems, health: None };
         }
     };
     for (path, _, len) in files {
@@ -74,7 +74,7 @@ pub fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
             Err(mut d) => problems.append(&mut d),
         }
     }
-    SourceUpdate { source: source.to_string(), items: by_id.into_values().map(|(i, _)| i).collect(), problems }
+    SourceUpdate { source: source.to_string(), items: by_id.into_values().map(|(i, _)| i).collect(), problems, health: None }
 }
 
 /// Item files in the folder with their modification time and size, sorted by name.

@@ -4,11 +4,12 @@
 //! (everything it holds now) whenever its content changes; the store merges.
 
 pub mod folder;
+pub mod http;
 
 use std::sync::Arc;
 
 use crate::diag::Diag;
-use crate::item::Item;
+use crate::item::{Item, SourceHealth};
 
 /// Everything one source holds at a moment: a full replacement, never a delta,
 /// so a withdrawn item disappears simply by not being listed.
@@ -18,4 +19,6 @@ pub struct SourceUpdate {
     pub items: Vec<Arc<Item>>,
     /// Files or records that could not be read; their items are skipped.
     pub problems: Vec<Diag>,
+    /// Freshness of a network source (None for local folders).
+    pub health: Option<SourceHealth>,
 }

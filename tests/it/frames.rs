@@ -156,7 +156,7 @@ fn demo_frame(at: &str) -> Frame {
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
     let mut updates = std::collections::BTreeMap::new();
     let src = &c.sources[0];
-    let yiping::config::SourceConfig::Folder { name, path, .. } = src;
+    let yiping::config::SourceConfig::Folder { name, path, .. } = src else { panic!("the demo reads a folder") };
     updates.insert(name.clone(), yiping::sources::folder::scan(name, path, &Default::default()));
     let cat = yiping::store::build_catalog(&updates, &c.masking);
     let mut e = ScreenEngine::new(&c.screens[0], &c, &fonts()).unwrap();

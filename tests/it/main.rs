@@ -2,6 +2,8 @@
 
 mod cli;
 mod daemon;
+mod feed;
+mod feed_server;
 mod frames;
 mod schedule;
 mod support;

@@ -1,0 +1,136 @@
+//! `yiping check --feed FILE [--sig FILE.minisig] [--key KEY]`: validates a feed offline, as the daemon would,
+//! so the platform can test what it publishes; and the read-only view of http caches for `check`/`preview`.
+//!
+//! Never writes anything: a bad cache is reported here, not moved aside (the daemon does that).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use jiff::Timestamp;
+
+use crate::config::HttpSource;
+use crate::diag::Diag;
+use crate::item::Showable;
+use crate::item::SourceHealth;
+use crate::item::parse::Limits;
+use crate::item::showable::Refusal;
+use crate::sources::SourceUpdate;
+use crate::sources::http::verify::{Keys, key_line};
+use crate::sources::http::{Policy, accept, cache};
+
+use super::EXIT_PROBLEMS;
+
+/// The limits the daemon applies by default (config keys `max_body_bytes`, `max_items`).
+const MAX_BODY: u64 = 8 << 20;
+const MAX_ITEMS: usize = 10_000;
+
+pub fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
+    let now = at.unwrap_or_else(Timestamp::now);
+    let body = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut lines = Vec::new();
+    for k in keys {
+        // A key is a minisign.pub file or its `RW...` line.
+        let text = if Path::new(k).is_file() { std::fs::read_to_string(k).with_context(|| format!("reading key {k}"))? } else { k.clone() };
+        lines.push(key_line(&text).map_err(|e| anyhow::anyhow!("--key {k}: not a minisign public key: {e}"))?);
+    }
+    let sig = sig.or_else(|| {
+        let p = PathBuf::from(format!("{}.minisig", file.display()));
+        p.is_file().then_some(p)
+    });
+    if sig.is_some() && lines.is_empty() {
+        anyhow::bail!("a signature needs --key (the platform's minisign public key) to be checked");
+    }
+    let sig_text = match &sig {
+        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
+        None => None,
+    };
+    let policy = Policy {
+        origin: file.to_path_buf(),
+        keys: Keys::new(&lines).map_err(anyhow::Error::msg)?,
+        require_signature: !lines.is_empty(),
+        max_body: MAX_BODY,
+        max_items: MAX_ITEMS,
+        limits: Limits::default(),
+    };
+    let a = match accept(&policy, &body, sig_text.as_deref(), None) {
+        Ok(a) => a,
+        Err(r) => {
+            println!("{}: error 错误: feed rejected as a whole: {r} / 整个信息源被拒绝：{}", file.display(), r.zh());
+            return Ok(ExitCode::from(EXIT_PROBLEMS));
+        }
+    };
+    println!("feed 信息源 {}: schema yiping.feed/1, sequence {}, generated_at {}", file.display(), a.feed.sequence, a.feed.generated_at);
+    match (&a.verified, &sig) {
+        (Some(v), Some(p)) => println!("signature 签名 {}: good 有效 (trusted comment: {})", p.display(), v.trusted_comment),
+        _ => println!("signature 签名: not checked 未检查 (give --key and --sig, or put {}.minisig beside it)", file.display()),
+    }
+    println!("\nitems 条目 (judged at {now}):");
+    for it in &a.feed.items {
+        let e = std::sync::Arc::new(crate::item::Entry::new("feed", std::sync::Arc::clone(it), &Default::default()));
+        let state = match Showable::admit(&e, now) {
+            Ok(_) => "showable 可显示".to_string(),
+            Err(Refusal::NotApproved(s)) => format!("not shown: status {s:?} 未审核通过，不显示").to_lowercase(),
+            Err(Refusal::NotYetDue) => format!("not yet due 未到公示期 (from {})", it.display.from),
+            Err(Refusal::Expired) => format!("expired 已过公示期 (until {})", it.display.until),
+        };
+        println!("  {:<32} rev {:<4} {:<8} {state}", it.id, it.revision, it.category.key());
+    }
+    if !a.feed.problems.is_empty() {
+        println!("\nproblems 问题:");
+        a.feed.problems.iter().for_each(|d| println!("{d}"));
+    }
+    let errors = a.feed.problems.iter().filter(|d| d.is_error()).count();
+    let unsigned = a.verified.is_none();
+    println!(
+        "\n{errors} error(s) 个错误, {} warning(s) 个警告; {} item(s) 个条目{}",
+        a.feed.problems.len() - errors,
+        a.feed.items.len(),
+        if unsigned { "; signature not checked 签名未检查" } else { "" }
+    );
+    Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+}
+
+/// What an http source's cache holds, verified, without touching the network or the file.
+pub fn cached_update(h: &HttpSource, state_dir: &Path) -> SourceUpdate {
+    let path = cache::path(state_dir, &h.name);
+    let mut update = SourceUpdate { source: h.name.clone(), items: Vec::new(), problems: Vec::new(), health: None };
+    let policy = match Policy::of(h) {
+        Ok(p) => p,
+        Err(e) => {
+            update.problems.push(Diag::file(&path, format!("公钥无效：{e}"), format!("invalid public key: {e}")));
+            return update;
+        }
+    };
+    let loaded = cache::read(&path, policy.max_body.saturating_mul(2) + (64 << 10)).map_err(|e| e.to_string()).and_then(|c| match c {
+        None => Ok(None),
+        Some(c) => accept(&policy, c.feed.as_bytes(), c.signature.as_deref(), None).map(|a| Some((a, c))).map_err(|e| e.to_string()),
+    });
+    match loaded {
+        Ok(None) => update.problems.push(
+            Diag::file(
+                &path,
+                "尚无缓存的信息源（守护进程首次成功获取后才有）",
+                "no cached feed yet (written after the daemon's first successful fetch)",
+            )
+            .warning(),
+        ),
+        Ok(Some((a, c))) => {
+            update.health = Some(SourceHealth {
+                last_success: Some(cache::read_checked(&path).map_or(c.fetched_at, |t| t.max(c.fetched_at))),
+                stale_after: h.stale_after,
+                generated_at: Some(a.feed.generated_at),
+                sequence: Some(a.feed.sequence),
+                last_error: None,
+            });
+            update.items = a.feed.items;
+            update.problems = a.feed.problems;
+        }
+        Err(e) => update.problems.push(Diag::file(
+            &path,
+            format!("缓存的信息源未通过校验，守护进程将把它移开：{e}"),
+            format!("cached feed fails verification; the daemon will move it aside: {e}"),
+        )),
+    }
+    update
+}

@@ -1,0 +1,442 @@
+//! The `http` source: polls the district feed, verifies it, caches it, and keeps the last good one in force.
+//!
+//! Task loop: load and re-verify the cache and send it before any network
+//! attempt; then poll every `interval` ± `jitter`, conditionally (ETag /
+//! Last-Modified), backing off exponentially up to `max_backoff` while
+//! failing. A feed is accepted only whole: signature first, then format,
+//! then sequence (no rollback). A rejected or failed fetch never replaces
+//! the feed in force. Every accepted feed is sent as a full `SourceUpdate`, so
+//! a withdrawn or revoked item leaves the screen within one poll.
+//! Errors are logged once per failure spell. Never panics on input.
+
+pub mod cache;
+pub mod feed;
+pub mod fetch;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, info, warn};
+
+use crate::clock::Clock;
+use crate::config::HttpSource;
+use crate::diag::Diag;
+use crate::item::SourceHealth;
+use crate::item::parse::Limits;
+
+use super::SourceUpdate;
+use feed::{Feed, FeedError};
+use fetch::{Fetched, Fetcher};
+use verify::{Keys, Verified, VerifyError};
+
+/// First wait after a failure; doubles with each further failure up to `max_backoff`.
+pub const FIRST_BACKOFF: Duration = Duration::from_secs(5);
+
+/// A persisted confirmation (304) is rewritten at most this often, to spare the SD card.
+const CHECKED_EVERY: Duration = Duration::from_secs(3600);
+
+/// What a feed must pass to be accepted.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Names the feed in diagnostics (its URL, or a file).
+    pub origin: PathBuf,
+    pub keys: Keys,
+    pub require_signature: bool,
+    pub max_body: u64,
+    pub max_items: usize,
+    pub limits: Limits,
+}
+
+impl Policy {
+    pub fn of(cfg: &HttpSource) -> Result<Policy, String> {
+        Ok(Policy {
+            origin: PathBuf::from(&cfg.url),
+            keys: Keys::new(&cfg.public_keys)?,
+            require_signature: cfg.require_signature,
+            max_body: cfg.max_body_bytes,
+            max_items: cfg.max_items,
+            limits: Limits::default(),
+        })
+    }
+}
+
+/// A feed that passed every check, with the exact bytes that were signed.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub feed: Feed,
+    pub body: Arc<str>,
+    pub signature: Option<String>,
+    pub verified: Option<Verified>,
+}
+
+/// Why a fetched (or cached) feed is refused as a whole.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Rejection {
+    #[error("{0}")]
+    Feed(#[from] FeedError),
+    #[error("{0}")]
+    Signature(#[from] VerifyError),
+    #[error("sequence {got} is lower than the accepted {have}: a rollback or replay")]
+    Rollback { got: u64, have: u64 },
+    #[error("sequence {0} was already accepted with different content; a new publication needs a higher sequence")]
+    Reused(u64),
+}
+
+impl Rejection {
+    pub fn zh(&self) -> String {
+        match self {
+            Rejection::Feed(e) => e.zh(),
+            Rejection::Signature(e) => e.zh().to_string(),
+            Rejection::Rollback { got, have } => format!("序号 {got} 低于已接受的 {have}（回滚或重放）"),
+            Rejection::Reused(s) => format!("序号 {s} 已用于不同的内容；新发布须使用更大的序号"),
+        }
+    }
+}
+
+/// Checks a feed: size, signature (before anything else reads it), format, then sequence against `last`.
+pub fn accept(policy: &Policy, body: &[u8], signature: Option<&str>, last: Option<(u64, &str)>) -> Result<Accepted, Rejection> {
+    if body.len() as u64 > policy.max_body {
+        return Err(FeedError::TooLarge { limit: policy.max_body }.into());
+    }
+    let verified = match signature {
+        Some(sig) if !policy.keys.is_empty() => Some(policy.keys.verify(body, sig)?),
+        _ if policy.require_signature => return Err(VerifyError::Missing.into()),
+        _ => None,
+    };
+    let feed = feed::parse(&policy.origin, body, policy.max_body, policy.max_items, &policy.limits)?;
+    let text: Arc<str> = Arc::from(std::str::from_utf8(body).map_err(|e| FeedError::NotUtf8(e.valid_up_to()))?);
+    if let Some((have, have_body)) = last {
+        if feed.sequence < have {
+            return Err(Rejection::Rollback { got: feed.sequence, have });
+        }
+        if feed.sequence == have && *text != *have_body {
+            return Err(Rejection::Reused(have));
+        }
+    }
+    Ok(Accepted { feed, body: text, signature: signature.map(str::to_string), verified })
+}
+
+/// What the cache held at start.
+#[derive(Debug)]
+pub enum CacheLoad {
+    None,
+    Loaded {
+        accepted: Box<Accepted>,
+        cached: cache::Cached,
+        confirmed: Option<Timestamp>,
+    },
+    /// Unreadable or failing verification: moved aside (when it could be) and reported.
+    Bad {
+        why: String,
+        moved_to: Option<PathBuf>,
+    },
+}
+
+/// Reads and re-verifies a source's cache (blocking file I/O); a bad one is moved aside.
+pub fn load_cache(path: &Path, policy: &Policy, now: Timestamp) -> CacheLoad {
+    let removed = cache::clean_temps(path);
+    if removed > 0 {
+        info!(cache = %path.display(), files = removed, "removed temp files left by an interrupted cache write");
+    }
+    let result = match cache::read(path, policy.max_body.saturating_mul(2) + (64 << 10)) {
+        Ok(None) => return CacheLoad::None,
+        Ok(Some(c)) => accept(policy, c.feed.as_bytes(), c.signature.as_deref(), None).map(|a| (a, c)).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok((a, c)) => {
+            let confirmed = cache::read_checked(path);
+            CacheLoad::Loaded { accepted: Box::new(a), cached: c, confirmed }
+        }
+        Err(why) => {
+            let moved_to = cache::move_aside(path, now).ok();
+            CacheLoad::Bad { why, moved_to }
+        }
+    }
+}
+
+/// How a poll went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Polled {
+    /// A new feed is in force.
+    Changed,
+    /// The feed in force is still current (304, or the same publication again).
+    Confirmed,
+    /// Nothing changed; the feed in force stays.
+    Failed(String),
+}
+
+/// One http source's state between polls.
+pub struct HttpFeed {
+    cfg: HttpSource,
+    policy: Policy,
+    fetcher: Fetcher,
+    cache_path: PathBuf,
+    clock: Clock,
+    current: Option<Accepted>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    last_success: Option<Timestamp>,
+    /// When a confirmation was last persisted.
+    persisted: Option<Timestamp>,
+    last_error: Option<String>,
+    failures: u32,
+    /// Problems outside the feed (a cache moved aside), reported until a feed is accepted.
+    notes: Vec<Diag>,
+}
+
+impl HttpFeed {
+    pub fn new(cfg: &HttpSource, state_dir: &Path, clock: Clock) -> Result<HttpFeed, String> {
+        Ok(HttpFeed {
+            policy: Policy::of(cfg)?,
+            fetcher: Fetcher::new(cfg)?,
+            cache_path: cache::path(state_dir, &cfg.name),
+            cfg: cfg.clone(),
+            clock,
+            current: None,
+            etag: None,
+            last_modified: None,
+            last_success: None,
+            persisted: None,
+            last_error: None,
+            failures: 0,
+            notes: Vec::new(),
+        })
+    }
+
+    pub fn cache_path(&self) -> &Path {
+        &self.cache_path
+    }
+
+    /// Loads the cache; true when there is something to send (content or a problem).
+    pub async fn start(&mut self) -> bool {
+        let (path, policy, now) = (self.cache_path.clone(), self.policy.clone(), self.clock.now());
+        let load = tokio::task::spawn_blocking(move || load_cache(&path, &policy, now)).await.unwrap_or(CacheLoad::None);
+        let name = &self.cfg.name;
+        match load {
+            CacheLoad::None => {
+                info!(source = %name, cache = %self.cache_path.display(), "no cached feed yet");
+                false
+            }
+            CacheLoad::Loaded { accepted, cached, confirmed } => {
+                let a = *accepted;
+                info!(source = %name, sequence = a.feed.sequence, generated_at = %a.feed.generated_at, items = a.feed.items.len(), fetched_at = %cached.fetched_at, "cached feed verified; shown until the network answers");
+                self.clock.learn(a.feed.generated_at, "cached feed generated_at");
+                self.last_success = Some(confirmed.map_or(cached.fetched_at, |c| c.max(cached.fetched_at)));
+                self.persisted = self.last_success;
+                self.etag = cached.etag;
+                self.last_modified = cached.last_modified;
+                self.current = Some(a);
+                true
+            }
+            CacheLoad::Bad { why, moved_to } => {
+                let to = moved_to.as_ref().map_or("(could not be moved)".to_string(), |p| p.display().to_string());
+                error!(source = %name, cache = %self.cache_path.display(), moved_to = %to, problem = %why, "cached feed failed verification; moved aside, not used");
+                self.notes.push(Diag::file(
+                    &self.cache_path,
+                    format!("缓存的信息源未通过校验，已移到 {to}，不会使用：{why}"),
+                    format!("cached feed failed verification and was moved to {to}; it is not used: {why}"),
+                ));
+                true
+            }
+        }
+    }
+
+    /// One fetch and its consequences.
+    pub async fn poll(&mut self) -> Polled {
+        let fetched = self.fetcher.fetch(self.etag.as_deref(), self.last_modified.as_deref()).await;
+        let now = self.clock.now();
+        match fetched {
+            Err(e) => self.failed(e.to_string(), e.zh()),
+            Ok(Fetched::NotModified { date }) => {
+                self.learn_date(date);
+                if self.current.is_none() {
+                    // A 304 for nothing held (the cache was lost): ask again unconditionally.
+                    self.etag = None;
+                    self.last_modified = None;
+                    return self.failed("304 without a feed held; fetching in full next time".into(), "未持有内容却收到 304，下次完整获取".into());
+                }
+                self.confirmed(now).await;
+                Polled::Confirmed
+            }
+            Ok(Fetched::Body { body, signature, etag, last_modified, date }) => {
+                self.learn_date(date);
+                let policy = self.policy.clone();
+                let last = self.current.as_ref().map(|a| (a.feed.sequence, Arc::clone(&a.body)));
+                let checked = tokio::task::spawn_blocking(move || {
+                    let last = last.as_ref().map(|(s, b)| (*s, &**b));
+                    accept(&policy, &body, signature.as_deref(), last)
+                })
+                .await;
+                let a = match checked {
+                    Ok(Ok(a)) => a,
+                    Ok(Err(r)) => {
+                        let why = format!("feed rejected, the feed in force stays: {r}");
+                        return self.failed(why, format!("信息源被拒绝，继续使用原有内容：{}", r.zh()));
+                    }
+                    Err(e) => return self.failed(format!("feed check failed: {e}"), format!("检查信息源失败：{e}")),
+                };
+                self.etag = etag;
+                self.last_modified = last_modified;
+                if self.current.as_ref().is_some_and(|c| c.feed.sequence == a.feed.sequence) {
+                    self.confirmed(now).await;
+                    return Polled::Confirmed;
+                }
+                self.clock.learn(a.feed.generated_at, "feed generated_at");
+                info!(source = %self.cfg.name, sequence = a.feed.sequence, generated_at = %a.feed.generated_at, items = a.feed.items.len(), problems = a.feed.problems.len(), "feed accepted");
+                for p in &a.feed.problems {
+                    warn!(source = %self.cfg.name, problem = %p, "item in feed not loaded");
+                }
+                self.recovered();
+                self.last_success = Some(now);
+                self.notes.clear();
+                self.current = Some(a);
+                self.save(now).await;
+                Polled::Changed
+            }
+        }
+    }
+
+    /// The full update to send: the feed in force (or nothing), its problems and freshness.
+    pub fn update(&self) -> SourceUpdate {
+        let (items, mut problems) = match &self.current {
+            Some(a) => (a.feed.items.clone(), a.feed.problems.clone()),
+            None => (Vec::new(), Vec::new()),
+        };
+        problems.extend(self.notes.iter().cloned());
+        SourceUpdate { source: self.cfg.name.clone(), items, problems, health: Some(self.health()) }
+    }
+
+    pub fn health(&self) -> SourceHealth {
+        SourceHealth {
+            last_success: self.last_success,
+            stale_after: self.cfg.stale_after,
+            generated_at: self.current.as_ref().map(|a| a.feed.generated_at),
+            sequence: self.current.as_ref().map(|a| a.feed.sequence),
+            last_error: self.last_error.clone(),
+        }
+    }
+
+    /// How long to wait before the next poll: the interval when well, exponential backoff while failing; ± jitter.
+    pub fn next_delay(&self) -> Duration {
+        let base = match self.failures {
+            0 => self.cfg.interval,
+            n => FIRST_BACKOFF.saturating_mul(1u32 << (n - 1).min(16)).min(self.cfg.max_backoff.max(FIRST_BACKOFF)),
+        };
+        let j = self.cfg.jitter.min(base / 2).as_millis() as u64;
+        if j == 0 {
+            return base;
+        }
+        let offset = fastrand::u64(0..=2 * j);
+        (base + Duration::from_millis(offset)).saturating_sub(Duration::from_millis(j))
+    }
+
+    fn learn_date(&self, date: Option<Timestamp>) {
+        // Only an HTTPS Date is authenticated (by TLS); a plain-HTTP one could be forged to expire items.
+        if let Some(d) = date
+            && self.cfg.url.starts_with("https://")
+        {
+            self.clock.learn(d, "HTTPS Date header");
+        }
+    }
+
+    async fn confirmed(&mut self, now: Timestamp) {
+        self.recovered();
+        self.last_success = Some(now);
+        debug!(source = %self.cfg.name, "feed unchanged");
+        if self.persisted.is_none_or(|p| now.duration_since(p).as_secs_f64() > CHECKED_EVERY.as_secs_f64()) {
+            let path = self.cache_path.clone();
+            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || cache::write_checked(&path, now)).await {
+                warn!(source = %self.cfg.name, error = %e, "cannot record the confirmation time");
+            }
+            self.persisted = Some(now);
+        }
+    }
+
+    fn recovered(&mut self) {
+        if self.last_error.take().is_some() {
+            info!(source = %self.cfg.name, failures = self.failures, "feed reachable again");
+        }
+        self.failures = 0;
+    }
+
+    fn failed(&mut self, en: String, zh: String) -> Polled {
+        self.failures = self.failures.saturating_add(1);
+        if self.last_error.as_deref() != Some(en.as_str()) {
+            warn!(source = %self.cfg.name, url = %self.cfg.url, failures = self.failures, problem = %en, zh = %zh, "feed poll failed; keeping the feed in force");
+            self.last_error = Some(en.clone());
+        } else {
+            debug!(source = %self.cfg.name, failures = self.failures, problem = %en, "feed poll failed again");
+        }
+        Polled::Failed(en)
+    }
+
+    async fn save(&mut self, now: Timestamp) {
+        let Some(a) = &self.current else { return };
+        let c = cache::Cached {
+            format: cache::FORMAT.into(),
+            url: self.cfg.url.clone(),
+            fetched_at: now,
+            etag: self.etag.clone(),
+            last_modified: self.last_modified.clone(),
+            signature: a.signature.clone(),
+            feed: a.body.to_string(),
+        };
+        let path = self.cache_path.clone();
+        match tokio::task::spawn_blocking(move || cache::write(&path, &c)).await {
+            Ok(Ok(())) => {
+                self.persisted = Some(now);
+                debug!(source = %self.cfg.name, cache = %self.cache_path.display(), "feed cached");
+            }
+            Ok(Err(e)) => {
+                error!(source = %self.cfg.name, cache = %self.cache_path.display(), error = %e, "cannot write the feed cache; the feed is in force but will not survive a restart")
+            }
+            Err(e) => error!(source = %self.cfg.name, error = %e, "cache writer failed"),
+        }
+    }
+}
+
+/// Runs one http source until cancelled: cache first, then polls.
+pub async fn run(cfg: HttpSource, state_dir: PathBuf, clock: Clock, tx: mpsc::Sender<SourceUpdate>, cancel: CancellationToken) {
+    let mut feed = match HttpFeed::new(&cfg, &state_dir, clock) {
+        Ok(f) => f,
+        Err(e) => {
+            error!(source = %cfg.name, error = %e, "http source cannot start");
+            return;
+        }
+    };
+    let cached = feed.start().await;
+    if cached && tx.send(feed.update()).await.is_err() {
+        return;
+    }
+    if feed.current.is_some() && !cfg.jitter.is_zero() {
+        // Content is on screen already: spread the first requests of screens that booted together.
+        let wait = Duration::from_millis(fastrand::u64(0..=cfg.jitter.as_millis() as u64));
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+    loop {
+        let polled = tokio::select! {
+            _ = cancel.cancelled() => return,
+            p = feed.poll() => p,
+        };
+        // A failure that repeats an earlier one changes nothing the store would show.
+        let send = !matches!(&polled, Polled::Failed(_)) || feed.failures == 1;
+        if send && tx.send(feed.update()).await.is_err() {
+            return;
+        }
+        let wait = feed.next_delay();
+        debug!(source = %cfg.name, ?polled, wait_ms = wait.as_millis() as u64, "next poll");
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
