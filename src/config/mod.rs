@@ -4,6 +4,7 @@
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
 pub mod playlist;
+pub mod serial;
 pub mod sinks;
 pub mod sources;
 pub mod tomlread;
@@ -163,6 +164,17 @@ impl Config {
             t.finish();
         }
         top.finish();
+        // A bx card shows the village name when nothing is showable, unless told otherwise.
+        for (s, _) in &mut screens {
+            let v = s.village.clone().or_else(|| village.clone());
+            for k in &mut s.sinks {
+                if let SinkConfig::Bx(b) = k
+                    && b.idle_text.is_none()
+                {
+                    b.idle_text = v.clone();
+                }
+            }
+        }
 
         let mut diags = Vec::new();
         let playlists = load_playlists(&playlists_dir, &mut diags);

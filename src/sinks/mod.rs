@@ -4,9 +4,11 @@
 //! its own thread and always takes the latest, so a slow sink skips frames
 //! instead of building a backlog or slowing the renderer and other sinks.
 
+pub mod bx;
 pub mod gif;
 pub mod png;
 pub mod runner;
+pub mod serial;
 pub mod terminal;
 
 use std::sync::Mutex;
