@@ -3,4 +3,5 @@
 mod cli;
 mod daemon;
 mod frames;
+mod serial;
 mod support;
