@@ -12,6 +12,7 @@ pub mod bus;
 pub mod command;
 pub mod packet;
 pub mod plan;
+pub mod preview;
 pub mod text;
 
 use std::sync::Arc;
@@ -29,7 +30,7 @@ use crate::config::{Effect, Playlist, Slot, SlotContent, Timing};
 use crate::schedule::OnAir;
 
 use super::{Output, Power, SinkStatus};
-use bus::{Bus, BusError};
+use bus::Bus;
 use command::{Area, Reply, RunMode};
 use plan::Plan;
 
@@ -179,7 +180,7 @@ impl BxSink {
     /// One request; a NACK or transport failure is an error.
     fn send(&mut self, data: Vec<u8>, status: &SinkStatus) -> Result<(), String> {
         match self.bus.transact(self.cfg.address, data, self.cfg.reply_timeout) {
-            Ok(Reply::Ack) | Ok(Reply::Other(..)) => {
+            Ok(Reply::Ack) => {
                 status.acked.fetch_add(1, Ordering::Relaxed);
                 if self.retry.failing() {
                     info!(screen = %self.screen, sink = "bx", address = self.cfg.address, "card answers again");
@@ -188,13 +189,9 @@ impl BxSink {
                 Ok(())
             }
             Ok(Reply::Nack(code)) => Err(format!("card {:#06x} refused: NACK {code} ({})", self.cfg.address, command::error_name(code))),
-            Err(e @ (BusError::Io(..) | BusError::Unavailable(..))) => {
-                // The card may have lost power with the link: send everything again once it is back.
-                self.power = None;
-                self.sent = None;
-                Err(e.to_string())
-            }
+            Ok(Reply::Other(g, c)) => Err(format!("card {:#06x} answered {g:02X} {c:02X} instead of ACK", self.cfg.address)),
             Err(e) => {
+                // The card may have lost power or the link: send everything again once it answers.
                 self.power = None;
                 self.sent = None;
                 Err(e.to_string())
@@ -227,4 +224,11 @@ pub fn notice_on_air(title: Option<&str>, text: &str, effect: Effect, seconds: u
         }],
     };
     crate::schedule::step(None, &playlist, &[], now, &|_, _| Duration::from_secs(1)).expect("a notice slot always has content").next
+}
+
+/// Characters of an item a card's GB2312 font cannot show (what `check` lists).
+pub fn unsupported_in(item: &crate::item::Item) -> Vec<char> {
+    let table = item.table.iter().flat_map(|t| t.columns.iter().chain(t.rows.iter().flatten()));
+    let all: Vec<&str> = std::iter::once(item.title.as_str()).chain(item.body.iter().map(String::as_str)).chain(table.map(String::as_str)).collect();
+    text::unsupported(&all.join("\n"))
 }
