@@ -361,3 +361,101 @@ fn a_port_that_never_exists_does_not_stop_the_sink_or_block_shutdown() {
     assert!(err.contains("unavailable"), "{err}");
     drop(sink); // joins the thread: cancellation is honoured while the port is missing
 }
+
+#[test]
+fn the_daemon_sends_items_to_the_card_and_clears_a_withdrawn_one() {
+    use yiping::clock::Clock;
+    use yiping::render::font::FontLibrary;
+    let t = tempfile::tempdir().unwrap();
+    let link = t.path().join("usb-FTDI-if00-port0");
+    let (master, _slave) = pty_at(&link);
+    let card = Card::spawn(master, |_, _| Answer::Ack);
+    let screen = format!(
+        "name = \"gate\"\nwidth = 128\nheight = 32\nfps = 5\n[[screens.sinks]]\ntype = \"bx\"\nport = {:?}\nreply_timeout_ms = 300",
+        link.display().to_string()
+    );
+    let cfg = crate::support::write_config(t.path(), &screen, None);
+    let item = crate::support::item_json("a", "party", "党务甲", &["低保户张喆。"]);
+    std::fs::write(t.path().join("items/a.json"), item).unwrap();
+    let (c, d) = yiping::config::Config::load(&cfg);
+    let c = c.unwrap_or_else(|| panic!("{d:?}"));
+    let rt = runtime();
+    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
+    let cancel = CancellationToken::new();
+    let running = rt
+        .block_on(async { yiping::daemon::start(&c, fonts, Clock::starting_at(crate::support::DEMO_AT.parse().unwrap()), cancel.clone()) })
+        .unwrap();
+    let texts = || card.areas().iter().map(|(_, a)| lines(a).concat()).collect::<Vec<_>>();
+    wait_for("the item on the card", || texts().iter().any(|s| s.contains("【党务】党务甲")));
+    let shown = texts().into_iter().find(|s| s.contains("党务甲")).unwrap();
+    assert!(shown.contains("低保户张□。"), "喆 is outside GB2312 and shown as the marker: {shown}");
+    // Withdrawn: the card gets the idle text (the village name) instead.
+    std::fs::remove_file(t.path().join("items/a.json")).unwrap();
+    wait_for("the idle text after withdrawal", || texts().last().is_some_and(|s| s == "测试村"));
+    assert_eq!(running.sinks[0].kind, "bx");
+    assert!(running.sinks[0].acked.load(Ordering::Relaxed) >= 3);
+    cancel.cancel();
+    rt.block_on(running.wait());
+}
+
+#[test]
+fn serial_sink_config_errors_are_all_reported_with_positions() {
+    let src = r##"
+[[screens]]
+name = "s"
+width = 128
+height = 32
+
+[[screens.sinks]]
+type = "bx"
+baud = 115200
+font = 20
+marker = "ab"
+color = "pink"
+colour = "red"
+
+[[screens.sinks]]
+type = "tpm2"
+port = "/dev/ttyACM0"
+rotate = 45
+color_order = "RGX"
+palette = "mono"
+on_color = "#12"
+"##;
+    let (c, d) = yiping::config::Config::from_str(Path::new("y.toml"), src);
+    assert!(c.is_none());
+    let got: Vec<String> = d.iter().map(|d| format!("{}:{} {}", d.line, d.col, d.en)).collect();
+    let want = [
+        "7:1 sinks[0] is missing required key `port`",
+        "9:8 baud must be 9600, 57600",
+        "10:8 font must be 16, 24 or 32",
+        "11:10 marker must be one GB2312 character",
+        "12:9 invalid value for `color`",
+        "13:1 unknown key `colour`",
+        "18:10 rotate must be 0, 90, 180 or 270",
+        "19:15 color_order `RGX` must be a permutation of RGB",
+        "21:12 unknown colour `#12`",
+    ];
+    for w in want {
+        assert!(got.iter().any(|g| g.starts_with(w)), "missing {w:?} in {got:#?}");
+    }
+}
+
+#[test]
+fn the_deploy_examples_check_clean_and_preview_the_card() {
+    let root = crate::support::root();
+    let (c, d) = yiping::config::Config::load(&root.join("deploy/examples/hub75-64x32-tpm2.toml"));
+    assert!(c.is_some() && d.is_empty(), "{d:?}");
+    let o = crate::support::yiping(&root, &["check", "--config", "deploy/examples/bx5k-128x32-rs485.toml", "--at", crate::support::DEMO_AT]);
+    let out = crate::support::stdout(&o);
+    assert!(o.status.success() && out.contains("0 error(s)"), "{out}");
+    assert!(out.contains("qingshan-dibao-2026-11 has characters outside GB2312"), "{out}");
+    let o = crate::support::yiping(
+        &root,
+        &["preview", "--config", "deploy/examples/bx5k-128x32-rs485.toml", "--text", "--at", crate::support::DEMO_AT, "--seconds", "90"],
+    );
+    let out = crate::support::stdout(&o);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    // The party item as the card pages it: two 16 px lines of at most 8 hanzi.
+    assert!(out.contains("  card page 1/14:\n    【党务】青山村党\n    支部2026年11月党\n"), "{out}");
+}
