@@ -147,7 +147,9 @@ pub fn run(
                 wait = backoff.until.map(|u| u - now);
             } else {
                 if port.is_none() {
-                    match serial::open(&cfg.port, cfg.baud, Duration::from_millis(10)) {
+                    // The timeout bounds each write: long enough for a slow UART to drain
+                    // its buffer, short enough that a stalled device is noticed.
+                    match serial::open(&cfg.port, cfg.baud, Duration::from_secs(2)) {
                         Ok(p) => {
                             info!(screen, sink = kind, port = %cfg.port.display(), baud = cfg.baud, "serial port opened");
                             backoff.succeed();

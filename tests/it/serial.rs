@@ -265,6 +265,20 @@ fn bx_port_vanishing_and_reappearing_resumes_with_the_current_content() {
 }
 
 #[test]
+fn bx_auto_baud_pings_before_the_first_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("auto");
+    let (master, _slave) = pty_at(&link);
+    let card = Card::spawn(master, |_, _| Answer::Ack);
+    let mut cfg = bx_config(&link, 3);
+    cfg.baud = yiping::config::serial::Baud::Auto;
+    let sink = Running::bx(cfg, output(1, "一", "文字", Effect::Static { page_seconds: 5.0 }));
+    wait_for("an acknowledged update", || sink.written() == 1);
+    assert_eq!(card.commands(), vec![(0xA2, 0x00), (0xA3, 0x00), (0xA3, 0x02), (0xA3, 0x06)]);
+    assert!(card.log.lock().unwrap().iter().all(|p| p.header.dst == 3));
+}
+
+#[test]
 fn bx_two_addresses_share_one_bus_without_interleaving() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("rs485");
