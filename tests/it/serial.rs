@@ -473,3 +473,59 @@ fn the_deploy_examples_check_clean_and_preview_the_card() {
     // The party item as the card pages it: two 16 px lines of at most 8 hanzi.
     assert!(out.contains("  card page 1/14:\n    【党务】青山村党\n    支部2026年11月党\n"), "{out}");
 }
+
+#[test]
+fn bx_updates_within_the_refresh_limit_wait_and_the_latest_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("card");
+    let (master, _slave) = pty_at(&link);
+    let card = Card::spawn(master, |_, _| Answer::Ack);
+    let sink = Running::bx(bx_config(&link, 1), output(1, "一", "第一条", Effect::Static { page_seconds: 5.0 }));
+    wait_for("the first update", || sink.written() == 1);
+    // Two more contents arrive at once, within the card's one-second limit.
+    sink.tx.send_replace(output(2, "二", "第二条", Effect::Static { page_seconds: 5.0 }));
+    sink.tx.send_replace(output(3, "三", "第三条", Effect::Static { page_seconds: 5.0 }));
+    wait_for("the pending update", || sink.written() == 2);
+    let texts: Vec<String> = card.areas().iter().map(|(_, a)| lines(a).concat()).collect();
+    assert_eq!(texts, vec!["【通知】一第一条", "【通知】三第三条"], "the superseded content is never sent");
+}
+
+#[test]
+fn bx_power_and_brightness_follow_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("card");
+    let (master, _slave) = pty_at(&link);
+    let card = Card::spawn(master, |_, _| Answer::Ack);
+    let first = output(1, "一", "文字", Effect::Static { page_seconds: 5.0 });
+    let sink = Running::bx(bx_config(&link, 1), first.clone());
+    wait_for("the first update", || sink.written() == 1);
+    let with_power = |on, brightness| Arc::new(Output { power: Power { on, brightness }, ..(*first).clone() });
+    sink.tx.send_replace(with_power(true, 40));
+    wait_for("the dimmer brightness", || card.log.lock().unwrap().iter().any(|p| p.data == command::brightness(6)));
+    sink.tx.send_replace(with_power(false, 40));
+    wait_for("the screen switched off", || card.log.lock().unwrap().iter().any(|p| p.data == command::power(false)));
+    assert_eq!(card.areas().len(), 1, "power changes do not resend the text");
+}
+
+#[test]
+fn adalight_frames_rebuild_the_rendered_image() {
+    let frame = rendered_frame();
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("arduino");
+    let (mut master, _slave) = pty_at(&link);
+    let cfg = StreamConfig { port: link.clone(), baud: 460_800, map: PixMapConfig::default() };
+    let first = Arc::new(Output { frame: frame.clone(), at: at(), caption: String::new(), number: 1, on_air: None, power: Power::default() });
+    let _sink = Running::stream(Protocol::Adalight, cfg, first);
+    let mut reader = FrameReader::default();
+    let mut buf = [0u8; 4096];
+    let end = Instant::now() + Duration::from_secs(20);
+    let payload = loop {
+        assert!(Instant::now() < end, "no Adalight frame arrived");
+        if let Ok(n) = std::io::Read::read(&mut master, &mut buf)
+            && let Some(p) = reader.push(Protocol::Adalight, &buf[..n]).pop()
+        {
+            break p;
+        }
+    };
+    assert_eq!(payload, frame.as_rgb());
+}
