@@ -159,6 +159,14 @@ impl Config {
                 if screens.iter().any(|(o, _): &(ScreenConfig, usize)| o.name == s.name) {
                     file.error(t.span.start, format!("屏幕名称“{}”重复", s.name), format!("duplicate screen name `{}`", s.name));
                 }
+                // Serial ports: only BX cards at different addresses may share one.
+                for (i, k) in s.sinks.iter().enumerate() {
+                    for other in screens.iter().flat_map(|(o, _)| o.sinks.iter()).chain(&s.sinks[..i]) {
+                        if let Some((zh, en)) = serial::port_conflict(other, k) {
+                            file.error(t.span.start, zh, en);
+                        }
+                    }
+                }
                 screens.push((s, t.pos("playlist")));
             }
             t.finish();

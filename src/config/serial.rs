@@ -316,3 +316,40 @@ pub fn parse_stream(s: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> 
     let (port, baud) = (rel(port?), baud? as u32);
     ok.then_some(StreamConfig { port, baud, map: m })
 }
+
+fn serial_port(k: &super::SinkConfig) -> Option<&std::path::Path> {
+    match k {
+        super::SinkConfig::Bx(b) => Some(&b.port),
+        super::SinkConfig::Tpm2(s) | super::SinkConfig::Adalight(s) => Some(&s.port),
+        _ => None,
+    }
+}
+
+/// Why two sinks cannot share their serial port (zh, en); `None` when they can.
+/// BX cards at different addresses and one baud rate share an RS-485 bus; nothing else shares a port.
+pub fn port_conflict(a: &super::SinkConfig, b: &super::SinkConfig) -> Option<(String, String)> {
+    use super::SinkConfig::Bx;
+    let (pa, pb) = (serial_port(a)?, serial_port(b)?);
+    if pa != pb {
+        return None;
+    }
+    let p = pa.display();
+    match (a, b) {
+        (Bx(x), Bx(y)) if x.address == y.address => Some((
+            format!("两个 bx 输出使用同一串口 {p} 和同一屏地址 {}：同一块控制卡不能由两个输出驱动", x.address),
+            format!(
+                "two bx sinks use port {p} with the same address {}: one card cannot be driven by two sinks (give each card its own address)",
+                x.address
+            ),
+        )),
+        (Bx(x), Bx(y)) if x.baud != y.baud => Some((
+            format!("同一总线 {p} 上的控制卡波特率设置不一致"),
+            format!("cards on the bus {p} are configured with different baud rates: one bus runs at one speed"),
+        )),
+        (Bx(_), Bx(_)) => None,
+        _ => Some((
+            format!("串口 {p} 被两个输出同时使用"),
+            format!("port {p} is used by two sinks: only bx cards at different addresses can share a port"),
+        )),
+    }
+}

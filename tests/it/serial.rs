@@ -529,3 +529,22 @@ fn adalight_frames_rebuild_the_rendered_image() {
     };
     assert_eq!(payload, frame.as_rgb());
 }
+
+#[test]
+fn sinks_that_would_fight_over_a_port_are_config_errors() {
+    let screen = |name: &str, sinks: &str| format!("[[screens]]\nname = \"{name}\"\nwidth = 128\nheight = 32\n{sinks}\n");
+    let bx = |addr: u32, baud: u32| format!("[[screens.sinks]]\ntype = \"bx\"\nport = \"/dev/ttyUSB0\"\naddress = {addr}\nbaud = {baud}\n");
+    let tpm2 = "[[screens.sinks]]\ntype = \"tpm2\"\nport = \"/dev/ttyUSB0\"\n";
+    let errors = |src: String| {
+        let (_, d) = yiping::config::Config::from_str(Path::new("y.toml"), &src);
+        d.iter().filter(|d| d.is_error()).map(|d| d.en.clone()).collect::<Vec<_>>()
+    };
+    // Two cards on one RS-485 bus: fine.
+    assert!(errors(screen("a", &bx(1, 9600)) + &screen("b", &bx(2, 9600))).iter().all(|e| !e.contains("port")));
+    let same = errors(screen("a", &bx(1, 9600)) + &screen("b", &bx(1, 9600)));
+    assert!(same.iter().any(|e| e.contains("same address 1")), "{same:?}");
+    let baud = errors(screen("a", &bx(1, 9600)) + &screen("b", &bx(2, 57600)));
+    assert!(baud.iter().any(|e| e.contains("different baud rates")), "{baud:?}");
+    let mixed = errors(screen("a", &(bx(1, 9600) + tpm2)));
+    assert!(mixed.iter().any(|e| e.contains("used by two sinks")), "{mixed:?}");
+}
