@@ -94,7 +94,8 @@ impl BxSink {
             sent: None,
             power: None,
             last_update: None,
-            retry: crate::sinks::serial::Backoff::new(Duration::from_millis(500), Duration::from_secs(30)),
+            // Never retry faster than the card accepts updates of an area (it may have got the last one).
+            retry: crate::sinks::serial::Backoff::new(cfg.min_refresh, Duration::from_secs(30)),
         }
     }
 
@@ -110,6 +111,13 @@ impl BxSink {
                 let codes: Vec<String> = p.unsupported.iter().map(|c| format!("U+{:04X}", *c as u32)).collect();
                 let action = if p.skipped { "item replaced by the skip notice" } else { "characters replaced by the marker" };
                 warn!(screen = %self.screen, sink = "bx", item = %p.what, chars = %chars, codes = ?codes, action, "characters outside GB2312 cannot be shown by the card");
+            }
+            if let Some(a) = &o.on_air {
+                let slot = a.end.duration_since(a.start).as_secs_f64();
+                let needs = p.chunks.iter().map(|c| c.duration.as_secs_f64()).sum::<f64>();
+                if needs > slot + 1.0 {
+                    warn!(screen = %self.screen, sink = "bx", item = %p.what, needs_seconds = needs.round(), slot_seconds = slot.round(), "the card needs longer than the slot to show all of this content; the rest is not shown (lay the screen out like the card: header and footer off, same font)");
+                }
             }
             self.plan = Some(p);
         }
