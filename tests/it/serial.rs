@@ -548,3 +548,19 @@ fn sinks_that_would_fight_over_a_port_are_config_errors() {
     let mixed = errors(screen("a", &(bx(1, 9600) + tpm2)));
     assert!(mixed.iter().any(|e| e.contains("used by two sinks")), "{mixed:?}");
 }
+
+#[test]
+fn bx_auto_baud_finds_a_card_that_only_answers_at_57600() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("fast-card");
+    let (master, slave) = pty_at(&link);
+    // Ptys carry bytes at any speed, but the line settings are shared by both
+    // ends: this card answers only once the sink has switched the line to 57600.
+    let card = Card::spawn(master, move |_, _| if slave.baud_rate().unwrap_or(0) == 57600 { Answer::Ack } else { Answer::Silence });
+    let mut cfg = bx_config(&link, 1);
+    cfg.baud = yiping::config::serial::Baud::Auto;
+    let sink = Running::bx(cfg, output(1, "一", "文字", Effect::Static { page_seconds: 5.0 }));
+    wait_for("an acknowledged update", || sink.written() == 1);
+    assert_eq!(card.commands(), vec![(0xA2, 0x00), (0xA2, 0x00), (0xA3, 0x00), (0xA3, 0x02), (0xA3, 0x06)], "ping at 9600, ping at 57600, then work");
+    assert_eq!(sink.errors(), 0);
+}

@@ -61,7 +61,7 @@ pub fn run(screen: &str, cfg: &BxConfig, mut rx: watch::Receiver<Arc<Output>>, s
         let stop = handle.block_on(async {
             tokio::select! {
                 _ = cancel.cancelled() => true,
-                _ = rx.changed() => false,
+                r = rx.changed() => r.is_err(),
                 _ = tokio::time::sleep(wait) => false,
             }
         });
