@@ -564,3 +564,33 @@ fn bx_auto_baud_finds_a_card_that_only_answers_at_57600() {
     assert_eq!(card.commands(), vec![(0xA2, 0x00), (0xA2, 0x00), (0xA3, 0x00), (0xA3, 0x02), (0xA3, 0x06)], "ping at 9600, ping at 57600, then work");
     assert_eq!(sink.errors(), 0);
 }
+
+#[test]
+fn card_preview_draws_the_cards_pages_with_its_metrics() {
+    use yiping::render::font::FontLibrary;
+    let fonts = FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap();
+    let mut cfg = bx_config(Path::new("/dev/null"), 1);
+    cfg.width = Some(64);
+    cfg.height = Some(16);
+    let on_air = bx::notice_on_air(None, "欢迎A1光临", Effect::Static { page_seconds: 2.0 }, 60, at());
+    let view = bx::preview::CardView::new(Some(&on_air), &cfg, 64, 16);
+    // 16 + 16 + 8 + 8 + 16 px = one full 64 px line; one 16 px line per page.
+    assert_eq!(view.page_texts(), vec!["欢迎A1光", "临"]);
+    let mut f = Frame::new(64, 16);
+    view.draw(&mut f, Duration::ZERO, fonts.set(16).unwrap());
+    let page1 = f.to_ascii();
+    view.draw(&mut f, Duration::from_secs(2), fonts.set(16).unwrap());
+    let page2 = f.to_ascii();
+    if std::env::var_os("YIPING_PRINT_CARD").is_some() {
+        println!("{page1}\n{page2}");
+    }
+    // Lit columns: page 1 reaches the last hanzi cell (48..64), page 2 only the first (0..16).
+    let cols = |s: &str| (0..64).filter(|&x| s.lines().any(|l| l.as_bytes()[x] == b'#')).collect::<Vec<_>>();
+    let c1 = cols(&page1);
+    assert!(*c1.first().unwrap() < 16 && *c1.last().unwrap() >= 48, "{page1}");
+    // The ASCII "A1" sits in the 32..48 cell: 8 px each, as the card places them.
+    assert!(c1.iter().any(|&x| (32..40).contains(&x)) && c1.iter().any(|&x| (40..48).contains(&x)), "{page1}");
+    let c2 = cols(&page2);
+    assert!(*c2.last().unwrap() < 16, "{page2}");
+    assert_eq!(page1.lines().nth(15).unwrap().len(), 64);
+}
