@@ -294,6 +294,23 @@ mod tests {
     }
 
     #[test]
+    fn garbage_never_panics_and_a_good_frame_after_it_is_found() {
+        // A deterministic byte soup rich in the special bytes, then a real ACK.
+        let mut x: u32 = 12345;
+        let soup: Vec<u8> = (0..20_000)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                [0xA5, 0xA6, 0x5A, 0x5B, 0x00, (x >> 16) as u8][(x >> 8) as usize % 6]
+            })
+            .collect();
+        let mut d = Decoder::new();
+        let _ = d.push(&soup);
+        let ack = super::super::command::reply_bytes(7, None);
+        let got = d.push(&ack);
+        assert!(got.last().is_some_and(|p| p.as_ref().is_ok_and(|p| p.header.src == 7)), "{got:?}");
+    }
+
+    #[test]
     fn rejects_corrupted_frames() {
         let mut wire = encode(1, &[0xA2, 0x00, 0x01, 0x00, 0x00]);
         wire[24] ^= 0x01;
