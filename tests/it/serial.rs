@@ -34,7 +34,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Polls `f` until it holds; panics with `what` after 20 s (a hang, not a timing check).
-fn wait_for(what: &str, f: impl Fn() -> bool) {
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
     let end = Instant::now() + Duration::from_secs(20);
     while !f() {
         assert!(Instant::now() < end, "timed out waiting for {what}");
@@ -593,4 +593,34 @@ fn card_preview_draws_the_cards_pages_with_its_metrics() {
     let c2 = cols(&page2);
     assert!(*c2.last().unwrap() < 16, "{page2}");
     assert_eq!(page1.lines().nth(15).unwrap().len(), 64);
+}
+
+#[test]
+fn tpm2_resumes_after_the_adapter_is_unplugged_mid_run() {
+    let frame = rendered_frame();
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("usb-Espressif-if00");
+    let (mut master, slave) = pty_at(&link);
+    let cfg = StreamConfig { port: link.clone(), baud: 2_000_000, map: PixMapConfig::default() };
+    let out = |n: u64| Arc::new(Output { frame: frame.clone(), at: at(), caption: String::new(), number: n, on_air: None, power: Power::default() });
+    let sink = Running::stream(Protocol::Tpm2, cfg, out(1));
+    assert_eq!(read_tpm2(&mut master, &mut FrameReader::default()), frame.as_rgb());
+    drop(master);
+    drop(slave);
+    std::fs::remove_file(&link).unwrap();
+    // Frames keep coming from the screen; writing fails and is reported, nothing blocks.
+    let mut n = 2;
+    wait_for("the write failure", || {
+        sink.tx.send_replace(out(n));
+        n += 1;
+        sink.errors() >= 1
+    });
+    let (mut master, _slave) = pty_at(&link);
+    let written = sink.written();
+    wait_for("frames on the new link", || {
+        sink.tx.send_replace(out(n));
+        n += 1;
+        sink.written() > written
+    });
+    assert_eq!(read_tpm2(&mut master, &mut FrameReader::default()), frame.as_rgb());
 }
