@@ -624,3 +624,26 @@ fn tpm2_resumes_after_the_adapter_is_unplugged_mid_run() {
     });
     assert_eq!(read_tpm2(&mut master, &mut FrameReader::default()), frame.as_rgb());
 }
+
+#[test]
+fn bx_a_slot_longer_than_the_cards_timeout_is_sent_once_not_every_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("card");
+    let (master, _slave) = pty_at(&link);
+    let card = Card::spawn(master, |_, _| Answer::Ack);
+    // 30 hours: more than the card's 65,535 s area timeout.
+    let mut on_air = bx::notice_on_air(Some("长期公告"), "本村长期公告。", Effect::Static { page_seconds: 5.0 }, 30 * 3600, at());
+    on_air.seq = 1;
+    let o =
+        Arc::new(Output { frame: Frame::new(128, 32), at: at(), caption: String::new(), number: 1, on_air: Some(on_air), power: Power::default() });
+    let sink = Running::bx(bx_config(&link, 1), o.clone());
+    wait_for("the update", || sink.written() == 1);
+    let a = card.areas().pop().unwrap().1;
+    assert_eq!(a.timeout, 65535);
+    // The screen keeps publishing frames of the same content for a while (the card's refresh limit is 1 s).
+    for n in 2..30 {
+        sink.tx.send_replace(Arc::new(Output { number: n, ..(*o).clone() }));
+        std::thread::sleep(Duration::from_millis(80));
+    }
+    assert_eq!(card.areas().len(), 1, "no resend while the card's timeout is far off");
+}

@@ -115,7 +115,8 @@ impl BxSink {
             if let Some(a) = &o.on_air {
                 let slot = a.end.duration_since(a.start).as_secs_f64();
                 let needs = p.chunks.iter().map(|c| c.duration.as_secs_f64()).sum::<f64>();
-                if needs > slot + 1.0 {
+                // Card speeds come in levels, so allow a little slack before calling it a loss.
+                if needs > slot * 1.1 + 1.0 {
                     warn!(screen = %self.screen, sink = "bx", item = %p.what, needs_seconds = needs.round(), slot_seconds = slot.round(), "the card needs longer than the slot to show all of this content; the rest is not shown (lay the screen out like the card: header and footer off, same font)");
                 }
             }
@@ -144,7 +145,10 @@ impl BxSink {
         let idx = plan.chunk_at(elapsed);
         let chunk = &plan.chunks[idx];
         let end = o.on_air.as_ref().map_or(o.at, |a: &OnAir| a.end);
-        let keep_until = end.checked_add(jiff::SignedDuration::try_from(self.cfg.stale_after / 2).unwrap_or_default()).unwrap_or(end);
+        // The text must outlive the slot (or, for very long slots, the next hour) by
+        // half the grace period; else it is sent again with a fresh timeout.
+        let horizon = o.at.checked_add(jiff::SignedDuration::from_secs(3600)).unwrap_or(end).min(end);
+        let keep_until = horizon.checked_add(jiff::SignedDuration::try_from(self.cfg.stale_after / 2).unwrap_or_default()).unwrap_or(horizon);
         let body = body_of(&chunk.area);
         let next = plan.until_next(elapsed).unwrap_or(IDLE_POLL).min(IDLE_POLL);
         if let Some(s) = &mut self.sent {
