@@ -110,6 +110,7 @@ struct Offline {
     screen: crate::config::ScreenConfig,
     engine: crate::engine::ScreenEngine,
     catalog: crate::item::Catalog,
+    fonts: std::sync::Arc<crate::render::font::FontLibrary>,
 }
 
 fn offline_screen(config: &std::path::Path, screen: Option<&str>) -> anyhow::Result<Offline> {
@@ -127,5 +128,5 @@ fn offline_screen(config: &std::path::Path, screen: Option<&str>) -> anyhow::Res
     for p in &catalog.problems {
         eprintln!("{p}");
     }
-    Ok(Offline { cfg, screen, engine, catalog })
+    Ok(Offline { cfg, screen, engine, catalog, fonts })
 }

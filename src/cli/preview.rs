@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
 
+use crate::engine::ScreenEngine;
 use crate::render::Frame;
 use crate::schedule::Content;
+use crate::sinks::bx::preview::CardView;
 use crate::sinks::{gif::GifRecorder, png, runner::write_file_atomic};
 
 use super::{Offline, offline_screen};
@@ -34,10 +36,14 @@ pub struct Args {
     /// Enlarge each pixel (LED look with a gap from 3 up); default 1
     #[arg(long, default_value_t = 1)]
     scale: u32,
+    /// For a screen with a `bx` sink: draw what the controller card shows (its own
+    /// layout and pages, approximated with yiping's fonts) instead of yiping's frames
+    #[arg(long)]
+    card: bool,
 }
 
 pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
-    let Offline { cfg, screen, mut engine, catalog } = offline_screen(&a.config, a.screen.as_deref())?;
+    let Offline { cfg, screen, mut engine, catalog, fonts } = offline_screen(&a.config, a.screen.as_deref())?;
     let start = a.at.unwrap_or_else(Timestamp::now);
     let end = start + SignedDuration::from_secs(a.seconds as i64);
     let fps = if a.text { 1 } else { screen.fps.clamp(1, 50) };
@@ -65,6 +71,18 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
     };
 
     let tz = cfg.time_zone.clone();
+    let bx = screen.sinks.iter().find_map(|k| if let crate::config::SinkConfig::Bx(b) = k { Some(b.as_ref()) } else { None });
+    if a.card && bx.is_none() {
+        bail!("screen `{}` has no bx sink: --card shows what a BX controller card displays", screen.name);
+    }
+    let card_font = bx.and_then(|b| fonts.set(b.font).or_else(|| fonts.set(16)));
+    let card_view = |engine: &ScreenEngine| bx.map(|b| CardView::new(engine.on_air(), b, screen.width, screen.height));
+    let mut card = card_view(&engine);
+    let use_card = a.card;
+    let draw = |engine: &ScreenEngine, card: &Option<CardView>, frame: &mut Frame, t: Timestamp| match (use_card, card, card_font) {
+        (true, Some(v), Some(font)) => v.draw(frame, engine.on_air().map_or(std::time::Duration::ZERO, |o| o.elapsed(t)), font),
+        _ => engine.draw(frame, t),
+    };
     let mut frame = Frame::new(screen.width, screen.height);
     let mut t = start;
     let mut n = 0u32;
@@ -73,6 +91,9 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
         last = t;
         let items = catalog.showable(t);
         let change = engine.advance(&items, t);
+        if change.is_some() {
+            card = card_view(&engine);
+        }
         if let (Out::Text, Some(ch)) = (&out, &change) {
             let local = t.to_zoned_datetime(tz.clone());
             let on = &ch.next;
@@ -101,16 +122,30 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
                     println!("  missing glyphs 缺字: {}", scene.missing().iter().collect::<String>());
                 }
             }
+            if let (Some(view), Some(b)) = (&card, bx) {
+                let pages = view.page_texts();
+                println!("  card 控制卡 (bx, address {}, {} update(s), font {}):", b.address, view.plan.chunks.len(), b.font);
+                for (i, p) in pages.iter().enumerate() {
+                    println!("  card page {}/{}:", i + 1, pages.len());
+                    for l in p.lines() {
+                        println!("    {l}");
+                    }
+                }
+                if !view.plan.unsupported.is_empty() {
+                    let what = if view.plan.skipped { "item skipped 不显示该条" } else { "replaced 已替换" };
+                    println!("  outside GB2312 控制卡无此字: {} ({what})", view.plan.unsupported.iter().collect::<String>());
+                }
+            }
         }
         match &mut out {
             Out::Text => {}
             Out::Png(_) => {}
             Out::Gif(_, rec) => {
-                engine.draw(&mut frame, t);
+                draw(&engine, &card, &mut frame, t);
                 rec.push(&zoom(&frame), 1000 / fps)?;
             }
             Out::Dir(d) => {
-                engine.draw(&mut frame, t);
+                draw(&engine, &card, &mut frame, t);
                 let p = d.join(format!("frame-{n:05}.png"));
                 png::write_atomic(&p, &zoom(&frame)).with_context(|| format!("writing {}", p.display()))?;
             }
@@ -119,7 +154,7 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
         t += step;
     }
     if let Out::Png(p) = &out {
-        engine.draw(&mut frame, last);
+        draw(&engine, &card, &mut frame, last);
         png::write_atomic(p, &zoom(&frame)).with_context(|| format!("writing {}", p.display()))?;
     }
     if let Out::Gif(p, rec) = out {

@@ -25,7 +25,7 @@ pub struct Args {
 }
 
 pub fn schedule(a: Args) -> anyhow::Result<ExitCode> {
-    let Offline { cfg, screen, mut engine, catalog } = offline_screen(&a.config, a.screen.as_deref())?;
+    let Offline { cfg, screen, mut engine, catalog, .. } = offline_screen(&a.config, a.screen.as_deref())?;
     let from = a.from.unwrap_or_else(Timestamp::now);
     let until = from + SignedDuration::from_hours(a.hours as i64);
     let segments = timeline::simulate(&mut engine, &catalog, from, until, std::time::Duration::from_secs(1));

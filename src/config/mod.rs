@@ -4,6 +4,7 @@
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
 pub mod playlist;
+pub mod serial;
 pub mod sinks;
 pub mod sources;
 pub mod tomlread;
@@ -170,11 +171,30 @@ impl Config {
                 if screens.iter().any(|(o, _): &(ScreenConfig, usize)| o.name == s.name) {
                     file.error(t.span.start, format!("屏幕名称“{}”重复", s.name), format!("duplicate screen name `{}`", s.name));
                 }
+                // Serial ports: only BX cards at different addresses may share one.
+                for (i, k) in s.sinks.iter().enumerate() {
+                    for other in screens.iter().flat_map(|(o, _)| o.sinks.iter()).chain(&s.sinks[..i]) {
+                        if let Some((zh, en)) = serial::port_conflict(other, k) {
+                            file.error(t.span.start, zh, en);
+                        }
+                    }
+                }
                 screens.push((s, t.pos("playlist")));
             }
             t.finish();
         }
         top.finish();
+        // A bx card shows the village name when nothing is showable, unless told otherwise.
+        for (s, _) in &mut screens {
+            let v = s.village.clone().or_else(|| village.clone());
+            for k in &mut s.sinks {
+                if let SinkConfig::Bx(b) = k
+                    && b.idle_text.is_none()
+                {
+                    b.idle_text = v.clone();
+                }
+            }
+        }
 
         let mut diags = Vec::new();
         let playlists = load_playlists(&playlists_dir, &mut diags);

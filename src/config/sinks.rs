@@ -15,6 +15,12 @@ pub enum SinkConfig {
     Gif { path: PathBuf, seconds: u32, scale: u32 },
     /// The live screen in the terminal.
     Terminal,
+    /// An Onbon BX-5K/6K text card on a serial line (sends text, the card draws it).
+    Bx(Box<super::serial::BxConfig>),
+    /// Frames streamed to a microcontroller as TPM2 serial packets.
+    Tpm2(super::serial::StreamConfig),
+    /// Frames streamed to a microcontroller with the Adalight protocol.
+    Adalight(super::serial::StreamConfig),
 }
 
 impl SinkConfig {
@@ -23,6 +29,9 @@ impl SinkConfig {
             SinkConfig::Png { .. } => "png",
             SinkConfig::Gif { .. } => "gif",
             SinkConfig::Terminal => "terminal",
+            SinkConfig::Bx(_) => "bx",
+            SinkConfig::Tpm2(_) => "tpm2",
+            SinkConfig::Adalight(_) => "adalight",
         }
     }
 }
@@ -33,6 +42,9 @@ enum SinkKind {
     Png,
     Gif,
     Terminal,
+    Bx,
+    Tpm2,
+    Adalight,
 }
 
 /// Reads one sink table; errors are recorded in the table's file.
@@ -52,5 +64,8 @@ pub fn parse_sink(s: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Op
             Some(SinkConfig::Gif { path: rel(path?), seconds: seconds? as u32, scale: scale? as u32 })
         }
         SinkKind::Terminal => Some(SinkConfig::Terminal),
+        SinkKind::Bx => super::serial::parse_bx(s, rel).map(|c| SinkConfig::Bx(Box::new(c))),
+        SinkKind::Tpm2 => super::serial::parse_stream(s, rel).map(SinkConfig::Tpm2),
+        SinkKind::Adalight => super::serial::parse_stream(s, rel).map(SinkConfig::Adalight),
     }
 }

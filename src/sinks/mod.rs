@@ -4,9 +4,13 @@
 //! its own thread and always takes the latest, so a slow sink skips frames
 //! instead of building a backlog or slowing the renderer and other sinks.
 
+pub mod bx;
 pub mod gif;
+pub mod pixmap;
 pub mod png;
 pub mod runner;
+pub mod serial;
+pub mod stream;
 pub mod terminal;
 
 use std::sync::Mutex;
@@ -45,6 +49,10 @@ pub struct SinkStatus {
     /// Acknowledgements from devices that send them (LED cards).
     pub acked: AtomicU64,
     pub errors: AtomicU64,
+    /// Bytes written to the device (serial sinks).
+    pub bytes: AtomicU64,
+    /// Frames per second achieved lately, times 1000 (frame-streaming sinks).
+    pub fps_milli: AtomicU64,
     /// The last error, cleared when writing works again.
     pub last_error: Mutex<Option<String>>,
 }

@@ -33,6 +33,9 @@ pub fn spawn(
         SinkConfig::Terminal => terminal_loop(&screen, rx, &status, &cancel, &handle),
         SinkConfig::Png { path, every, scale } => png_loop(&screen, &path, every, scale, rx, &status, &cancel, &handle),
         SinkConfig::Gif { path, seconds, scale } => gif_loop(&screen, &path, seconds, scale, rx, &status, &cancel, &handle),
+        SinkConfig::Bx(c) => super::bx::run(&screen, &c, rx, &status, &cancel, &handle),
+        SinkConfig::Tpm2(c) => super::stream::run(&screen, super::stream::Protocol::Tpm2, &c, rx, &status, &cancel, &handle),
+        SinkConfig::Adalight(c) => super::stream::run(&screen, super::stream::Protocol::Adalight, &c, rx, &status, &cancel, &handle),
     })
 }
 

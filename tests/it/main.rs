@@ -6,4 +6,5 @@ mod feed;
 mod feed_server;
 mod frames;
 mod schedule;
+mod serial;
 mod support;
