@@ -11,6 +11,7 @@ pub mod demo;
 pub mod diag;
 pub mod engine;
 pub mod item;
+pub mod mmap;
 pub mod render;
 pub mod schedule;
 pub mod sinks;

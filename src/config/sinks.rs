@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::tomlread::Table;
+use crate::sinks::fbdev::{FbdevConfig, PixelFormat};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SinkConfig {
@@ -15,6 +16,8 @@ pub enum SinkConfig {
     Gif { path: PathBuf, seconds: u32, scale: u32 },
     /// The live screen in the terminal.
     Terminal,
+    /// A Linux framebuffer (/dev/fbN) or a regular file standing in for one.
+    Fbdev(FbdevConfig),
 }
 
 impl SinkConfig {
@@ -23,6 +26,7 @@ impl SinkConfig {
             SinkConfig::Png { .. } => "png",
             SinkConfig::Gif { .. } => "gif",
             SinkConfig::Terminal => "terminal",
+            SinkConfig::Fbdev(_) => "fbdev",
         }
     }
 }
@@ -33,6 +37,7 @@ enum SinkKind {
     Png,
     Gif,
     Terminal,
+    Fbdev,
 }
 
 /// Reads one sink table; errors are recorded in the table's file.
@@ -52,5 +57,38 @@ pub fn parse_sink(s: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Op
             Some(SinkConfig::Gif { path: rel(path?), seconds: seconds? as u32, scale: scale? as u32 })
         }
         SinkKind::Terminal => Some(SinkConfig::Terminal),
+        SinkKind::Fbdev => {
+            let path: Option<PathBuf> = s.req("path");
+            let format = s.opt::<String>("format").and_then(|name| {
+                let f = PixelFormat::by_name(&name);
+                if f.is_none() {
+                    let names: Vec<&str> = PixelFormat::NAMED.iter().map(|(n, _)| *n).collect();
+                    s.file.error(
+                        s.pos("format"),
+                        format!("未知的像素格式“{name}”（可用：{}）", names.join("、")),
+                        format!("unknown pixel format `{name}` (use one of {})", names.join(", ")),
+                    );
+                }
+                f
+            });
+            // Geometry of a regular file standing in for a device; each optional.
+            let mut opt_int = |key: &str, range: std::ops::RangeInclusive<i64>| -> Option<Option<u32>> {
+                if s.has(key) { s.int_in(key, range, None).map(|v| Some(v as u32)) } else { Some(None) }
+            };
+            let width = opt_int("width", 8..=7680);
+            let height = opt_int("height", 8..=4320);
+            let stride = opt_int("stride", 16..=65536);
+            let virtual_height = opt_int("virtual_height", 8..=8640);
+            let blank_on_exit = s.or("blank_on_exit", false);
+            Some(SinkConfig::Fbdev(FbdevConfig {
+                path: rel(path?),
+                format,
+                width: width?,
+                height: height?,
+                stride: stride?,
+                virtual_height: virtual_height?,
+                blank_on_exit,
+            }))
+        }
     }
 }

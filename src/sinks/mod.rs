@@ -4,6 +4,7 @@
 //! its own thread and always takes the latest, so a slow sink skips frames
 //! instead of building a backlog or slowing the renderer and other sinks.
 
+pub mod fbdev;
 pub mod gif;
 pub mod png;
 pub mod runner;

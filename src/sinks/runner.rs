@@ -12,6 +12,7 @@ use tracing::{error, info, warn};
 
 use crate::config::SinkConfig;
 
+use super::fbdev::Framebuffer;
 use super::gif::GifRecorder;
 use super::png;
 use super::terminal::TerminalPainter;
@@ -29,10 +30,23 @@ pub fn spawn(
     let name = format!("sink-{}-{}", screen, cfg.kind());
     let screen = screen.to_string();
     let cfg = cfg.clone();
+    // Devices are opened before the thread starts, so a wrong path or size stops `run` with a clear error.
+    let fb = match &cfg {
+        SinkConfig::Fbdev(c) => {
+            let (w, h) = (rx.borrow().frame.width(), rx.borrow().frame.height());
+            Some(Framebuffer::open(c, &screen, w, h).map_err(std::io::Error::other)?)
+        }
+        _ => None,
+    };
     std::thread::Builder::new().name(name).spawn(move || match cfg {
         SinkConfig::Terminal => terminal_loop(&screen, rx, &status, &cancel, &handle),
         SinkConfig::Png { path, every, scale } => png_loop(&screen, &path, every, scale, rx, &status, &cancel, &handle),
         SinkConfig::Gif { path, seconds, scale } => gif_loop(&screen, &path, seconds, scale, rx, &status, &cancel, &handle),
+        SinkConfig::Fbdev(c) => {
+            if let Some(fb) = fb {
+                fbdev_loop(&screen, fb, c.blank_on_exit, rx, &status, &cancel, &handle)
+            }
+        }
     })
 }
 
@@ -77,6 +91,44 @@ fn terminal_loop(screen: &str, mut rx: watch::Receiver<Arc<Output>>, status: &Si
     let _ = out.write_all(TerminalPainter::leave().as_bytes());
     let _ = out.flush();
     info!(screen, sink = "terminal", "stopped");
+}
+
+/// Shows every new frame; black while the screen is off. Errors are logged once per spell.
+fn fbdev_loop(
+    screen: &str,
+    mut fb: Framebuffer,
+    blank_on_exit: bool,
+    mut rx: watch::Receiver<Arc<Output>>,
+    status: &SinkStatus,
+    cancel: &CancellationToken,
+    handle: &Handle,
+) {
+    let mut failing = false;
+    let mut black: Option<crate::render::Frame> = None;
+    let mut current = Some(Arc::clone(&rx.borrow_and_update()));
+    while let Some(o) = current.take().or_else(|| next(&mut rx, cancel, handle)) {
+        let frame = if o.power.on { &o.frame } else { black.get_or_insert_with(|| crate::render::Frame::new(o.frame.width(), o.frame.height())) };
+        match fb.show(frame) {
+            Ok(()) => {
+                status.wrote();
+                if failing {
+                    info!(screen, sink = "fbdev", path = %fb.path().display(), "writing again");
+                    failing = false;
+                }
+            }
+            Err(e) => {
+                status.failed(&e);
+                if !failing {
+                    warn!(screen, sink = "fbdev", error = %e, "cannot show frame; will keep trying");
+                    failing = true;
+                }
+            }
+        }
+    }
+    if blank_on_exit {
+        fb.blank();
+    }
+    info!(screen, sink = "fbdev", frames = status.written.load(std::sync::atomic::Ordering::Relaxed), "stopped");
 }
 
 #[allow(clippy::too_many_arguments)]

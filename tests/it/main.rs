@@ -2,5 +2,6 @@
 
 mod cli;
 mod daemon;
+mod fbdev;
 mod frames;
 mod support;
