@@ -7,6 +7,7 @@ pub mod body;
 pub mod font;
 pub mod frame;
 pub mod linebreak;
+pub mod outline;
 pub mod scene;
 pub mod theme;
 
