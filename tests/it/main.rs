@@ -3,5 +3,6 @@
 mod cli;
 mod daemon;
 mod fbdev;
-mod frames;
+pub mod frames;
+mod poster;
 mod support;

@@ -1,0 +1,83 @@
+//! The HD poster design: golden frames at 1920x1080, 1280x720 and 1024x600, the ticker, smooth scrolling.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use yiping::config::{Config, Effect};
+use yiping::render::font::FontLibrary;
+use yiping::render::{Frame, Renderer};
+use yiping::schedule::Content;
+
+use crate::frames::golden;
+use crate::support::*;
+
+fn fonts() -> Arc<FontLibrary> {
+    static F: OnceLock<Arc<FontLibrary>> = OnceLock::new();
+    F.get_or_init(|| Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).expect("fonts in fonts/"))).clone()
+}
+
+/// The demo's items and playlist on an HD screen of this size.
+fn hd_config(dir: &std::path::Path, w: u32, h: u32, extra: &str) -> Config {
+    let demo = root().join("deploy/demo");
+    let cfg = format!(
+        "village = \"青山村\"\nplaylists_dir = {:?}\n[[sources]]\ntype = \"folder\"\nname = \"local\"\npath = {:?}\n\n[[screens]]\nname = \"hall\"\nwidth = {w}\nheight = {h}\ncolor = \"rgb\"\nplaylist = \"square\"\n{extra}\n",
+        demo.join("playlists").display().to_string(),
+        demo.join("items").display().to_string()
+    );
+    let p = dir.join("yiping.toml");
+    std::fs::write(&p, cfg).unwrap();
+    let (c, d) = Config::load(&p);
+    c.unwrap_or_else(|| panic!("{d:?}"))
+}
+
+/// The demo catalogue at the demo time: (renderer, showable items).
+fn hd(w: u32, h: u32) -> (Renderer, Vec<yiping::item::Showable>) {
+    let t = tempfile::tempdir().unwrap();
+    let c = hd_config(t.path(), w, h, "");
+    let yiping::config::SourceConfig::Folder { name, path, .. } = &c.sources[0];
+    let mut updates = std::collections::BTreeMap::new();
+    updates.insert(name.clone(), yiping::sources::folder::scan(name, path, &Default::default()));
+    let cat = yiping::store::build_catalog(&updates, &c.masking);
+    let r = Renderer::new(&c.screens[0], c.village.as_deref(), &fonts()).unwrap();
+    (r, cat.showable(DEMO_AT.parse().unwrap()))
+}
+
+fn item(items: &[yiping::item::Showable], key: &str) -> Content {
+    Content::Item(items.iter().find(|s| s.key() == key).unwrap_or_else(|| panic!("{key}")).clone())
+}
+
+fn local(secs: i64) -> jiff::ZonedDateTime {
+    (DEMO_AT.parse::<Timestamp>().unwrap() + jiff::SignedDuration::from_secs(secs))
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+}
+
+/// A frame of `content` at `secs` into its slot, with the urgent ticker when `urgent` is non-empty.
+fn frame(r: &Renderer, content: &Content, effect: Effect, secs: f64, urgent: &[String]) -> Frame {
+    let mut f = Frame::new(r.width(), r.height());
+    let ticker = r.ticker(urgent);
+    let scene = r.scene(content, effect);
+    assert!(scene.missing().is_empty(), "{:?}", scene.missing());
+    scene.draw_with(&mut f, Duration::from_secs_f64(secs), &local(secs as i64), ticker.as_ref().map(|t| (t, Duration::from_secs(2))));
+    f
+}
+
+#[test]
+fn golden_poster_frames_at_three_sizes() {
+    let page = Effect::Static { page_seconds: 8.0 };
+    for (w, h) in [(1920, 1080), (1280, 720), (1024, 600)] {
+        let (r, items) = hd(w, h);
+        let urgent = vec!["停水通知：12月1日10:00至16:00全村停水".to_string()];
+        // The 低保 list: a table with masked ID numbers, a QR code, the ticker.
+        golden(&format!("poster-{w}x{h}-dibao"), &frame(&r, &item(&items, "local/qingshan-dibao-2026-11"), page, 0.0, &urgent));
+        // Its second page: the table with masked ID numbers.
+        golden(&format!("poster-{w}x{h}-dibao-table"), &frame(&r, &item(&items, "local/qingshan-dibao-2026-11"), page, 8.5, &urgent));
+        // The party item's second page: a two-column table.
+        golden(&format!("poster-{w}x{h}-party"), &frame(&r, &item(&items, "local/qingshan-party-2026-11"), page, 8.5, &[]));
+        // The finance table scrolling up.
+        let scroll = Effect::ScrollUp { speed: 16.0 };
+        golden(&format!("poster-{w}x{h}-finance"), &frame(&r, &item(&items, "local/qingshan-2026q3-finance"), scroll, 9.0, &[]));
+    }
+    let (r, _) = hd(1280, 720);
+    golden("poster-1280x720-idle", &frame(&r, &Content::Idle, Effect::Static { page_seconds: 10.0 }, 0.0, &[]));
+}
