@@ -81,3 +81,42 @@ fn golden_poster_frames_at_three_sizes() {
     let (r, _) = hd(1280, 720);
     golden("poster-1280x720-idle", &frame(&r, &Content::Idle, Effect::Static { page_seconds: 10.0 }, 0.0, &[]));
 }
+
+#[test]
+fn layout_style_defaults_by_colour_and_size_and_can_be_chosen() {
+    use yiping::config::LayoutStyle;
+    let t = tempfile::tempdir().unwrap();
+    let style = |w: u32, h: u32, extra: &str| hd_config(t.path(), w, h, extra).screens[0].layout.style;
+    assert_eq!(style(1280, 720, ""), LayoutStyle::Poster);
+    assert_eq!(style(1024, 600, ""), LayoutStyle::Poster);
+    assert_eq!(style(320, 160, ""), LayoutStyle::Led, "small rgb matrices keep the LED design");
+    assert_eq!(style(1920, 1080, "[screens.layout]\nstyle = \"led\""), LayoutStyle::Led);
+    let p = t.path().join("bad.toml");
+    std::fs::write(&p, "[[screens]]\nname = \"s\"\nwidth = 1920\nheight = 1080\n[screens.layout]\nstyle = \"tv\"\n").unwrap();
+    let (c, d) = Config::load(&p);
+    assert!(c.is_none());
+    let all = d.iter().map(|d| d.to_string()).collect::<String>();
+    assert!(all.contains("bad.toml:6:") && all.contains("style"), "{all}");
+}
+
+#[test]
+fn daemon_engine_passes_urgent_titles_to_the_poster_ticker() {
+    let t = tempfile::tempdir().unwrap();
+    let c = hd_config(t.path(), 1280, 720, "");
+    let (_, items) = hd(1280, 720);
+    let mut e = yiping::engine::ScreenEngine::new(&c.screens[0], &c, &fonts()).unwrap();
+    let at: Timestamp = DEMO_AT.parse().unwrap();
+    e.advance(&items, at);
+    let mut with = Frame::new(1280, 720);
+    e.draw(&mut with, at);
+    // Without the urgent water-cut item the band above the footer is plain body background.
+    let calm: Vec<_> = items.iter().filter(|s| s.item().priority != yiping::item::Priority::Urgent).cloned().collect();
+    assert!(calm.len() < items.len(), "the demo has an urgent item");
+    let mut e2 = yiping::engine::ScreenEngine::new(&c.screens[0], &c, &fonts()).unwrap();
+    e2.advance(&calm, at);
+    let mut without = Frame::new(1280, 720);
+    e2.draw(&mut without, at);
+    let red = |f: &Frame| (0..f.width()).filter(|&x| f.pixel(x, 720 - 51 - 24) == embedded_graphics::pixelcolor::Rgb888::new(198, 40, 40)).count();
+    assert!(red(&with) > 500, "ticker band shown");
+    assert_eq!(red(&without), 0);
+}
