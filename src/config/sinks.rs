@@ -18,6 +18,8 @@ pub enum SinkConfig {
     Terminal,
     /// A Linux framebuffer (/dev/fbN) or a regular file standing in for one.
     Fbdev(FbdevConfig),
+    /// A DRM/KMS display (/dev/dri/cardN) with dumb buffers; needs the `drm` cargo feature.
+    Drm { path: PathBuf },
 }
 
 impl SinkConfig {
@@ -27,6 +29,7 @@ impl SinkConfig {
             SinkConfig::Gif { .. } => "gif",
             SinkConfig::Terminal => "terminal",
             SinkConfig::Fbdev(_) => "fbdev",
+            SinkConfig::Drm { .. } => "drm",
         }
     }
 }
@@ -38,6 +41,7 @@ enum SinkKind {
     Gif,
     Terminal,
     Fbdev,
+    Drm,
 }
 
 /// Reads one sink table; errors are recorded in the table's file.
@@ -57,6 +61,7 @@ pub fn parse_sink(s: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Op
             Some(SinkConfig::Gif { path: rel(path?), seconds: seconds? as u32, scale: scale? as u32 })
         }
         SinkKind::Terminal => Some(SinkConfig::Terminal),
+        SinkKind::Drm => Some(SinkConfig::Drm { path: rel(s.or("path", PathBuf::from("/dev/dri/card0"))) }),
         SinkKind::Fbdev => {
             let path: Option<PathBuf> = s.req("path");
             let format = s.opt::<String>("format").and_then(|name| {

@@ -4,6 +4,8 @@
 //! its own thread and always takes the latest, so a slow sink skips frames
 //! instead of building a backlog or slowing the renderer and other sinks.
 
+#[cfg(feature = "drm")]
+pub mod drm;
 pub mod fbdev;
 pub mod gif;
 pub mod png;

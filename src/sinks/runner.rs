@@ -38,13 +38,38 @@ pub fn spawn(
         }
         _ => None,
     };
+    #[cfg(feature = "drm")]
+    let drm_out = match &cfg {
+        SinkConfig::Drm { path } => {
+            let (w, h) = (rx.borrow().frame.width(), rx.borrow().frame.height());
+            Some(super::drm::DrmOutput::open(path, &screen, w, h).map_err(std::io::Error::other)?)
+        }
+        _ => None,
+    };
+    #[cfg(not(feature = "drm"))]
+    if let SinkConfig::Drm { path } = &cfg {
+        return Err(std::io::Error::other(format!(
+            "sink `drm` ({}): this yiping was built without DRM support; rebuild with `cargo build --release --features drm`, or use type = \"fbdev\"",
+            path.display()
+        )));
+    }
     std::thread::Builder::new().name(name).spawn(move || match cfg {
         SinkConfig::Terminal => terminal_loop(&screen, rx, &status, &cancel, &handle),
         SinkConfig::Png { path, every, scale } => png_loop(&screen, &path, every, scale, rx, &status, &cancel, &handle),
         SinkConfig::Gif { path, seconds, scale } => gif_loop(&screen, &path, seconds, scale, rx, &status, &cancel, &handle),
         SinkConfig::Fbdev(c) => {
-            if let Some(fb) = fb {
-                fbdev_loop(&screen, fb, c.blank_on_exit, rx, &status, &cancel, &handle)
+            if let Some(mut fb) = fb {
+                device_loop(&screen, "fbdev", |f| fb.show(f), rx, &status, &cancel, &handle);
+                if c.blank_on_exit {
+                    fb.blank();
+                }
+            }
+        }
+        SinkConfig::Drm { .. } =>
+        {
+            #[cfg(feature = "drm")]
+            if let Some(mut out) = drm_out {
+                device_loop(&screen, "drm", |f| out.show(f), rx, &status, &cancel, &handle);
             }
         }
     })
@@ -93,11 +118,12 @@ fn terminal_loop(screen: &str, mut rx: watch::Receiver<Arc<Output>>, status: &Si
     info!(screen, sink = "terminal", "stopped");
 }
 
-/// Shows every new frame; black while the screen is off. Errors are logged once per spell.
-fn fbdev_loop(
+/// Shows every new frame on a display device (fbdev, DRM); black while the screen is off.
+/// Errors are logged once per failure spell and counted in the status.
+fn device_loop<E: std::fmt::Display>(
     screen: &str,
-    mut fb: Framebuffer,
-    blank_on_exit: bool,
+    kind: &str,
+    mut show: impl FnMut(&crate::render::Frame) -> Result<(), E>,
     mut rx: watch::Receiver<Arc<Output>>,
     status: &SinkStatus,
     cancel: &CancellationToken,
@@ -108,27 +134,24 @@ fn fbdev_loop(
     let mut current = Some(Arc::clone(&rx.borrow_and_update()));
     while let Some(o) = current.take().or_else(|| next(&mut rx, cancel, handle)) {
         let frame = if o.power.on { &o.frame } else { black.get_or_insert_with(|| crate::render::Frame::new(o.frame.width(), o.frame.height())) };
-        match fb.show(frame) {
+        match show(frame) {
             Ok(()) => {
                 status.wrote();
                 if failing {
-                    info!(screen, sink = "fbdev", path = %fb.path().display(), "writing again");
+                    info!(screen, sink = kind, "writing again");
                     failing = false;
                 }
             }
             Err(e) => {
                 status.failed(&e);
                 if !failing {
-                    warn!(screen, sink = "fbdev", error = %e, "cannot show frame; will keep trying");
+                    warn!(screen, sink = kind, error = %e, "cannot show frame; will keep trying");
                     failing = true;
                 }
             }
         }
     }
-    if blank_on_exit {
-        fb.blank();
-    }
-    info!(screen, sink = "fbdev", frames = status.written.load(std::sync::atomic::Ordering::Relaxed), "stopped");
+    info!(screen, sink = kind, frames = status.written.load(std::sync::atomic::Ordering::Relaxed), "stopped");
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -91,6 +91,12 @@ pub fn convert(frame: &Frame, format: &PixelFormat, dst: &mut [u8], stride: usiz
     }
 }
 
+/// Converts one row of RGB into the start of `dst` (which must hold `width * bytes_per_pixel` bytes).
+pub fn convert_row_at(src: &[u8], format: &PixelFormat, dst: &mut [u8]) {
+    let n = src.len() / 3 * format.bytes_per_pixel as usize;
+    convert_row(src, format, &mut dst[..n]);
+}
+
 /// One row; fast paths for the byte-aligned formats, bit fields for the rest.
 fn convert_row(src: &[u8], f: &PixelFormat, row: &mut [u8]) {
     let byte_aligned = |b: Bitfield| b.length == 8 && b.offset.is_multiple_of(8);
@@ -98,15 +104,11 @@ fn convert_row(src: &[u8], f: &PixelFormat, row: &mut [u8]) {
         let (ri, gi, bi) = ((f.red.offset / 8) as usize, (f.green.offset / 8) as usize, (f.blue.offset / 8) as usize);
         if f.bytes_per_pixel == 4 {
             // The byte no colour uses is alpha or padding.
-            let pad = if f.transp.length > 0 { 0xFF } else { 0 };
-            let xi = 6 - ri - gi - bi;
+            let pad = if f.transp.length > 0 { (((1u64 << f.transp.length) - 1) << f.transp.offset) as u32 } else { 0 };
+            let (rs, gs, bs) = (f.red.offset, f.green.offset, f.blue.offset);
             for (s, d) in src.chunks_exact(3).zip(row.chunks_exact_mut(4)) {
-                let mut px = [0u8; 4];
-                px[ri] = s[0];
-                px[gi] = s[1];
-                px[bi] = s[2];
-                px[xi] = pad;
-                d.copy_from_slice(&px);
+                let v = (s[0] as u32) << rs | (s[1] as u32) << gs | (s[2] as u32) << bs | pad;
+                d.copy_from_slice(&v.to_le_bytes());
             }
         } else {
             for (s, d) in src.chunks_exact(3).zip(row.chunks_exact_mut(3)) {
@@ -117,10 +119,14 @@ fn convert_row(src: &[u8], f: &PixelFormat, row: &mut [u8]) {
         }
         return;
     }
-    let bpp = f.bytes_per_pixel as usize;
-    for (s, d) in src.chunks_exact(3).zip(row.chunks_exact_mut(bpp)) {
-        let v = f.pack(s[0], s[1], s[2]).to_le_bytes();
-        d.copy_from_slice(&v[..bpp]);
+    // Bit fields: shifts worked out once per row, one store per pixel.
+    let alpha = f.pack(0, 0, 0);
+    let (rr, rl, gr, gl, br, bl) = (8 - f.red.length, f.red.offset, 8 - f.green.length, f.green.offset, 8 - f.blue.length, f.blue.offset);
+    let pack = |s: &[u8]| ((s[0] as u32) >> rr) << rl | ((s[1] as u32) >> gr) << gl | ((s[2] as u32) >> br) << bl | alpha;
+    match f.bytes_per_pixel {
+        2 => src.chunks_exact(3).zip(row.chunks_exact_mut(2)).for_each(|(s, d)| d.copy_from_slice(&(pack(s) as u16).to_le_bytes())),
+        3 => src.chunks_exact(3).zip(row.chunks_exact_mut(3)).for_each(|(s, d)| d.copy_from_slice(&pack(s).to_le_bytes()[..3])),
+        _ => src.chunks_exact(3).zip(row.chunks_exact_mut(4)).for_each(|(s, d)| d.copy_from_slice(&pack(s).to_le_bytes())),
     }
 }
 

@@ -102,6 +102,11 @@ pub struct Framebuffer {
     var: Option<ioctl::VarScreenInfo>,
     /// The first visible row (0 or height when double-buffered).
     shown: u32,
+    /// What each half of the mapping holds, as RGB (empty until first written):
+    /// rows equal to the new frame's are not converted again, so a static page
+    /// under a moving ticker costs the ticker's rows, and the device memory
+    /// (slow to read on many boards) is never read back.
+    held: [Vec<u8>; 2],
 }
 
 impl Framebuffer {
@@ -157,7 +162,7 @@ impl Framebuffer {
             return Err(geo_err(format!("virtual height {} is less than the visible {}", geo.virtual_height, geo.height)));
         }
         let map = Mmap::shared_rw(&file, map_len).map_err(|source| FbError::Map { path: path.clone(), source })?;
-        Ok(Framebuffer { path, file, map, geo, var, shown })
+        Ok(Framebuffer { path, file, map, geo, var, shown, held: [Vec::new(), Vec::new()] })
     }
 
     pub fn geometry(&self) -> Geometry {
@@ -174,12 +179,30 @@ impl Framebuffer {
     }
 
     /// Writes a frame; when double-buffered, into the hidden half, then pans to it.
+    /// Only rows that differ from what that half already holds are converted.
     pub fn show(&mut self, frame: &Frame) -> Result<(), FbError> {
         let target = if self.geo.double_buffered() { if self.shown == 0 { self.geo.height } else { 0 } } else { 0 };
         let stride = self.geo.stride as usize;
         let start = target as usize * stride;
         let end = start + stride * self.geo.height as usize;
-        format::convert(frame, &self.geo.format, &mut self.map.as_mut_slice()[start..end], stride);
+        let dst = &mut self.map.as_mut_slice()[start..end];
+        let held = &mut self.held[usize::from(target != 0)];
+        let row_bytes = frame.width() as usize * 3;
+        if held.len() != frame.as_rgb().len() {
+            // First write of this half (or another frame size): everything.
+            format::convert(frame, &self.geo.format, dst, stride);
+            held.clear();
+            held.extend_from_slice(frame.as_rgb());
+        } else {
+            for y in 0..frame.height() as usize {
+                let new = frame.row(y as u32);
+                let old = &mut held[y * row_bytes..(y + 1) * row_bytes];
+                if new != old {
+                    format::convert_row_at(new, &self.geo.format, &mut dst[y * stride..]);
+                    old.copy_from_slice(new);
+                }
+            }
+        }
         if target != self.shown {
             if let Some(var) = self.var.as_mut() {
                 ioctl::pan(&self.file, var, target).map_err(|source| FbError::Pan { path: self.path.clone(), source })?;
@@ -192,6 +215,7 @@ impl Framebuffer {
     /// Clears every row to black and blanks a device (shutdown with `blank_on_exit`).
     pub fn blank(&mut self) {
         self.map.as_mut_slice().fill(0);
+        self.held = [Vec::new(), Vec::new()];
         if self.var.is_some()
             && let Err(e) = ioctl::blank(&self.file, true)
         {
@@ -258,6 +282,25 @@ mod tests {
         assert!(e.contains("set `format`"), "{e}");
         let e = Framebuffer::open(&FbdevConfig { stride: Some(7), ..file_cfg(&p, "rgb565") }, "s", 4, 2).err().unwrap().to_string();
         assert!(e.contains("line length 7 bytes is shorter than a row of 4 pixels"), "{e}");
+    }
+
+    #[test]
+    fn only_changed_rows_are_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("fb");
+        let mut fb = Framebuffer::open(&file_cfg(&p, "rgb888"), "s", 4, 2).unwrap();
+        fb.show(&frame(Rgb888::new(1, 1, 1))).unwrap();
+        // Scribble on row 0 behind the writer's back: an unchanged row is not rewritten...
+        fb.map.as_mut_slice()[0] = 99;
+        let mut f = frame(Rgb888::new(1, 1, 1));
+        f.set(0, 1, Rgb888::new(7, 7, 7));
+        fb.show(&f).unwrap();
+        drop(fb);
+        let bytes = std::fs::read(&p).unwrap();
+        assert_eq!(bytes[0], 99);
+        // ...and a changed row is (RGB888 is B, G, R in memory).
+        assert_eq!(&bytes[12..15], &[7, 7, 7]);
+        assert_eq!(&bytes[15..18], &[1, 1, 1]);
     }
 
     #[test]
