@@ -29,17 +29,29 @@ fn expected_frame(c: &Config, fonts: &Arc<FontLibrary>, items: &[yiping::item::S
 
 #[tokio::test(start_paused = true)]
 async fn daemon_writes_the_expected_frame_into_a_file_backed_framebuffer_with_odd_stride() {
+    // 192 px of RGB565 = 384 bytes; a 400-byte line leaves 16 bytes of padding the sink must skip.
+    daemon_run(192, 64, "rgb565", PixelFormat::RGB565, 400).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn daemon_writes_a_poster_frame_into_a_file_backed_xbgr8888_framebuffer() {
+    // The HD design at 640x360; 2,600 bytes a line (40 bytes of padding).
+    daemon_run(640, 360, "xbgr8888", PixelFormat::XBGR8888, 2600).await;
+}
+
+/// Runs the daemon for 3 simulated seconds with an fbdev sink on a regular file; the file
+/// must then hold exactly what a fresh engine draws at that moment, converted to `format`.
+async fn daemon_run(w: u32, h: u32, format_name: &str, format: PixelFormat, stride: usize) {
     let t = tempfile::tempdir().unwrap();
     let fb = t.path().join("fb0");
-    // 192 px of RGB565 = 384 bytes; a 400-byte line leaves 16 bytes of padding the sink must skip.
     let screen = format!(
-        "name = \"hall\"\nwidth = 192\nheight = 64\ncolor = \"rgb\"\nfps = 5\n[[screens.sinks]]\ntype = \"fbdev\"\npath = {:?}\nformat = \"rgb565\"\nstride = 400",
+        "name = \"hall\"\nwidth = {w}\nheight = {h}\ncolor = \"rgb\"\nfps = 5\n[[screens.sinks]]\ntype = \"fbdev\"\npath = {:?}\nformat = \"{format_name}\"\nstride = {stride}",
         fb.display().to_string()
     );
     let cfg = write_config(t.path(), &screen, None);
     std::fs::write(t.path().join("items/a.json"), item_json("a", "village", "停水通知", &["明日停水。"])).unwrap();
     let c = Config::load(&cfg).0.unwrap();
-    assert!(matches!(&c.screens[0].sinks[0], SinkConfig::Fbdev(f) if f.stride == Some(400)));
+    assert!(matches!(&c.screens[0].sinks[0], SinkConfig::Fbdev(f) if f.stride == Some(stride as u32)));
     let fonts = fonts();
     let cancel = CancellationToken::new();
     let running = yiping::daemon::start(&c, Arc::clone(&fonts), Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
@@ -55,8 +67,8 @@ async fn daemon_writes_the_expected_frame_into_a_file_backed_framebuffer_with_od
     // The sink thread takes the newest frame on its own: wait (in simulated time) until it has.
     let want = expected_frame(&c, &fonts, &items, out.at);
     assert_eq!(out.frame, want, "the daemon drew what a fresh engine draws at that moment");
-    let mut bytes = vec![0u8; 400 * 64];
-    format::convert(&want, &PixelFormat::RGB565, &mut bytes, 400);
+    let mut bytes = vec![0u8; stride * h as usize];
+    format::convert(&want, &format, &mut bytes, stride);
     let mut got = Vec::new();
     for _ in 0..200 {
         got = std::fs::read(&fb).unwrap();
@@ -66,9 +78,11 @@ async fn daemon_writes_the_expected_frame_into_a_file_backed_framebuffer_with_od
         tokio::time::sleep(Duration::from_millis(10)).await;
         std::thread::sleep(Duration::from_millis(5)); // the sink is a real thread
     }
-    assert_eq!(got.len(), 400 * 64);
-    assert!(got == bytes, "file-backed framebuffer holds the expected RGB565 frame");
-    assert!(got.chunks(400).all(|row| row[384..] == [0; 16]), "row padding untouched");
+    assert_eq!(got.len(), stride * h as usize);
+    assert!(got == bytes, "file-backed framebuffer holds the expected {format_name} frame");
+    let used = w as usize * format.bytes_per_pixel as usize;
+    assert!(got.chunks(stride).all(|row| row[used..].iter().all(|&b| b == 0)), "row padding untouched");
+    assert!(got.chunks(stride).any(|row| row[..used].iter().any(|&b| b != 0)), "something was drawn");
     assert!(status.written.load(std::sync::atomic::Ordering::Relaxed) > 0);
 
     cancel.cancel();
