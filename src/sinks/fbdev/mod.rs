@@ -134,6 +134,10 @@ impl Framebuffer {
             };
             tracing::info!(device = %path.display(), id = %info.id, width = info.width, height = info.height, virtual_height = info.virtual_height,
                 stride = info.stride, bpp = info.format.bytes_per_pixel * 8, double_buffered = double, "framebuffer");
+            // A display left blanked (by `blank_on_exit`, or the console) is woken up.
+            if let Err(e) = ioctl::blank(&file, false) {
+                tracing::debug!(device = %path.display(), error = %e, "unblank not supported");
+            }
             let need = geo.stride as usize * geo.virtual_height as usize;
             if (info.memory as usize) < need {
                 return Err(geo_err(format!("reports {} bytes of memory but needs {need} for its own geometry", info.memory)));
