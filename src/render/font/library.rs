@@ -51,7 +51,7 @@ impl FontLibrary {
         // The outline font is only mapped here (nothing is parsed up front); LED-only setups may lack it.
         let outline = match OutlineFont::find(dirs) {
             Some(p) => {
-                let f = OutlineFont::load(&p)?;
+                let f = OutlineFont::load(&p)?.with_fallback(FontSet::new(16, vec![Arc::clone(&unifont)]));
                 tracing::info!(outline = %p.display(), "outline font mapped");
                 Some(Arc::new(f))
             }

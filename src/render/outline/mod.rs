@@ -5,8 +5,9 @@
 //! CJK font costs the pages it uses. Each rasterized glyph is kept in a cache
 //! keyed by (char, px), so steady-state frames rasterize nothing.
 //! [`Face`] is the font at one size and follows the bitmap path's rules:
-//! invisible chars are zero-width, a char the font lacks is drawn as the same
-//! visible hex box (`Replacement`) and reported by `covers`.
+//! invisible chars are zero-width, a char the font lacks is drawn from the
+//! bitmap fallback (Unifont) scaled up, and a char no font has as the same
+//! visible hex box (`Replacement`), reported by `covers`.
 //! Drawing never fails and never allocates once a glyph is cached.
 
 use std::collections::HashMap;
@@ -19,7 +20,7 @@ use swash::zeno::Format;
 use swash::{CacheKey, FontRef};
 
 use super::Frame;
-use super::font::{FontError, Metrics, Replacement, is_invisible};
+use super::font::{FontError, FontSet, Glyph, GlyphRef, Metrics, Replacement, is_invisible};
 use crate::mmap::Mmap;
 
 /// The outline font shipped in fonts/ (a renamed subset of Noto Sans CJK SC, see fonts/README.md).
@@ -57,6 +58,9 @@ pub struct OutlineFont {
     ascent: f32,
     descent: f32,
     cache: Mutex<Cache>,
+    /// Bitmap fonts for chars the outline font lacks (e.g. the ideographs Unicode 13-14
+    /// added at U+9FF0..U+9FFF): drawn scaled up, blockier but readable, never a box.
+    fallback: Option<FontSet>,
 }
 
 impl std::fmt::Debug for OutlineFont {
@@ -89,7 +93,22 @@ impl OutlineFont {
             descent: m.descent,
             map,
             cache: Mutex::new(cache),
+            fallback: None,
         })
+    }
+
+    /// Sets the bitmap fonts drawn for chars this font lacks.
+    pub fn with_fallback(mut self, set: FontSet) -> OutlineFont {
+        self.fallback = Some(set);
+        self
+    }
+
+    /// The fallback's glyph for `c`, when the outline font lacks it and the fallback has it.
+    fn fallback_glyph(&self, c: char) -> Option<Glyph<'_>> {
+        match self.fallback.as_ref()?.glyph(c) {
+            GlyphRef::Font(g) => Some(g),
+            _ => None,
+        }
     }
 
     /// Finds [`OUTLINE_FILE`] in `dirs` (first wins); `None` when no dir has it.
@@ -169,7 +188,7 @@ impl Face {
 
     /// Whether `c` is drawn as itself (not as a replacement box).
     pub fn covers(&self, c: char) -> bool {
-        is_invisible(c) || self.font.glyph_id(c) != 0
+        is_invisible(c) || self.font.glyph_id(c) != 0 || self.font.fallback_glyph(c).is_some()
     }
 
     /// Draws `s` with the line box's top-left at (x, y); returns the x after it.
@@ -190,6 +209,23 @@ impl Face {
 
     fn draw_char(&self, f: &mut Frame, c: char, x: i32, y: i32, color: Rgb888) {
         if is_invisible(c) || c.is_whitespace() {
+            return;
+        }
+        if self.font.glyph_id(c) == 0
+            && let Some(g) = self.font.fallback_glyph(c)
+        {
+            // A bitmap glyph scaled to the em (nearest neighbour), centred in the line box.
+            let k = self.px as f32 / g.height as f32;
+            let top = y + (self.line as i32 - self.px as i32) / 2;
+            let edge = |v: u32| (v as f32 * k).round() as i32;
+            for row in 0..g.height {
+                for col in 0..g.width {
+                    if g.is_set(col, row) {
+                        let (x0, y0) = (x + edge(col), top + edge(row));
+                        f.fill_rect(x0, y0, (x + edge(col + 1) - x0) as u32, (top + edge(row + 1) - y0) as u32, color);
+                    }
+                }
+            }
             return;
         }
         if !self.covers(c) {
@@ -217,6 +253,11 @@ impl Metrics for Face {
             return 0;
         }
         let id = self.font.glyph_id(c);
+        if id == 0
+            && let Some(g) = self.font.fallback_glyph(c)
+        {
+            return (g.width as f32 * self.px as f32 / g.height as f32).round() as u32;
+        }
         if id == 0 {
             return match c {
                 ' ' | '\u{a0}' => self.px / 3,

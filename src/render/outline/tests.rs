@@ -77,3 +77,20 @@ fn line_breaking_uses_the_same_rules_as_the_bitmap_path() {
     let text: Vec<String> = lines.iter().map(|l| l.plain()).collect();
     assert_eq!(text, ["一二三四", "五，六七"]);
 }
+
+#[test]
+fn chars_the_outline_font_lacks_come_from_the_bitmap_fallback_scaled() {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fonts"));
+    let lib = crate::render::font::FontLibrary::load(&[dir]).unwrap();
+    let face = lib.outline().expect("outline font in fonts/").face(48);
+    for c in '\u{9FF0}'..='\u{9FFF}' {
+        assert!(face.covers(c), "U+{:04X}", c as u32);
+        assert_eq!(face.advance(c), 48);
+    }
+    let mut f = Frame::new(60, 60);
+    face.draw_str(&mut f, 0, 0, "\u{9FF0}", Rgb888::new(255, 255, 255));
+    let lit = f.as_rgb().chunks(3).filter(|p| p[0] == 255).count();
+    assert!(lit > 200, "drawn in 3x3 blocks: {lit}");
+    // A char no font has is still a box and still listed.
+    assert!(!face.covers('\u{E000}'));
+}
