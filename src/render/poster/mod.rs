@@ -354,7 +354,9 @@ impl PosterScene {
             Kind::Scroll { lines, speed } => {
                 let pitch = pitch(&self.face) as i64;
                 let pass = lines.len() as i64 * pitch + bh as i64;
-                let off = (t * speed).floor() as i64 % pass.max(1);
+                // Unlike the LED design, a slot opens with the first screenful in place (no
+                // empty body while the text rises into view); one pass is still every line once.
+                let off = ((t * speed).floor() as i64 + bh as i64) % pass.max(1);
                 let y0 = by as i64 + bh as i64 - off;
                 let first = ((by as i64 - y0).div_euclid(pitch)).max(0) as usize;
                 let last = (((by as i64 + bh as i64 - y0) + pitch - 1).div_euclid(pitch)).clamp(0, lines.len() as i64) as usize;
