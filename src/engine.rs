@@ -15,7 +15,7 @@ use crate::item::{Priority, Showable, SourceHealth};
 use crate::render::font::FontLibrary;
 use crate::render::overlay::Overlay;
 use crate::render::theme::Theme;
-use crate::render::{Frame, Renderer, Scene};
+use crate::render::{Frame, Renderer, Scene, Ticker};
 use crate::schedule::hours::{Power, ScreenHours};
 use crate::schedule::{Change, Content, IDLE_EFFECT, Inputs, OnAir, Rotation, UrgentPolicy, plan};
 
@@ -56,6 +56,9 @@ pub struct ScreenEngine {
     power: Power,
     /// `Some(last fetch)` while a network source is stale (see `note_freshness`).
     stale: Option<Option<Timestamp>>,
+    /// Titles of the urgent items in force, and their ticker (HD designs) since when.
+    urgent: Vec<String>,
+    ticker: Option<(Ticker, Timestamp)>,
 }
 
 impl ScreenEngine {
@@ -68,6 +71,8 @@ impl ScreenEngine {
             scene: None,
             power: Power::default(),
             stale: None,
+            urgent: Vec::new(),
+            ticker: None,
         })
     }
 
@@ -112,6 +117,13 @@ impl ScreenEngine {
         let boundary = self.rotation.on_air().is_none_or(|a| now >= a.end || matches!(a.content, Content::Idle | Content::Off));
         if boundary && let Some(p) = self.pending.take() {
             self.setup = p;
+            self.urgent.clear();
+            self.ticker = None;
+        }
+        let urgent = items.iter().filter(|s| s.item().priority == Priority::Urgent).map(|s| &s.item().title);
+        if !urgent.clone().eq(self.urgent.iter()) {
+            self.urgent = urgent.cloned().collect();
+            self.ticker = self.setup.renderer.ticker(&self.urgent).map(|t| (t, now));
         }
         let local = now.to_zoned_datetime(self.setup.tz.clone());
         let playlist = plan::active(&self.setup.scheduled.iter().collect::<Vec<_>>(), &self.setup.default, &local);
@@ -135,7 +147,10 @@ impl ScreenEngine {
     pub fn draw(&self, frame: &mut Frame, now: Timestamp) {
         let local = now.to_zoned_datetime(self.setup.tz.clone());
         match (&self.scene, self.rotation.on_air()) {
-            (Some(s), Some(a)) => s.draw(frame, a.elapsed(now), &local),
+            (Some(s), Some(a)) => {
+                let ticker = self.ticker.as_ref().map(|(t, since)| (t, now.duration_since(*since).unsigned_abs()));
+                s.draw_with(frame, a.elapsed(now), &local, ticker)
+            }
             _ => self.setup.renderer.scene(&Content::Idle, IDLE_EFFECT).draw(frame, std::time::Duration::ZERO, &local),
         }
         let off = self.rotation.on_air().is_some_and(|a| matches!(a.content, Content::Off));

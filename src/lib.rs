@@ -12,6 +12,7 @@ pub mod diag;
 pub mod engine;
 pub mod item;
 pub mod reload;
+pub mod mmap;
 pub mod render;
 pub mod schedule;
 pub mod sinks;

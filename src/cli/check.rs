@@ -28,6 +28,21 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
             None
         }
     };
+    if let Some(f) = &fonts
+        && f.outline().is_none()
+    {
+        for sc in cfg.screens.iter().filter(|s| s.layout.style == crate::config::LayoutStyle::Poster) {
+            diags.push(Diag::file(
+                path,
+                format!("屏幕“{}”使用海报版式，但找不到轮廓字体 {}", sc.name, crate::render::outline::OUTLINE_FILE),
+                format!(
+                    "screen `{}` uses the poster layout but the outline font {} is not in the fonts directory; install it (see fonts/README.md) or set [screens.layout] style = \"led\"",
+                    sc.name,
+                    crate::render::outline::OUTLINE_FILE
+                ),
+            ));
+        }
+    }
     let catalog = offline_catalog(&cfg);
     diags.extend(catalog.problems.iter().cloned());
 
@@ -46,7 +61,17 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
         if let Some(fonts) = &fonts {
             for sc in &cfg.screens {
                 let mut missing: Vec<char> = Vec::new();
-                for size in [sc.layout.font, sc.layout.small_font] {
+                // HD (poster) screens draw with the outline font, LED screens with the bitmap sizes.
+                if sc.layout.style == crate::config::LayoutStyle::Poster
+                    && let Some(outline) = fonts.outline()
+                {
+                    let face = outline.face(32);
+                    for t in e.public.texts() {
+                        missing.extend(t.chars().filter(|&c| !c.is_control() && !c.is_whitespace() && !face.covers(c)));
+                    }
+                }
+                let sizes = if sc.layout.style == crate::config::LayoutStyle::Poster { vec![] } else { vec![sc.layout.font, sc.layout.small_font] };
+                for size in sizes {
                     let Some(set) = fonts.set(size) else { continue };
                     for t in e.public.texts() {
                         missing.extend(t.chars().filter(|&c| !c.is_control() && !set.covers(c)));

@@ -77,9 +77,21 @@ pub struct ScreenConfig {
     pub sinks: Vec<SinkConfig>,
 }
 
+/// Which design a screen uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LayoutStyle {
+    /// Bitmap fonts, pixel-exact zones: LED boards and small panels.
+    Led,
+    /// The 16:9 HD design with outline fonts, QR code and urgent ticker.
+    Poster,
+}
+
 /// Zones of the screen.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Layout {
+    /// Default: `poster` for `rgb` screens at least 640x360, else `led`.
+    pub style: LayoutStyle,
     pub header: bool,
     pub footer: bool,
     /// Body font size in px (12 or 16).
@@ -278,8 +290,11 @@ fn parse_screen(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Opti
     let hours = t.sub("hours").map(parse_hours).unwrap_or_default();
     let urgent = t.sub("urgent").map(parse_urgent).unwrap_or_default();
     let small = height.is_none_or(|h| h < 48);
-    let mut layout = Layout { header: !small, footer: !small, font: 16, small_font: 12 };
+    let hd = color == ColorMode::Rgb && width.is_some_and(|w| w >= 640) && height.is_some_and(|h| h >= 360);
+    let style = if hd { LayoutStyle::Poster } else { LayoutStyle::Led };
+    let mut layout = Layout { style, header: !small, footer: !small, font: 16, small_font: 12 };
     if let Some(mut l) = t.sub("layout") {
+        layout.style = l.or("style", layout.style);
         layout.header = l.or("header", layout.header);
         layout.footer = l.or("footer", layout.footer);
         for (key, slot) in [("font", &mut layout.font), ("small_font", &mut layout.small_font)] {

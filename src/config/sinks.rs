@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::tomlread::Table;
+use crate::sinks::fbdev::{FbdevConfig, PixelFormat};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SinkConfig {
@@ -21,6 +22,10 @@ pub enum SinkConfig {
     Tpm2(super::serial::StreamConfig),
     /// Frames streamed to a microcontroller with the Adalight protocol.
     Adalight(super::serial::StreamConfig),
+    /// A Linux framebuffer (/dev/fbN) or a regular file standing in for one.
+    Fbdev(FbdevConfig),
+    /// A DRM/KMS display (/dev/dri/cardN) with dumb buffers; needs the `drm` cargo feature.
+    Drm { path: PathBuf },
 }
 
 impl SinkConfig {
@@ -32,6 +37,8 @@ impl SinkConfig {
             SinkConfig::Bx(_) => "bx",
             SinkConfig::Tpm2(_) => "tpm2",
             SinkConfig::Adalight(_) => "adalight",
+            SinkConfig::Fbdev(_) => "fbdev",
+            SinkConfig::Drm { .. } => "drm",
         }
     }
 }
@@ -45,6 +52,8 @@ enum SinkKind {
     Bx,
     Tpm2,
     Adalight,
+    Fbdev,
+    Drm,
 }
 
 /// Reads one sink table; errors are recorded in the table's file.
@@ -67,5 +76,39 @@ pub fn parse_sink(s: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Op
         SinkKind::Bx => super::serial::parse_bx(s, rel).map(|c| SinkConfig::Bx(Box::new(c))),
         SinkKind::Tpm2 => super::serial::parse_stream(s, rel).map(SinkConfig::Tpm2),
         SinkKind::Adalight => super::serial::parse_stream(s, rel).map(SinkConfig::Adalight),
+        SinkKind::Drm => Some(SinkConfig::Drm { path: rel(s.or("path", PathBuf::from("/dev/dri/card0"))) }),
+        SinkKind::Fbdev => {
+            let path: Option<PathBuf> = s.req("path");
+            let format = s.opt::<String>("format").and_then(|name| {
+                let f = PixelFormat::by_name(&name);
+                if f.is_none() {
+                    let names: Vec<&str> = PixelFormat::NAMED.iter().map(|(n, _)| *n).collect();
+                    s.file.error(
+                        s.pos("format"),
+                        format!("未知的像素格式“{name}”（可用：{}）", names.join("、")),
+                        format!("unknown pixel format `{name}` (use one of {})", names.join(", ")),
+                    );
+                }
+                f
+            });
+            // Geometry of a regular file standing in for a device; each optional.
+            let mut opt_int = |key: &str, range: std::ops::RangeInclusive<i64>| -> Option<Option<u32>> {
+                if s.has(key) { s.int_in(key, range, None).map(|v| Some(v as u32)) } else { Some(None) }
+            };
+            let width = opt_int("width", 8..=7680);
+            let height = opt_int("height", 8..=4320);
+            let stride = opt_int("stride", 16..=65536);
+            let virtual_height = opt_int("virtual_height", 8..=8640);
+            let blank_on_exit = s.or("blank_on_exit", false);
+            Some(SinkConfig::Fbdev(FbdevConfig {
+                path: rel(path?),
+                format,
+                width: width?,
+                height: height?,
+                stride: stride?,
+                virtual_height: virtual_height?,
+                blank_on_exit,
+            }))
+        }
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::item::{Align, Table};
 
-use super::font::FontSet;
+use super::font::Metrics;
 use super::linebreak::break_lines;
 use super::theme::Role;
 
@@ -44,12 +44,12 @@ pub struct Body {
 }
 
 /// Wraps text to `width`, one `Line` per screen line.
-pub fn wrap(text: &str, width: u32, font: &FontSet, role: Role) -> Vec<Line> {
+pub fn wrap(text: &str, width: u32, font: &impl Metrics, role: Role) -> Vec<Line> {
     break_lines(text, width, |c| font.advance(c)).into_iter().map(|r| Line::text(&text[r], role)).collect()
 }
 
 /// Paragraphs then the table.
-pub fn layout_body(paragraphs: &[String], table: Option<&Table>, width: u32, font: &FontSet) -> Body {
+pub fn layout_body(paragraphs: &[String], table: Option<&Table>, width: u32, font: &impl Metrics) -> Body {
     let mut body = Body::default();
     for p in paragraphs {
         body.lines.extend(wrap(p, width, font, Role::Body));
@@ -68,7 +68,7 @@ pub fn layout_body(paragraphs: &[String], table: Option<&Table>, width: u32, fon
 }
 
 /// Column widths sized to content; `None` when the table is wider than the screen.
-fn grid(t: &Table, width: u32, font: &FontSet) -> Option<(Line, Vec<Line>)> {
+fn grid(t: &Table, width: u32, font: &impl Metrics) -> Option<(Line, Vec<Line>)> {
     let gap = font.height() / 2;
     let cols = t.columns.len();
     let mut widths: Vec<u32> = t.columns.iter().map(|c| font.measure(c)).collect();
@@ -116,7 +116,7 @@ fn grid(t: &Table, width: u32, font: &FontSet) -> Option<(Line, Vec<Line>)> {
 /// (first cell left, the rest packed to the right, so amounts line up on the right edge)
 /// under a heading line; otherwise one record per row: the first cell as a heading,
 /// then "列名：值" lines for the others.
-fn records(t: &Table, width: u32, font: &FontSet) -> Vec<Line> {
+fn records(t: &Table, width: u32, font: &impl Metrics) -> Vec<Line> {
     let gap = font.height() / 2;
     let row_line = |cells: &[String], role: Role| -> Option<Line> {
         let total: u32 = cells.iter().map(|c| font.measure(c)).sum::<u32>() + gap * (cells.len() as u32).saturating_sub(1);

@@ -7,21 +7,28 @@ pub mod body;
 pub mod font;
 pub mod frame;
 pub mod linebreak;
+pub mod outline;
 pub mod overlay;
+pub mod poster;
 pub mod scene;
+pub mod scenes;
 pub mod theme;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use frame::{ColorMode, Frame};
-pub use scene::{Geometry, Header, Scene};
+pub use poster::Ticker;
+use scene::Scene as LedScene;
+pub use scene::{Geometry, Header};
+pub use scenes::Scene;
 use theme::Theme;
 
-use crate::config::{Effect, ScreenConfig, Slot};
+use crate::config::{Effect, LayoutStyle, ScreenConfig, Slot};
 use crate::item::Priority;
 use crate::schedule::Content;
 use font::{FontLibrary, FontSet};
+use poster::{PosterHeader, PosterScene, PosterStyle};
 
 /// Renders content for one screen.
 #[derive(Clone)]
@@ -29,6 +36,8 @@ pub struct Renderer {
     geo: Geometry,
     theme: Theme,
     village: String,
+    /// Set when the screen uses the HD poster design.
+    poster: Option<Arc<PosterStyle>>,
 }
 
 impl Renderer {
@@ -54,7 +63,16 @@ impl Renderer {
             small,
         };
         let village = screen.village.clone().or(default_village.map(str::to_string)).unwrap_or_default();
-        Ok(Renderer { geo, theme: Theme::new(screen.color, screen.led_color), village })
+        let poster = match screen.layout.style {
+            LayoutStyle::Led => None,
+            LayoutStyle::Poster => {
+                let font = fonts.outline().ok_or_else(|| {
+                    format!("the poster layout needs the outline font {} in the fonts directory (see fonts/README.md)", outline::OUTLINE_FILE)
+                })?;
+                Some(Arc::new(PosterStyle::new(screen.width, screen.height, font, village.clone())))
+            }
+        };
+        Ok(Renderer { geo, theme: Theme::new(screen.color, screen.led_color), village, poster })
     }
 
     pub fn width(&self) -> u32 {
@@ -67,12 +85,19 @@ impl Renderer {
 
     /// Lays out content with an effect.
     pub fn scene(&self, content: &Content, effect: Effect) -> Scene {
-        match content {
-            Content::Idle => Scene::idle(self.geo.clone(), self.theme, self.village.clone()),
-            Content::Off => Scene::off(self.geo.clone(), self.theme),
+        if let Content::Off = content {
+            // Off is black in every design.
+            return Scene::Led(LedScene::off(self.geo.clone(), self.theme));
+        }
+        if let Some(style) = &self.poster {
+            return Scene::Poster(poster_scene(style, content, effect));
+        }
+        Scene::Led(match content {
+            Content::Idle => LedScene::idle(self.geo.clone(), self.theme, self.village.clone()),
+            Content::Off => LedScene::off(self.geo.clone(), self.theme),
             Content::Notice { title, text } => {
                 let header = Header { label: "通知".into(), category: None, urgent: false, title: title.clone().unwrap_or_default() };
-                Scene::new(self.geo.clone(), self.theme, Some(header), self.village.clone(), std::slice::from_ref(text), None, effect)
+                LedScene::new(self.geo.clone(), self.theme, Some(header), self.village.clone(), std::slice::from_ref(text), None, effect)
             }
             Content::Item(s) => {
                 let it = s.item();
@@ -80,13 +105,46 @@ impl Renderer {
                 let label = if urgent { "紧急".to_string() } else { it.category.label().to_string() };
                 let header = Header { label, category: Some(it.category), urgent, title: it.title.clone() };
                 let village = it.village.clone().unwrap_or_else(|| self.village.clone());
-                Scene::new(self.geo.clone(), self.theme, Some(header), village, &it.body, it.table.as_ref(), effect)
+                LedScene::new(self.geo.clone(), self.theme, Some(header), village, &it.body, it.table.as_ref(), effect)
             }
-        }
+        })
+    }
+
+    /// The urgent ticker for these titles, on designs that have one (the poster).
+    pub fn ticker(&self, urgent_titles: &[String]) -> Option<Ticker> {
+        self.poster.as_ref()?.ticker(urgent_titles)
     }
 
     /// One pass of content in a slot, for the scheduler.
     pub fn measure(&self, content: &Content, slot: &Slot) -> Duration {
         self.scene(content, slot.effect).natural_duration()
     }
+}
+
+/// Content in the poster design: category labels read as on a printed notice board.
+fn poster_scene(style: &Arc<PosterStyle>, content: &Content, effect: Effect) -> PosterScene {
+    let village = style_village(style);
+    match content {
+        Content::Idle | Content::Off => PosterScene::idle(style),
+        Content::Notice { title, text } => {
+            let header = PosterHeader { label: "通知".into(), category: None, urgent: false, title: title.clone().unwrap_or_default() };
+            PosterScene::new(style, Some(header), village, std::slice::from_ref(text), None, None, effect)
+        }
+        Content::Item(s) => {
+            let it = s.item();
+            let urgent = it.priority == Priority::Urgent;
+            let label = match (urgent, it.category) {
+                (true, _) => "紧急通知".to_string(),
+                (false, crate::item::Category::Notice) => "公告".to_string(),
+                (false, c) => format!("{}公开", c.label()),
+            };
+            let header = PosterHeader { label, category: Some(it.category), urgent, title: it.title.clone() };
+            let village = it.village.clone().unwrap_or(village);
+            PosterScene::new(style, Some(header), village, &it.body, it.table.as_ref(), it.url.as_deref(), effect)
+        }
+    }
+}
+
+fn style_village(style: &PosterStyle) -> String {
+    style.village().to_string()
 }

@@ -5,6 +5,9 @@
 //! instead of building a backlog or slowing the renderer and other sinks.
 
 pub mod bx;
+#[cfg(feature = "drm")]
+pub mod drm;
+pub mod fbdev;
 pub mod gif;
 pub mod pixmap;
 pub mod png;

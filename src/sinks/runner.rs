@@ -12,6 +12,7 @@ use tracing::{error, info, warn};
 
 use crate::config::SinkConfig;
 
+use super::fbdev::Framebuffer;
 use super::gif::GifRecorder;
 use super::png;
 use super::terminal::TerminalPainter;
@@ -29,6 +30,29 @@ pub fn spawn(
     let name = format!("sink-{}-{}", screen, cfg.kind());
     let screen = screen.to_string();
     let cfg = cfg.clone();
+    // Devices are opened before the thread starts, so a wrong path or size stops `run` with a clear error.
+    let fb = match &cfg {
+        SinkConfig::Fbdev(c) => {
+            let (w, h) = (rx.borrow().frame.width(), rx.borrow().frame.height());
+            Some(Framebuffer::open(c, &screen, w, h).map_err(std::io::Error::other)?)
+        }
+        _ => None,
+    };
+    #[cfg(feature = "drm")]
+    let drm_out = match &cfg {
+        SinkConfig::Drm { path } => {
+            let (w, h) = (rx.borrow().frame.width(), rx.borrow().frame.height());
+            Some(super::drm::DrmOutput::open(path, &screen, w, h).map_err(std::io::Error::other)?)
+        }
+        _ => None,
+    };
+    #[cfg(not(feature = "drm"))]
+    if let SinkConfig::Drm { path } = &cfg {
+        return Err(std::io::Error::other(format!(
+            "sink `drm` ({}): this yiping was built without DRM support; rebuild with `cargo build --release --features drm`, or use type = \"fbdev\"",
+            path.display()
+        )));
+    }
     std::thread::Builder::new().name(name).spawn(move || match cfg {
         SinkConfig::Terminal => terminal_loop(&screen, rx, &status, &cancel, &handle),
         SinkConfig::Png { path, every, scale } => png_loop(&screen, &path, every, scale, rx, &status, &cancel, &handle),
@@ -36,6 +60,21 @@ pub fn spawn(
         SinkConfig::Bx(c) => super::bx::run(&screen, &c, rx, &status, &cancel, &handle),
         SinkConfig::Tpm2(c) => super::stream::run(&screen, super::stream::Protocol::Tpm2, &c, rx, &status, &cancel, &handle),
         SinkConfig::Adalight(c) => super::stream::run(&screen, super::stream::Protocol::Adalight, &c, rx, &status, &cancel, &handle),
+        SinkConfig::Fbdev(c) => {
+            if let Some(mut fb) = fb {
+                device_loop(&screen, "fbdev", |f| fb.show(f), rx, &status, &cancel, &handle);
+                if c.blank_on_exit {
+                    fb.blank();
+                }
+            }
+        }
+        SinkConfig::Drm { .. } =>
+        {
+            #[cfg(feature = "drm")]
+            if let Some(mut out) = drm_out {
+                device_loop(&screen, "drm", |f| out.show(f), rx, &status, &cancel, &handle);
+            }
+        }
     })
 }
 
@@ -80,6 +119,42 @@ fn terminal_loop(screen: &str, mut rx: watch::Receiver<Arc<Output>>, status: &Si
     let _ = out.write_all(TerminalPainter::leave().as_bytes());
     let _ = out.flush();
     info!(screen, sink = "terminal", "stopped");
+}
+
+/// Shows every new frame on a display device (fbdev, DRM); black while the screen is off.
+/// Errors are logged once per failure spell and counted in the status.
+fn device_loop<E: std::fmt::Display>(
+    screen: &str,
+    kind: &str,
+    mut show: impl FnMut(&crate::render::Frame) -> Result<(), E>,
+    mut rx: watch::Receiver<Arc<Output>>,
+    status: &SinkStatus,
+    cancel: &CancellationToken,
+    handle: &Handle,
+) {
+    let mut failing = false;
+    let mut black: Option<crate::render::Frame> = None;
+    let mut current = Some(Arc::clone(&rx.borrow_and_update()));
+    while let Some(o) = current.take().or_else(|| next(&mut rx, cancel, handle)) {
+        let frame = if o.power.on { &o.frame } else { black.get_or_insert_with(|| crate::render::Frame::new(o.frame.width(), o.frame.height())) };
+        match show(frame) {
+            Ok(()) => {
+                status.wrote();
+                if failing {
+                    info!(screen, sink = kind, "writing again");
+                    failing = false;
+                }
+            }
+            Err(e) => {
+                status.failed(&e);
+                if !failing {
+                    warn!(screen, sink = kind, error = %e, "cannot show frame; will keep trying");
+                    failing = true;
+                }
+            }
+        }
+    }
+    info!(screen, sink = kind, frames = status.written.load(std::sync::atomic::Ordering::Relaxed), "stopped");
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -136,7 +136,7 @@ fn dual_colour_screens_use_red_and_green() {
 }
 
 /// Compares with tests/data/golden/NAME.png; `YIPING_UPDATE_GOLDEN=1` rewrites it (look at it!).
-fn golden(name: &str, f: &Frame) {
+pub fn golden(name: &str, f: &Frame) {
     let path = root().join("tests/data/golden").join(format!("{name}.png"));
     if std::env::var_os("YIPING_UPDATE_GOLDEN").is_some() || !path.exists() && std::env::var_os("CI").is_none() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

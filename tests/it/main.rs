@@ -2,9 +2,11 @@
 
 mod cli;
 mod daemon;
+mod fbdev;
 mod feed;
 mod feed_server;
-mod frames;
+pub mod frames;
+mod poster;
 mod schedule;
 mod serial;
 mod support;

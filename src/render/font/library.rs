@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{BitmapFont, FontError, FontSet};
+use crate::render::outline::OutlineFont;
 
 /// WenQuanYi Bitmap Song, 12 px (BDF from Debian xfonts-wqy, see fonts/README.md).
 pub const WQY_12_FILE: &str = "wqy-bitmapsong-12.bdf.gz";
@@ -16,6 +17,8 @@ pub const UNIFONT_FILE: &str = "unifont-15.0.01.hex.gz";
 pub struct FontLibrary {
     /// Sorted by size.
     sets: Vec<(u32, FontSet)>,
+    /// The outline font for HD (poster) screens, when its file is in the search path.
+    outline: Option<Arc<OutlineFont>>,
 }
 
 impl FontLibrary {
@@ -45,7 +48,21 @@ impl FontLibrary {
             ms = started.elapsed().as_millis() as u64,
             "fonts loaded"
         );
-        Ok(FontLibrary { sets: vec![(12, FontSet::new(12, vec![wqy, fallback])), (16, FontSet::new(16, vec![unifont]))] })
+        // The outline font is only mapped here (nothing is parsed up front); LED-only setups may lack it.
+        let outline = match OutlineFont::find(dirs) {
+            Some(p) => {
+                let f = OutlineFont::load(&p)?.with_fallback(FontSet::new(16, vec![Arc::clone(&unifont)]));
+                tracing::info!(outline = %p.display(), "outline font mapped");
+                Some(Arc::new(f))
+            }
+            None => None,
+        };
+        Ok(FontLibrary { sets: vec![(12, FontSet::new(12, vec![wqy, fallback])), (16, FontSet::new(16, vec![unifont]))], outline })
+    }
+
+    /// The outline font for HD screens, if `fonts/` has it.
+    pub fn outline(&self) -> Option<&Arc<OutlineFont>> {
+        self.outline.as_ref()
     }
 
     /// The font set for a pixel size (12 or 16).

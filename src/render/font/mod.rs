@@ -20,7 +20,31 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use library::{FontLibrary, UNIFONT_FILE, WQY_12_FILE};
+pub(crate) use set::is_invisible;
 pub use set::{FontSet, GlyphRef, Replacement};
+
+/// What line breaking and table layout need from a font: the bitmap `FontSet`
+/// and the HD path's outline `Face` both provide it, so both follow one set of rules.
+pub trait Metrics {
+    /// How far the pen moves after `c`, px.
+    fn advance(&self, c: char) -> u32;
+    /// The line height, px (also the base of gaps between table columns).
+    fn height(&self) -> u32;
+    /// The width of `s` on one line: the sum of the advances.
+    fn measure(&self, s: &str) -> u32 {
+        s.chars().map(|c| self.advance(c)).sum()
+    }
+}
+
+impl Metrics for FontSet {
+    fn advance(&self, c: char) -> u32 {
+        FontSet::advance(self, c)
+    }
+
+    fn height(&self) -> u32 {
+        FontSet::height(self)
+    }
+}
 
 /// A glyph as a fixed-height cell: `height` rows, each row `(width+7)/8` bytes, MSB = leftmost pixel.
 #[derive(Clone, Copy, Debug)]

@@ -1,0 +1,566 @@
+//! The 16:9 poster layout for HD screens: header band, body in large type, footer, QR code, urgent ticker.
+//!
+//! Sizes follow the screen height (a 1080-row design scaled), so 1920x1080,
+//! 1280x720 and 1024x600 share one design. Layout happens once per scene with
+//! the same line-breaking, table and paging rules as the LED path
+//! (`body::layout_body`, `linebreak`). Drawing is pure and cannot fail: the
+//! static parts (background, header, page, QR, footer) are drawn into a base
+//! frame when the page or the minute changes and copied every frame; moving
+//! text is pre-rendered into strips (`strip`) and copied at its offset. So a
+//! steady-state frame rasterizes nothing and allocates nothing.
+
+mod qr;
+pub mod strip;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use embedded_graphics::pixelcolor::{Rgb888, RgbColor};
+use jiff::ZonedDateTime as Zoned;
+
+use super::Frame;
+use super::body::{self, Line};
+use super::font::Metrics;
+use super::linebreak::break_lines;
+use super::outline::{Face, OutlineFont};
+use super::theme::Role;
+use crate::config::Effect;
+use crate::item::{Category, Table};
+use strip::{HStrip, LineCache, blit};
+
+const BG: Rgb888 = Rgb888::new(14, 27, 44);
+const BODY: Rgb888 = Rgb888::new(242, 242, 242);
+const EMPH: Rgb888 = Rgb888::new(255, 214, 102);
+const FOOT_BG: Rgb888 = Rgb888::new(7, 16, 29);
+const FOOT: Rgb888 = Rgb888::new(169, 196, 230);
+const WHITE: Rgb888 = Rgb888::new(255, 255, 255);
+const TICK_BG: Rgb888 = Rgb888::new(198, 40, 40);
+const TICK_LABEL_BG: Rgb888 = Rgb888::new(255, 214, 0);
+const BLACK: Rgb888 = Rgb888::new(0, 0, 0);
+const RULE: Rgb888 = Rgb888::new(44, 64, 94);
+
+/// Header band colour by category; urgent items are red whatever their category.
+fn band_color(category: Option<Category>, urgent: bool) -> Rgb888 {
+    match (urgent, category) {
+        (true, _) => Rgb888::new(183, 28, 28),
+        (_, Some(Category::Party)) => Rgb888::new(165, 24, 24),
+        (_, Some(Category::Village)) => Rgb888::new(24, 84, 160),
+        (_, Some(Category::Finance)) => Rgb888::new(18, 112, 64),
+        _ => Rgb888::new(176, 96, 16),
+    }
+}
+
+/// One screen's poster design: zone sizes and faces, computed once from the screen size.
+#[derive(Debug)]
+pub struct PosterStyle {
+    w: u32,
+    h: u32,
+    margin: u32,
+    head_h: u32,
+    rule_h: u32,
+    foot_h: u32,
+    tick_h: u32,
+    gap: u32,
+    font: Arc<OutlineFont>,
+    label: Face,
+    titles: [Face; 3],
+    body: Face,
+    /// Body type for a table too wide for a grid at `body` size.
+    small_body: Face,
+    foot: Face,
+    tick: Face,
+    caption: Face,
+    village: String,
+}
+
+impl PosterStyle {
+    pub fn new(w: u32, h: u32, font: &Arc<OutlineFont>, village: String) -> PosterStyle {
+        let u = |v: f32| ((v * h as f32 / 1080.0).round() as u32).max(1);
+        PosterStyle {
+            w,
+            h,
+            margin: u(72.0).min(w / 20),
+            head_h: u(150.0),
+            rule_h: u(6.0),
+            foot_h: u(76.0),
+            tick_h: u(72.0),
+            gap: u(48.0),
+            label: font.face(u(40.0)),
+            titles: [font.face(u(64.0)), font.face(u(54.0)), font.face(u(44.0))],
+            body: font.face(u(54.0)),
+            small_body: font.face(u(42.0)),
+            foot: font.face(u(32.0)),
+            tick: font.face(u(40.0)),
+            caption: font.face(u(28.0)),
+            font: Arc::clone(font),
+            village,
+        }
+    }
+
+    pub fn width(&self) -> u32 {
+        self.w
+    }
+
+    pub fn village(&self) -> &str {
+        &self.village
+    }
+
+    pub fn height(&self) -> u32 {
+        self.h
+    }
+
+    /// Distance between body lines: 1.5 lines, as printed notices are set.
+    fn pitch(&self) -> u32 {
+        pitch(&self.body)
+    }
+
+    /// The ticker for urgent items' titles; `None` when there are none.
+    pub fn ticker(&self, titles: &[String]) -> Option<Ticker> {
+        if titles.is_empty() {
+            return None;
+        }
+        let text = format!("{}　　", titles.join("　　◆　　"));
+        let strip = HStrip::new(self.tick.clone(), text, self.tick_h, WHITE, TICK_BG);
+        Some(Ticker { strip, speed: 3.0 * self.tick.px() as f64 })
+    }
+}
+
+/// The urgent-items ticker: one pre-rendered strip crossing the band above the footer.
+#[derive(Debug)]
+pub struct Ticker {
+    strip: HStrip,
+    /// px per second.
+    speed: f64,
+}
+
+impl Ticker {
+    pub fn text(&self) -> &str {
+        self.strip.text()
+    }
+}
+
+/// What the header band shows.
+#[derive(Debug, Clone)]
+pub struct PosterHeader {
+    pub label: String,
+    pub category: Option<Category>,
+    pub urgent: bool,
+    pub title: String,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Pages { pages: Vec<Vec<Line>>, page_seconds: f64 },
+    Scroll { lines: Vec<Line>, speed: f64 },
+    Marquee { strip: HStrip, speed: f64 },
+    Idle,
+}
+
+/// Identifies what the base frame holds: page and local minute (second when idle).
+type BaseKey = (usize, i64);
+
+/// Content laid out in the poster design.
+#[derive(Debug)]
+pub struct PosterScene {
+    style: Arc<PosterStyle>,
+    header: Option<PosterHeader>,
+    /// Header title lines and the face they use.
+    title: Vec<String>,
+    title_face: usize,
+    village: String,
+    /// Body rectangle: x, y, w, h.
+    body: (i32, i32, u32, u32),
+    kind: Kind,
+    /// The body type: the style's, or smaller so a wide table stays a grid.
+    face: Face,
+    qr: Option<Frame>,
+    missing: Vec<char>,
+    base: Mutex<Option<(BaseKey, Frame)>>,
+    lines: LineCache,
+}
+
+impl PosterScene {
+    pub fn new(
+        style: &Arc<PosterStyle>,
+        header: Option<PosterHeader>,
+        village: String,
+        paragraphs: &[String],
+        table: Option<&Table>,
+        url: Option<&str>,
+        effect: Effect,
+    ) -> PosterScene {
+        let s = style;
+        let body_y = (s.head_h + s.rule_h + s.gap * 2 / 3) as i32;
+        let body_bottom = s.h.saturating_sub(s.foot_h + s.tick_h + s.gap / 3) as i32;
+        let body_h = (body_bottom - body_y).max(s.pitch() as i32) as u32;
+        let mut body_w = s.w - 2 * s.margin;
+        // The QR code takes a column on the right, with its caption under it.
+        let qr_side = (s.h * 28 / 100).min(body_h.saturating_sub(s.caption.line_height() * 2));
+        let qr = url.filter(|u| !u.is_empty()).and_then(|u| qr::render(u, qr_side));
+        if let Some(q) = &qr {
+            body_w = body_w.saturating_sub(q.width() + s.gap);
+        }
+        // The title: the largest size on one line, else two lines of the smallest; more goes to the body.
+        // Paragraphs open with a two-character indent, as printed notices are set.
+        let mut paragraphs: Vec<String> = paragraphs.iter().map(|p| format!("\u{3000}\u{3000}{}", p.trim_start())).collect();
+        let (mut title, mut title_face) = (Vec::new(), 0);
+        if let Some(h) = &header {
+            let avail = s.w - 2 * s.margin - label_width(s, &h.label) - s.gap / 2;
+            for (i, face) in s.titles.iter().enumerate() {
+                let lines: Vec<String> = break_lines(&h.title, avail, |c| face.advance(c)).into_iter().map(|r| h.title[r].to_string()).collect();
+                (title, title_face) = (lines, i);
+                if title.len() <= 1 {
+                    break;
+                }
+            }
+            if title.len() > 2 {
+                paragraphs.insert(0, title.split_off(2).concat());
+            }
+        }
+        let speed_scale = s.body.px() as f64 / 16.0;
+        // A table that is a grid only in the smaller type sets the whole body in it.
+        let mut face = s.body.clone();
+        let mut laid = body::layout_body(&paragraphs, table, body_w, &face);
+        if table.is_some() && laid.grid_heading.is_none() && !matches!(effect, Effect::Marquee { .. }) {
+            let small = body::layout_body(&paragraphs, table, body_w, &s.small_body);
+            if small.grid_heading.is_some() {
+                (face, laid) = (s.small_body.clone(), small);
+            }
+        }
+        let kind = match effect {
+            Effect::Static { page_seconds } => {
+                let per_page = (body_h / pitch(&face)).max(1) as usize;
+                Kind::Pages { pages: body::paginate(&laid, per_page), page_seconds }
+            }
+            Effect::ScrollUp { speed } => Kind::Scroll { lines: laid.lines, speed: speed * speed_scale },
+            Effect::Marquee { speed } => {
+                let plain: Vec<String> = paragraphs.iter().map(|p| p.trim_start_matches('\u{3000}').to_string()).collect();
+                let text = body::one_line(&plain, table);
+                Kind::Marquee { strip: HStrip::new(s.body.clone(), text, s.pitch(), BODY, BG), speed: speed * speed_scale }
+            }
+        };
+        let mut scene = PosterScene {
+            style: Arc::clone(style),
+            header,
+            title,
+            title_face,
+            village,
+            body: (s.margin as i32, body_y, body_w, body_h),
+            kind,
+            face,
+            qr,
+            missing: Vec::new(),
+            base: Mutex::new(None),
+            lines: LineCache::default(),
+        };
+        scene.missing = scene.find_missing();
+        scene
+    }
+
+    /// The idle screen: village, date and a large clock.
+    pub fn idle(style: &Arc<PosterStyle>) -> PosterScene {
+        let mut p = PosterScene::new(style, None, style.village.clone(), &[], None, None, Effect::Static { page_seconds: 10.0 });
+        p.kind = Kind::Idle;
+        p
+    }
+
+    pub fn missing(&self) -> &[char] {
+        &self.missing
+    }
+
+    fn find_missing(&self) -> Vec<char> {
+        let face = &self.face;
+        let mut texts: Vec<&str> = vec![&self.village];
+        if let Some(h) = &self.header {
+            texts.push(&h.label);
+            texts.push(&h.title);
+        }
+        match &self.kind {
+            Kind::Pages { pages, .. } => pages.iter().flatten().flat_map(|l| &l.spans).for_each(|s| texts.push(&s.text)),
+            Kind::Scroll { lines, .. } => lines.iter().flat_map(|l| &l.spans).for_each(|s| texts.push(&s.text)),
+            Kind::Marquee { strip, .. } => texts.push(strip.text()),
+            Kind::Idle => {}
+        }
+        let mut out: Vec<char> = texts.iter().flat_map(|t| t.chars()).filter(|&c| !c.is_control() && !c.is_whitespace() && !face.covers(c)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    pub fn natural_duration(&self) -> Duration {
+        let (_, _, bw, bh) = self.body;
+        let secs = match &self.kind {
+            Kind::Pages { pages, page_seconds } => pages.len() as f64 * page_seconds,
+            Kind::Scroll { lines, speed } => (lines.len() as f64 * pitch(&self.face) as f64 + bh as f64) / speed,
+            Kind::Marquee { strip, speed } => (strip.width() as f64 + bw as f64) / speed,
+            Kind::Idle => 10.0,
+        };
+        Duration::from_secs_f64(secs.max(0.0))
+    }
+
+    pub fn page_count(&self) -> usize {
+        match &self.kind {
+            Kind::Pages { pages, .. } => pages.len(),
+            _ => 1,
+        }
+    }
+
+    pub fn page_texts(&self) -> Vec<String> {
+        let lines = |ls: &[Line]| ls.iter().map(Line::plain).collect::<Vec<_>>().join("\n");
+        let head = self.header.as_ref().map(|h| format!("【{}】{}\n", h.label, self.title.concat())).unwrap_or_default();
+        match &self.kind {
+            Kind::Pages { pages, .. } => pages.iter().map(|p| format!("{head}{}", lines(p))).collect(),
+            Kind::Scroll { lines: ls, .. } => vec![format!("{head}{}", lines(ls))],
+            Kind::Marquee { strip, .. } => vec![format!("{head}{}", strip.text())],
+            Kind::Idle => vec![self.village.clone()],
+        }
+    }
+
+    /// Draws the scene `elapsed` into its slot at local time `now`, with the ticker
+    /// `ticker_elapsed` into its run when urgent items are in force.
+    pub fn draw(&self, f: &mut Frame, elapsed: Duration, now: &Zoned, ticker: Option<(&Ticker, Duration)>) {
+        let t = elapsed.as_secs_f64();
+        let (page, pages) = match &self.kind {
+            Kind::Pages { pages, page_seconds } => (((t / page_seconds) as usize) % pages.len().max(1), pages.len()),
+            _ => (0, 1),
+        };
+        let secs = now.timestamp().as_second();
+        let key = (page, if matches!(self.kind, Kind::Idle) { secs } else { secs.div_euclid(60) });
+        if (f.width(), f.height()) != (self.style.w, self.style.h) {
+            // Not the screen's size (never from the engine): draw straight into it.
+            self.draw_base(f, page, pages, now);
+        } else {
+            let mut base = self.base.lock().unwrap_or_else(|p| p.into_inner());
+            let fresh = match base.as_mut() {
+                Some((k, b)) if *k != key => {
+                    self.draw_base(b, page, pages, now);
+                    *k = key;
+                    true
+                }
+                Some(_) => true,
+                None => false,
+            };
+            if !fresh {
+                let mut b = Frame::new(self.style.w, self.style.h);
+                self.draw_base(&mut b, page, pages, now);
+                *base = Some((key, b));
+            }
+            if let Some((_, b)) = base.as_ref() {
+                self.copy_base(f, b);
+            }
+        }
+        let (bx, by, bw, bh) = self.body;
+        match &self.kind {
+            Kind::Scroll { lines, speed } => {
+                let pitch = pitch(&self.face) as i64;
+                let pass = lines.len() as i64 * pitch + bh as i64;
+                // Unlike the LED design, a slot opens with the first screenful in place (no
+                // empty body while the text rises into view); one pass is still every line once.
+                let off = ((t * speed).floor() as i64 + bh as i64) % pass.max(1);
+                let y0 = by as i64 + bh as i64 - off;
+                let first = ((by as i64 - y0).div_euclid(pitch)).max(0) as usize;
+                let last = (((by as i64 + bh as i64 - y0) + pitch - 1).div_euclid(pitch)).clamp(0, lines.len() as i64) as usize;
+                // Rows of the body no line covers (before the text enters, after it leaves).
+                let cover0 = (y0 + first as i64 * pitch).max(by as i64);
+                let cover1 = (y0 + last.max(first) as i64 * pitch).min(by as i64 + bh as i64);
+                let (x0, x1) = (bx as usize * 3, (bx as usize + bw as usize) * 3);
+                let stride = self.style.w as usize * 3;
+                let bg = [BG.r(), BG.g(), BG.b()];
+                for y in (by as i64..by as i64 + bh as i64).filter(|&y| y < cover0 || y >= cover1) {
+                    let row = &mut f.as_rgb_mut()[y as usize * stride..][x0..x1];
+                    row.chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&bg));
+                }
+                let render = |i: usize| {
+                    let mut l = Frame::new(bw, pitch as u32);
+                    l.fill(BG);
+                    self.draw_line(&mut l, &lines[i], 0, 0);
+                    l
+                };
+                self.lines.with_lines(first..last.max(first), render, |i, strip| {
+                    let top = y0 + i as i64 * pitch;
+                    let skip = (by as i64 - top).max(0);
+                    let rows = (pitch - skip).min(by as i64 + bh as i64 - top - skip);
+                    if rows > 0 {
+                        blit(f, bx, (top + skip) as i32, strip, 0, skip as u32, bw, rows as u32);
+                    }
+                });
+            }
+            Kind::Marquee { strip, speed } => {
+                let pass = strip.width() as i64 + bw as i64;
+                let off = (t * speed).floor() as i64 % pass.max(1);
+                let y = by + (bh as i32 - self.style.pitch() as i32) / 2;
+                strip.draw(f, bx as i64 + bw as i64 - off, y, bx..bx + bw as i32);
+            }
+            Kind::Pages { .. } | Kind::Idle => {}
+        }
+        if let Some((tk, te)) = ticker {
+            self.draw_ticker(f, tk, te);
+        }
+    }
+
+    /// Copies the base frame, except the body rectangle of moving content, which is
+    /// cleared instead (the strips cover it next): a third less memory traffic a frame.
+    fn copy_base(&self, f: &mut Frame, b: &Frame) {
+        if !matches!(self.kind, Kind::Scroll { .. } | Kind::Marquee { .. }) {
+            f.as_rgb_mut().copy_from_slice(b.as_rgb());
+            return;
+        }
+        let (bx, by, bw, bh) = self.body;
+        let stride = self.style.w as usize * 3;
+        let (x0, x1) = (bx as usize * 3, (bx as usize + bw as usize) * 3);
+        let (y0, y1) = (by as usize, by as usize + bh as usize);
+        let (src, dst) = (b.as_rgb(), f.as_rgb_mut());
+        dst[..y0 * stride].copy_from_slice(&src[..y0 * stride]);
+        dst[y1 * stride..].copy_from_slice(&src[y1 * stride..]);
+        let bg = [BG.r(), BG.g(), BG.b()];
+        for y in y0..y1 {
+            let (s, d) = (&src[y * stride..(y + 1) * stride], &mut dst[y * stride..(y + 1) * stride]);
+            d[..x0].copy_from_slice(&s[..x0]);
+            d[x1..].copy_from_slice(&s[x1..]);
+            if matches!(self.kind, Kind::Marquee { .. }) {
+                // The marquee strip covers only its own rows; the rest of the body is background.
+                d[x0..x1].chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&bg));
+            }
+        }
+    }
+
+    /// A body line: spans at their x, text vertically centred in the pitch.
+    fn draw_line(&self, f: &mut Frame, line: &Line, x: i32, y: i32) {
+        let face = &self.face;
+        let pitch = pitch(face) as i32;
+        let dy = (pitch - face.line_height() as i32) / 2;
+        // Table rows get a faint rule, so the eye can follow a row across a wide screen.
+        if line.spans.len() > 1 {
+            let t = (self.style.h / 540).max(1);
+            f.fill_rect(x, y + pitch - t as i32, self.body.2, t, RULE);
+        }
+        for s in &line.spans {
+            let color = if s.role == Role::Body { BODY } else { EMPH };
+            face.draw_str(f, x + s.x, y + dy, &s.text, color);
+        }
+    }
+
+    fn draw_base(&self, f: &mut Frame, page: usize, pages: usize, now: &Zoned) {
+        let s = &*self.style;
+        f.fill(BG);
+        if let Kind::Idle = self.kind {
+            self.draw_idle(f, now);
+            return;
+        }
+        if let Some(h) = &self.header {
+            self.draw_header(f, h);
+        }
+        let (bx, by, bw, bh) = self.body;
+        if let Kind::Pages { pages: ps, .. } = &self.kind
+            && let Some(lines) = ps.get(page)
+        {
+            for (i, l) in lines.iter().enumerate() {
+                self.draw_line(f, l, bx, by + (i as u32 * pitch(&self.face)) as i32);
+            }
+        }
+        if let Some(q) = &self.qr {
+            let cap = "扫码查看详情";
+            let cap_h = s.caption.line_height() * 3 / 2;
+            let qx = (bx as u32 + bw + s.gap) as i32;
+            let qy = by + (bh as i32 - q.height() as i32 - cap_h as i32) / 2;
+            blit(f, qx, qy, q, 0, 0, q.width(), q.height());
+            let cw = s.caption.measure(cap) as i32;
+            s.caption.draw_str(f, qx + (q.width() as i32 - cw) / 2, qy + q.height() as i32 + (cap_h - s.caption.line_height()) as i32, cap, FOOT);
+        }
+        self.draw_footer(f, page, pages, now);
+    }
+
+    fn draw_header(&self, f: &mut Frame, h: &PosterHeader) {
+        let s = &*self.style;
+        let band = band_color(h.category, h.urgent);
+        f.fill_rect(0, 0, s.w, s.head_h, band);
+        // A darker rule under the band separates it from the body.
+        let dark = Rgb888::new(band.r() / 2, band.g() / 2, band.b() / 2);
+        f.fill_rect(0, s.head_h as i32, s.w, s.rule_h, dark);
+        // The label: white pill, text in the band colour.
+        let lw = label_width(s, &h.label);
+        let lh = s.label.line_height() + s.label.px() / 2;
+        let ly = (s.head_h as i32 - lh as i32) / 2;
+        f.fill_rect(s.margin as i32, ly, lw, lh, WHITE);
+        s.label.draw_str(f, s.margin as i32 + (s.label.px() / 2) as i32, ly + (s.label.px() / 4) as i32, &h.label, band);
+        let face = &s.titles[self.title_face];
+        let tx = (s.margin + lw + s.gap / 2) as i32;
+        let lead = face.line_height() * 5 / 4;
+        let total = lead * self.title.len().max(1) as u32 - (lead - face.line_height());
+        let mut y = (s.head_h as i32 - total as i32) / 2;
+        for line in &self.title {
+            face.draw_str(f, tx, y, line, WHITE);
+            y += lead as i32;
+        }
+    }
+
+    fn draw_footer(&self, f: &mut Frame, page: usize, pages: usize, now: &Zoned) {
+        let s = &*self.style;
+        let y = (s.h - s.foot_h) as i32;
+        f.fill_rect(0, y, s.w, s.foot_h, FOOT_BG);
+        let ty = y + (s.foot_h as i32 - s.foot.line_height() as i32) / 2;
+        let face = &s.foot;
+        face.draw_str(f, s.margin as i32, ty, &self.village, FOOT);
+        let date = format!("{}年{}月{}日 {} {}", now.year(), now.month(), now.day(), weekday(now), now.strftime("%H:%M"));
+        let dw = face.measure(&date) as i32;
+        let mut right = s.w as i32 - s.margin as i32;
+        if pages > 1 {
+            let p = format!("第 {}/{} 页", page + 1, pages);
+            right -= face.measure(&p) as i32;
+            face.draw_str(f, right, ty, &p, WHITE);
+            right -= s.gap as i32;
+        }
+        // The date is centred when there is room, else right-aligned before the page number.
+        let center = (s.w as i32 - dw) / 2;
+        let vw = face.measure(&self.village) as i32 + s.margin as i32 + s.gap as i32;
+        let x = if center >= vw && center + dw <= right { center } else { right - dw };
+        face.draw_str(f, x, ty, &date, FOOT);
+    }
+
+    fn draw_idle(&self, f: &mut Frame, now: &Zoned) {
+        let s = &*self.style;
+        let u = |v: u32| (v * s.h / 1080).max(1);
+        let big = s.font.face(u(112));
+        let clock = s.font.face(u(180));
+        let date = format!("{}年{}月{}日  {}", now.year(), now.month(), now.day(), weekday(now));
+        let time = now.strftime("%H:%M:%S").to_string();
+        let rows: [(&Face, &str, Rgb888); 3] = [(&big, &self.village, WHITE), (&clock, &time, EMPH), (&s.titles[1], &date, FOOT)];
+        let total: u32 = rows.iter().map(|(f, _, _)| f.line_height()).sum::<u32>() + 2 * s.gap;
+        let mut y = (s.h as i32 - total as i32) / 2;
+        for (face, text, color) in rows {
+            let x = (s.w as i32 - face.measure(text) as i32) / 2;
+            face.draw_str(f, x.max(0), y, text, color);
+            y += (face.line_height() + s.gap) as i32;
+        }
+    }
+
+    fn draw_ticker(&self, f: &mut Frame, tk: &Ticker, elapsed: Duration) {
+        let s = &*self.style;
+        let y = (s.h - s.foot_h - s.tick_h) as i32;
+        f.fill_rect(0, y, s.w, s.tick_h, TICK_BG);
+        let label = "紧急";
+        let lw = s.tick.measure(label) + s.tick.px();
+        f.fill_rect(0, y, s.margin + lw, s.tick_h, TICK_LABEL_BG);
+        s.tick.draw_str(f, s.margin as i32 + (s.tick.px() / 2) as i32, y + (s.tick_h as i32 - s.tick.line_height() as i32) / 2, label, BLACK);
+        let lane = (s.margin + lw + s.gap / 2) as i32..s.w as i32;
+        let lane_w = (lane.end - lane.start) as i64;
+        let pass = tk.strip.width() as i64 + lane_w;
+        let off = (elapsed.as_secs_f64() * tk.speed).floor() as i64 % pass.max(1);
+        tk.strip.draw(f, lane.end as i64 - off, y, lane);
+    }
+}
+
+fn pitch(face: &Face) -> u32 {
+    face.line_height() * 3 / 2
+}
+
+fn label_width(s: &PosterStyle, label: &str) -> u32 {
+    s.label.measure(label) + s.label.px()
+}
+
+fn weekday(now: &Zoned) -> &'static str {
+    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][now.weekday().to_monday_zero_offset() as usize]
+}
+
+#[cfg(test)]
+mod tests;
