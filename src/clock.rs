@@ -26,4 +26,9 @@ impl Clock {
             }
         }
     }
+
+    /// Whether `now` can be trusted as real time (recorded as evidence with every record).
+    pub fn trusted(&self) -> bool {
+        true
+    }
 }

@@ -14,13 +14,14 @@ use tracing::{info, warn};
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig};
 use crate::engine::ScreenEngine;
+use crate::evidence::{self, PlayTracker, Recorder};
 use crate::item::Catalog;
 use crate::item::parse::Limits;
 use crate::render::Frame;
 use crate::render::font::FontLibrary;
 use crate::schedule::Content;
 use crate::sinks::{Output, Power, SinkStatus, runner};
-use crate::{sources, store};
+use crate::{sources, status, store};
 
 /// Handles to what the daemon runs, for tests and the status endpoint.
 pub struct Running {
@@ -28,8 +29,13 @@ pub struct Running {
     pub screens: Vec<(String, watch::Receiver<Arc<Output>>)>,
     /// One per configured sink, in config order.
     pub sinks: Vec<Arc<SinkStatus>>,
+    /// The evidence log; anything may record through a clone.
+    pub recorder: Recorder,
+    /// Where the status endpoint listens, when configured.
+    pub status_addr: Option<std::net::SocketAddr>,
     tracker: TaskTracker,
     threads: Vec<std::thread::JoinHandle<()>>,
+    evidence_thread: std::thread::JoinHandle<()>,
 }
 
 impl Running {
@@ -37,7 +43,10 @@ impl Running {
     pub async fn wait(self) {
         self.tracker.close();
         self.tracker.wait().await;
-        let threads = self.threads;
+        // Screen loops have queued their last plays: the `stop` record goes after them.
+        self.recorder.stop();
+        let mut threads = self.threads;
+        threads.push(self.evidence_thread);
         let _ = tokio::task::spawn_blocking(move || threads.into_iter().for_each(|t| drop(t.join()))).await;
     }
 }
@@ -45,6 +54,26 @@ impl Running {
 /// Starts everything; returns once all tasks are running.
 pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: CancellationToken) -> anyhow::Result<Running> {
     let tracker = TaskTracker::new();
+    let started = clock.now();
+    // Bind before anything else runs, so a port in use stops the start with a clear error.
+    let status_listener = match &config.status {
+        Some(st) => {
+            let l = std::net::TcpListener::bind(st.listen).map_err(|e| anyhow::anyhow!("status endpoint cannot listen on {}: {e}", st.listen))?;
+            l.set_nonblocking(true)?;
+            Some(tokio::net::TcpListener::from_std(l)?)
+        }
+        None => None,
+    };
+    let log =
+        evidence::LogConfig { dir: config.evidence.dir.clone(), rotate_bytes: config.evidence.rotate_bytes, time_zone: config.time_zone.clone() };
+    let start_event = evidence::Event::Start {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        config: config.path.display().to_string(),
+        time_zone: config.time_zone_name.clone(),
+        screens: config.screens.iter().map(|s| s.name.clone()).collect(),
+    };
+    let (recorder, evidence_thread) = Recorder::start(&log, clock.clone(), start_event)
+        .map_err(|e| anyhow::anyhow!("cannot open the evidence log in {}: {e}", log.dir.display()))?;
     let (src_tx, src_rx) = mpsc::channel(16);
     for s in &config.sources {
         match s {
@@ -57,6 +86,16 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     drop(src_tx);
     let (cat_tx, cat_rx) = watch::channel(Arc::new(Catalog::default()));
     tracker.spawn(store::run(src_rx, cat_tx, config.masking.clone(), cancel.clone()));
+    let folders = config
+        .sources
+        .iter()
+        .filter_map(|s| match s {
+            SourceConfig::Folder { name, path, .. } => Some((name.clone(), path.clone())),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        })
+        .collect();
+    tracker.spawn(evidence::sources::watch_catalog(cat_rx.clone(), folders, recorder.clone(), cancel.clone()));
 
     let mut screens = Vec::new();
     let mut threads = Vec::new();
@@ -68,15 +107,32 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
         engine.draw(&mut frame, now);
         let (tx, rx) =
             watch::channel(Arc::new(Output { frame, at: now, caption: engine.caption(now), number: 0, on_air: None, power: Power::default() }));
+        let mut screen_sinks = Vec::new();
         for sink in &sc.sinks {
             let status = Arc::new(SinkStatus::new(&sc.name, sink.kind()));
             threads.push(runner::spawn(&sc.name, sink, rx.clone(), Arc::clone(&status), cancel.clone(), tokio::runtime::Handle::current())?);
+            screen_sinks.push(Arc::clone(&status));
             sink_status.push(status);
         }
-        tracker.spawn(screen_loop(engine, sc.fps, cat_rx.clone(), tx, clock.clone(), cancel.clone()));
+        let plays = PlayTracker::new(&sc.name, recorder.clone(), screen_sinks);
+        tracker.spawn(screen_loop(engine, sc.fps, cat_rx.clone(), tx, clock.clone(), plays, cancel.clone()));
         screens.push((sc.name.clone(), rx));
     }
-    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, tracker, threads })
+    let mut status_addr = None;
+    if let Some(listener) = status_listener {
+        status_addr = listener.local_addr().ok();
+        let state = status::State {
+            started,
+            clock: clock.clone(),
+            screens: screens.clone(),
+            sinks: sink_status.clone(),
+            catalog: cat_rx.clone(),
+            recorder: recorder.clone(),
+            token: config.status.as_ref().and_then(|s| s.token.clone()),
+        };
+        tracker.spawn(status::serve(listener, Arc::new(state), cancel.clone()));
+    }
+    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, recorder, status_addr, tracker, threads, evidence_thread })
 }
 
 /// Produces frames at the screen's rate. Positions come from `now - slot start`,
@@ -87,6 +143,7 @@ async fn screen_loop(
     catalog: watch::Receiver<Arc<Catalog>>,
     tx: watch::Sender<Arc<Output>>,
     clock: Clock,
+    mut plays: PlayTracker,
     cancel: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / fps as f64));
@@ -100,7 +157,9 @@ async fn screen_loop(
         }
         let now = clock.now();
         let items = catalog.borrow().showable(now);
+        let power = Power::default();
         if let Some(ch) = engine.advance(&items, now) {
+            plays.change(&ch.next, ch.ended, now);
             let on = &ch.next;
             let (id, rev) = match &on.content {
                 Content::Item(s) => (s.key().to_string(), s.item().revision),
@@ -117,22 +176,17 @@ async fn screen_loop(
                 warn!(screen = %engine.name, item = %id, chars = %chars, codes = ?codes, "characters missing from every font are drawn as boxes");
             }
         }
+        plays.observe(power, engine.on_air(), now);
         let mut frame = spare
             .take()
             .filter(|f| f.width() == engine.renderer().width() && f.height() == engine.renderer().height())
             .unwrap_or_else(|| Frame::new(engine.renderer().width(), engine.renderer().height()));
         engine.draw(&mut frame, now);
         number += 1;
-        let old = tx.send_replace(Arc::new(Output {
-            frame,
-            at: now,
-            caption: engine.caption(now),
-            number,
-            on_air: engine.on_air().cloned(),
-            power: Power::default(),
-        }));
+        let old = tx.send_replace(Arc::new(Output { frame, at: now, caption: engine.caption(now), number, on_air: engine.on_air().cloned(), power }));
         // Reuse the previous buffer when no sink still holds it (no allocation per frame).
         spare = Arc::try_unwrap(old).ok().map(|o| o.frame);
     }
+    plays.stop(clock.now());
     info!(screen = %engine.name, frames = number, "screen loop stopped");
 }

@@ -1,7 +1,9 @@
 //! Command line: `run`, `check`, `preview`. The only place that uses anyhow and exit codes.
 
 mod check;
+mod log;
 mod preview;
+mod report;
 mod run;
 
 use std::path::PathBuf;
@@ -41,6 +43,11 @@ enum Command {
     },
     /// Render what a screen would show, without running the daemon
     Preview(preview::Args),
+    /// The evidence (play) log
+    #[command(subcommand)]
+    Log(log::LogCommand),
+    /// Per item and screen: time shown each day against its minimum, gaps explained
+    Report(report::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -55,6 +62,8 @@ pub fn main() -> ExitCode {
         Some(Command::Run { config, at }) => run::run(config, at),
         Some(Command::Check { config, at }) => check::check(&config, at),
         Some(Command::Preview(args)) => preview::preview(args),
+        Some(Command::Log(cmd)) => log::log(cmd),
+        Some(Command::Report(args)) => report::report(args),
     };
     match result {
         Ok(code) => code,

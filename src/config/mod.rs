@@ -3,6 +3,7 @@
 //! Loading is pure apart from reading the files: it never opens devices or
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
+pub mod evidence;
 pub mod playlist;
 pub mod sinks;
 pub mod sources;
@@ -18,6 +19,7 @@ use crate::diag::{Diag, Diags};
 use crate::item::mask::MaskRules;
 use crate::render::ColorMode;
 
+pub use evidence::{EvidenceConfig, StatusConfig};
 pub use playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
 pub use sinks::SinkConfig;
 pub use sources::SourceConfig;
@@ -36,6 +38,10 @@ pub struct Config {
     pub masking: MaskPolicy,
     pub screens: Vec<ScreenConfig>,
     pub playlists: BTreeMap<String, Playlist>,
+    /// The play log (`[evidence]`).
+    pub evidence: EvidenceConfig,
+    /// The HTTP status endpoint (`[status]`); off when absent.
+    pub status: Option<StatusConfig>,
 }
 
 /// Which personal numbers are masked, by catalogue list.
@@ -148,6 +154,9 @@ impl Config {
             m.finish();
         }
 
+        let evidence = evidence::parse_evidence(top.sub("evidence"), &state_dir, &rel);
+        let status = top.sub("status").and_then(evidence::parse_status);
+
         let mut screens = Vec::new();
         let screen_tables = top.tables("screens");
         if screen_tables.is_empty() && !file.has_errors() {
@@ -203,6 +212,8 @@ impl Config {
             masking,
             screens: screens.into_iter().map(|(s, _)| s).collect(),
             playlists,
+            evidence,
+            status,
         });
         (config, all)
     }
