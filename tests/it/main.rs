@@ -2,5 +2,7 @@
 
 mod cli;
 mod daemon;
+mod evidence;
 mod frames;
+mod status;
 mod support;
