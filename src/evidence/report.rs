@@ -332,3 +332,65 @@ fn day_totals(log: &ScreenLog, a: i64, b: i64) -> DayTotals {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::record::{EndReason, Play};
+
+    fn rec(event: Event, at: &str) -> Record {
+        Record { seq: 0, at: at.parse().unwrap(), prev: String::new(), clock_trusted: true, event }
+    }
+
+    fn play(item: &str, start: &str, end: &str) -> Record {
+        let p = Play {
+            screen: "s".into(),
+            content: "item".into(),
+            item: item.into(),
+            revision: Some(1),
+            content_sha256: None,
+            category: None,
+            list: None,
+            urgent: Some(false),
+            window: None,
+            min_seconds_per_day: Some(3600),
+            slot: "x".into(),
+            start: start.parse().unwrap(),
+            end: end.parse().unwrap(),
+            seconds: 0.0,
+            ended: EndReason::SlotEnd,
+            sinks: vec![],
+        };
+        rec(Event::Play(Box::new(p)), end)
+    }
+
+    #[test]
+    fn a_play_across_midnight_counts_on_both_days_in_local_time() {
+        let q = Query {
+            from: "2026-12-01".parse().unwrap(),
+            to: "2026-12-02".parse().unwrap(),
+            screen: None,
+            item: None,
+            time_zone: Some(TimeZone::get("Asia/Shanghai").unwrap()),
+        };
+        let mut b = Builder::new(q);
+        b.add(&rec(Event::Power { screen: "s".into(), on: false, brightness: 0 }, "2026-12-01T22:30:00+08:00"));
+        b.add(&rec(Event::Power { screen: "s".into(), on: true, brightness: 100 }, "2026-12-02T06:00:00+08:00"));
+        b.add(&play("local/a", "2026-12-01T21:00:00+08:00", "2026-12-01T22:30:00+08:00"));
+        b.add(&play("local/a", "2026-12-01T23:00:00+08:00", "2026-12-02T01:00:00+08:00"));
+        let r = b.finish("2026-12-03T00:00:00+08:00".parse().unwrap());
+        let days = &r.items[0].days;
+        assert_eq!(days.len(), 2);
+        // Day 1: shown 21:00-22:30 and (while marked off) nothing counts after 22:30.
+        assert_eq!(days[0].shown_ms, 5_400_000);
+        assert_eq!(days[0].screen_off_ms, 5_400_000);
+        assert_eq!(days[0].offline_ms, 21 * 3_600_000);
+        assert_eq!(days[1].shown_ms, 0, "the screen was off: a play logged then is not counted as shown");
+        assert_eq!(days[1].on_hours_ms, 18 * 3_600_000);
+        assert_eq!(days[1].meets_min, Some(false));
+        for d in days {
+            assert_eq!(d.shown_ms + d.preempted_ms + d.rotation_ms + d.idle_ms + d.device_error_ms + d.offline_ms, d.on_hours_ms);
+            assert_eq!(d.on_hours_ms + d.screen_off_ms, 86_400_000);
+        }
+    }
+}

@@ -149,3 +149,95 @@ fn scan_tail(text: &[u8]) -> (Option<Hashed>, Option<(u64, usize)>) {
     }
     (last_good, bad_from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tz() -> TimeZone {
+        TimeZone::get("Asia/Shanghai").unwrap()
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn write(dir: &Path, times: &[&str]) -> Writer {
+        let (mut w, _) = Writer::open(dir, 1 << 20, tz()).unwrap();
+        for t in times {
+            w.append(at(t), true, Event::Stop).unwrap();
+        }
+        w.sync().unwrap();
+        w
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        files::list(dir).unwrap().into_iter().map(|(n, _)| n.file_name()).collect()
+    }
+
+    #[test]
+    fn a_torn_last_line_is_reported_and_the_chain_continues_from_the_record_before() {
+        let d = tempfile::tempdir().unwrap();
+        let w = write(d.path(), &["2026-12-01T09:00:00+08:00", "2026-12-01T09:01:00+08:00", "2026-12-01T09:02:00+08:00"]);
+        let (head, next) = (w.head().0.to_string(), w.head().1);
+        drop(w);
+        let f = d.path().join("2026-12-01-000.jsonl");
+        let mut text = std::fs::read_to_string(&f).unwrap();
+        text.push_str("{\"seq\":3,\"at\":\"2026-12-01T01:03:00Z\",\"pr");
+        std::fs::write(&f, &text).unwrap();
+        let (mut w, resume) = Writer::open(d.path(), 1 << 20, tz()).unwrap();
+        assert_eq!(resume.torn, Some(("2026-12-01-000.jsonl".to_string(), 4, 40)));
+        assert_eq!((resume.seq, resume.prev.as_str()), (next, head.as_str()));
+        w.append(at("2026-12-01T09:04:00+08:00"), true, Event::Stop).unwrap();
+        let lines: Vec<String> = std::fs::read_to_string(&f).unwrap().lines().map(String::from).collect();
+        assert_eq!(lines.len(), 5, "the torn line stays, on a line of its own");
+        let (r, _) = record::decode(&lines[4]).unwrap();
+        assert_eq!((r.seq, r.prev), (3, head));
+    }
+
+    #[test]
+    fn a_file_holding_only_a_torn_line_resumes_from_the_file_before() {
+        let d = tempfile::tempdir().unwrap();
+        let w = write(d.path(), &["2026-12-01T09:00:00+08:00", "2026-12-02T09:00:00+08:00"]);
+        let head = w.head().0.to_string();
+        drop(w);
+        std::fs::write(d.path().join("2026-12-03-000.jsonl"), "{\"seq\":2,\"at\"").unwrap();
+        let (_, resume) = Writer::open(d.path(), 1 << 20, tz()).unwrap();
+        assert_eq!((resume.seq, resume.prev), (2, head));
+        assert_eq!(resume.torn.map(|t| (t.0, t.1)), Some(("2026-12-03-000.jsonl".to_string(), 1)));
+    }
+
+    #[test]
+    fn files_rotate_at_local_midnight_and_by_size_and_never_go_back() {
+        let d = tempfile::tempdir().unwrap();
+        // 23:59 China time is still Dec 1; 00:00 is Dec 2 (16:00 UTC the day before).
+        write(d.path(), &["2026-12-01T23:59:00+08:00", "2026-12-02T00:00:00+08:00", "2026-12-01T12:00:00+08:00"]);
+        assert_eq!(names(d.path()), ["2026-12-01-000.jsonl", "2026-12-02-000.jsonl"]);
+        let text = std::fs::read_to_string(d.path().join("2026-12-02-000.jsonl")).unwrap();
+        assert_eq!(text.lines().count(), 2, "a clock set back keeps writing the current file");
+
+        let d = tempfile::tempdir().unwrap();
+        let (mut w, _) = Writer::open(d.path(), 4096, tz()).unwrap();
+        for _ in 0..40 {
+            w.append(at("2026-12-01T09:00:00+08:00"), true, Event::SourceRecovered { source: "x".repeat(100) }).unwrap();
+        }
+        let n = names(d.path());
+        assert!(n.len() >= 3 && n[1] == "2026-12-01-001.jsonl", "{n:?}");
+        for (_, p) in files::list(d.path()).unwrap() {
+            assert!(std::fs::metadata(p).unwrap().len() <= 4096);
+        }
+    }
+
+    #[test]
+    fn a_complete_last_line_without_newline_is_kept_and_not_called_torn() {
+        let d = tempfile::tempdir().unwrap();
+        drop(write(d.path(), &["2026-12-01T09:00:00+08:00"]));
+        let f = d.path().join("2026-12-01-000.jsonl");
+        let text = std::fs::read_to_string(&f).unwrap();
+        std::fs::write(&f, text.trim_end()).unwrap();
+        let (mut w, resume) = Writer::open(d.path(), 1 << 20, tz()).unwrap();
+        assert_eq!((resume.seq, resume.torn), (1, None));
+        w.append(at("2026-12-01T09:01:00+08:00"), true, Event::Stop).unwrap();
+        assert_eq!(std::fs::read_to_string(&f).unwrap().lines().count(), 2);
+    }
+}

@@ -202,6 +202,9 @@ fn verify(dir: &Path) -> (Option<i32>, String) {
     (o.status.code(), stdout(&o) + &stderr(&o))
 }
 
+/// A change made to a log file's lines.
+type Edit = Box<dyn Fn(&mut Vec<String>)>;
+
 fn edit_lines(path: &Path, f: impl FnOnce(&mut Vec<String>)) {
     let mut lines: Vec<String> = std::fs::read_to_string(path).unwrap().lines().map(String::from).collect();
     f(&mut lines);
@@ -218,7 +221,7 @@ fn log_verify_passes_an_untouched_log_and_catches_edits_deletions_insertions_and
     assert!(out.contains("42 record(s)") && out.contains("chain intact"), "{out}");
 
     let second = files[1].file_name().unwrap().to_str().unwrap().to_string();
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<String>)>, String)> = vec![
+    let cases: Vec<(&str, Edit, String)> = vec![
         (
             "edit",
             Box::new(|l| l[2] = l[2].replacen("local/a", "local/x", 1)),
@@ -331,7 +334,7 @@ fn sigkill_during_appends_and_a_torn_tail_leave_a_log_that_verifies_after_restar
 
     // Restart: the torn line is reported, recorded and skipped; the chain goes on.
     let before = plays_in(&log);
-    let mut child = spawn_daemon(d.path(), &cfg);
+    let child = spawn_daemon(d.path(), &cfg);
     wait_for_plays(&log, before + 3);
     // SAFETY: sending SIGTERM to the child we started.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
