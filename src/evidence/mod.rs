@@ -78,6 +78,13 @@ impl Recorder {
     /// Opens the log (continuing its chain; a torn tail is reported and recorded),
     /// writes a `start` record and starts the writer thread. Join the handle after `stop`.
     pub fn start(cfg: &LogConfig, clock: Clock, start: Event) -> std::io::Result<(Recorder, std::thread::JoinHandle<()>)> {
+        let (rec, dormant) = Recorder::open(cfg, clock, start, QUEUE)?;
+        Ok((rec, dormant.spawn()?))
+    }
+
+    /// Like `start` with a queue of `queue` records, but the writer thread runs
+    /// only once `Dormant::spawn` is called (until then records only queue).
+    pub fn open(cfg: &LogConfig, clock: Clock, start: Event, queue: usize) -> std::io::Result<(Recorder, Dormant)> {
         let (mut w, resume) = writer::Writer::open(&cfg.dir, cfg.rotate_bytes, cfg.time_zone.clone())?;
         let now = clock.now();
         let trusted = clock.trusted();
@@ -93,11 +100,9 @@ impl Recorder {
         stats.written.store(written, Ordering::Relaxed);
         publish_head(&w, &stats);
         info!(dir = %cfg.dir.display(), next = resume.seq, "evidence log open");
-        let (tx, rx) = sync_channel(QUEUE);
-        let st = Arc::clone(&stats);
-        let dir = cfg.dir.clone();
-        let handle = std::thread::Builder::new().name("evidence-writer".into()).spawn(move || writer_loop(w, rx, &st, &dir))?;
-        Ok((Recorder { tx, clock, stats, sources: Arc::default() }, handle))
+        let (tx, rx) = sync_channel(queue.max(1));
+        let dormant = Dormant { writer: w, rx, stats: Arc::clone(&stats), dir: cfg.dir.clone() };
+        Ok((Recorder { tx, clock, stats, sources: Arc::default() }, dormant))
     }
 
     pub fn stats(&self) -> &Arc<Stats> {
@@ -176,6 +181,22 @@ impl Recorder {
     /// Blocks until the queue has room (only at shutdown).
     pub fn stop(&self) {
         let _ = self.tx.send(Msg::Stop { at: self.clock.now(), trusted: self.clock.trusted() });
+    }
+}
+
+/// An opened log whose writer thread has not started yet.
+pub struct Dormant {
+    writer: writer::Writer,
+    rx: Receiver<Msg>,
+    stats: Arc<Stats>,
+    dir: PathBuf,
+}
+
+impl Dormant {
+    /// Starts the writer thread; join it after `Recorder::stop`.
+    pub fn spawn(self) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let Dormant { writer, rx, stats, dir } = self;
+        std::thread::Builder::new().name("evidence-writer".into()).spawn(move || writer_loop(writer, rx, &stats, &dir))
     }
 }
 
@@ -272,5 +293,32 @@ fn writer_loop(mut w: writer::Writer, rx: Receiver<Msg>, stats: &Stats, dir: &Pa
         if stopping && backlog.is_empty() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_loses_records_loudly_and_the_log_says_how_many() {
+        let d = tempfile::tempdir().unwrap();
+        let cfg = LogConfig { dir: d.path().to_path_buf(), rotate_bytes: 1 << 20, time_zone: TimeZone::UTC };
+        let (rec, dormant) = Recorder::open(&cfg, Clock::System, Event::Stop, 3).unwrap();
+        for i in 0..10 {
+            rec.source_failed("feed", &format!("error {i}"));
+        }
+        assert_eq!(rec.stats().dropped.load(Ordering::Relaxed), 7);
+        let h = dormant.spawn().unwrap();
+        rec.stop();
+        h.join().unwrap();
+        let mut kinds = Vec::new();
+        let v = verify::read(d.path(), |r| kinds.push(serde_json::to_value(&r.event).unwrap()["kind"].as_str().unwrap().to_string())).unwrap();
+        assert!(v.problem.is_none());
+        let dropped = kinds.iter().position(|k| k == "dropped").expect("a dropped record");
+        assert_eq!(kinds.iter().filter(|k| *k == "source_failed").count(), 3, "{kinds:?}");
+        assert!(dropped == 1, "the loss is written before the records that waited: {kinds:?}");
+        let text: String = std::fs::read_dir(d.path()).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+        assert!(text.contains("\"kind\":\"dropped\",\"count\":7"), "{text}");
     }
 }
