@@ -68,6 +68,9 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         errors: Vec<String>,
     },
+    /// A source delivered an item (new, or a new revision): what it was and its window,
+    /// so reports can list items that should have been shown but never were.
+    Item(Box<ItemSeen>),
     /// On restart the last line of a file was found incomplete (power cut while writing) and skipped.
     TornTail { file: String, line: u64, bytes: u64 },
     /// Records could not be queued (writer too slow): they are lost, and this says how many.
@@ -105,6 +108,44 @@ pub struct Play {
     pub ended: EndReason,
     /// One per sink of the screen: what it did while this was on screen.
     pub sinks: Vec<SinkReport>,
+}
+
+/// An item as a source delivered it (first seen, or changed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemSeen {
+    pub item: String,
+    pub revision: u64,
+    pub content_sha256: String,
+    /// `approved`, `pending`, `rejected` or `revoked`.
+    pub status: String,
+    pub category: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
+    pub urgent: bool,
+    pub window: (Timestamp, Timestamp),
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_seconds_per_day: Option<u32>,
+}
+
+impl ItemSeen {
+    pub fn of(key: &str, it: &crate::item::Item) -> ItemSeen {
+        ItemSeen {
+            item: key.to_string(),
+            revision: it.revision,
+            content_sha256: content_sha256(it),
+            status: serde_json::to_value(it.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            category: it.category.key().to_string(),
+            list: it.list.clone(),
+            urgent: it.priority == crate::item::Priority::Urgent,
+            window: (it.display.from.0, it.display.until.0),
+            min_seconds_per_day: it.display.min_seconds_per_day,
+        }
+    }
+}
+
+/// SHA-256 of an item exactly as delivered (its JSON form, before masking).
+pub fn content_sha256(it: &crate::item::Item) -> String {
+    sha256_hex(&serde_json::to_vec(it).unwrap_or_default())
 }
 
 /// How a play ended.

@@ -62,6 +62,8 @@ struct ItemMeta {
     window: Option<(Timestamp, Timestamp)>,
     min: Option<u32>,
     notice: bool,
+    /// Delivered approved with a window in the period: expected on every screen.
+    expected: bool,
 }
 
 /// Collects records, then computes the report.
@@ -129,7 +131,32 @@ impl Builder {
 
     pub fn add(&mut self, r: &Record) {
         match &r.event {
-            Event::Start { time_zone, .. } => self.tz_name = Some(time_zone.clone()),
+            Event::Start { time_zone, screens, .. } => {
+                self.tz_name = Some(time_zone.clone());
+                for s in screens {
+                    if self.q.screen.as_ref().is_none_or(|q| q == s) {
+                        self.screen(s);
+                    }
+                }
+            }
+            Event::Item(it) => {
+                // Approved items are expected on screen during their window even if never shown.
+                let (f, u) = (it.window.0.as_millisecond(), it.window.1.as_millisecond());
+                if it.status != "approved" || u <= self.range.0 || f >= self.range.1 {
+                    return;
+                }
+                let i = self.intern(&it.item, false);
+                let m = &mut self.items[i as usize];
+                m.category = Some(it.category.clone());
+                m.list = it.list.clone();
+                m.urgent = it.urgent;
+                m.window = Some(it.window);
+                m.min = it.min_seconds_per_day;
+                m.expected = true;
+                if !m.revisions.contains(&it.revision) {
+                    m.revisions.push(it.revision);
+                }
+            }
             Event::Power { screen, on, .. } => self.screen(screen).power.push((r.at.as_millisecond(), *on)),
             Event::Device { screen, ok, .. } => self.screen(screen).device.push((r.at.as_millisecond(), *ok)),
             Event::Play(p) => {
@@ -143,11 +170,7 @@ impl Builder {
                 let what = match p.content.as_str() {
                     "idle" => Class::Idle,
                     _ => {
-                        let n = self.items.len() as u32;
-                        let i = *self.index.entry(p.item.clone()).or_insert(n);
-                        if i == n {
-                            self.items.push(ItemMeta { key: p.item.clone(), notice: p.content == "notice", ..ItemMeta::default() });
-                        }
+                        let i = self.intern(&p.item, p.content == "notice");
                         let m = &mut self.items[i as usize];
                         m.category = p.category.clone().or(m.category.take());
                         m.list = p.list.clone().or(m.list.take());
@@ -166,6 +189,15 @@ impl Builder {
             }
             _ => {}
         }
+    }
+
+    fn intern(&mut self, key: &str, notice: bool) -> u32 {
+        let n = self.items.len() as u32;
+        let i = *self.index.entry(key.to_string()).or_insert(n);
+        if i == n {
+            self.items.push(ItemMeta { key: key.to_string(), notice, ..ItemMeta::default() });
+        }
+        i
     }
 
     fn screen(&mut self, name: &str) -> &mut ScreenLog {
@@ -199,6 +231,8 @@ impl Builder {
                 continue;
             }
             let mut on_screen: Vec<u32> = log.plays.iter().filter_map(|p| if let Class::Item(i) = p.what { Some(i) } else { None }).collect();
+            // Items that should have been shown are listed even when they never were.
+            on_screen.extend((0..self.items.len() as u32).filter(|&i| self.items[i as usize].expected));
             on_screen.sort_unstable();
             on_screen.dedup();
             // One pass per day gives every item's figures for that day.

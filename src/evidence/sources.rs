@@ -67,20 +67,29 @@ impl SourceBook {
     }
 }
 
-/// Folder sources report only through the catalog: a problem under a source's
-/// folder (unreadable folder, malformed item file) counts as that source failing.
+/// Watches the catalog: records every item delivered (new or changed revision),
+/// and, since folder sources report only through the catalog, counts a problem
+/// under a source's folder (unreadable folder, malformed item file) as that source failing.
 pub async fn watch_catalog(
     mut catalog: watch::Receiver<Arc<crate::item::Catalog>>,
     folders: Vec<(String, PathBuf)>,
     recorder: super::Recorder,
     cancel: CancellationToken,
 ) {
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
             r = catalog.changed() => if r.is_err() { return },
         }
         let cat: Arc<Catalog> = Arc::clone(&catalog.borrow_and_update());
+        for e in &cat.entries {
+            let item = super::record::ItemSeen::of(&e.key, &e.original);
+            if seen.get(&e.key) != Some(&item.content_sha256) {
+                seen.insert(e.key.clone(), item.content_sha256.clone());
+                recorder.now(super::Event::Item(Box::new(item)));
+            }
+        }
         for (name, dir) in &folders {
             let problems: Vec<String> = cat.problems.iter().filter(|d| d.file.starts_with(dir) && d.is_error()).map(|d| d.to_string()).collect();
             if problems.is_empty() {

@@ -15,7 +15,7 @@ use crate::schedule::{Content, Ended, OnAir};
 use crate::sinks::{Power, SinkStatus};
 
 use super::Recorder;
-use super::record::{EndReason, Event, Play, SinkReport, sha256_hex};
+use super::record::{EndReason, Event, Play, SinkReport, content_sha256};
 
 /// What is being shown since when, and the sink counters at its start.
 struct Segment {
@@ -106,7 +106,7 @@ impl PlayTracker {
 
     fn open(&mut self, on_air: &OnAir, now: Timestamp) {
         let content_sha256 = match &on_air.content {
-            Content::Item(s) => serde_json::to_vec(&*s.entry().original).ok().map(|b| sha256_hex(&b)),
+            Content::Item(s) => Some(content_sha256(&s.entry().original)),
             _ => None,
         };
         self.open = Some(Segment { on_air: on_air.clone(), start: now, base: self.counters(), content_sha256 });

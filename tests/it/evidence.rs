@@ -169,10 +169,25 @@ fn a_simulated_day_gives_the_expected_report_and_every_second_is_explained() {
 fn an_item_below_its_daily_minimum_is_flagged() {
     let d = tempfile::tempdir().unwrap();
     let (rec, h) = Recorder::start(&log_config(d.path()), Clock::System, start_event()).unwrap();
+    // Delivered, approved, never shown: the report must still list it.
+    let seen = |id: &str, status: &str| {
+        let mut it: yiping::item::Item = serde_json::from_str(&item_json(id, "finance", "财务", &["x"])).unwrap();
+        it.status = serde_json::from_value(serde_json::json!(status)).unwrap();
+        it.display.min_seconds_per_day = Some(300);
+        Event::Item(Box::new(yiping::evidence::record::ItemSeen::of(&format!("local/{id}"), &it)))
+    };
+    rec.record(t("08:00"), seen("never", "approved"));
+    rec.record(t("08:00"), seen("unapproved", "pending"));
     rec.play(play("a", false, Some(600), t("10:00"), t("10:05"), EndReason::SlotEnd));
     rec.play(play("b", false, None, t("10:05"), t("23:59"), EndReason::SlotEnd));
     rec.stop();
     h.join().unwrap();
+    let j = report_json(d.path(), &[]);
+    let keys: Vec<&str> = j["items"].as_array().unwrap().iter().map(|i| i["item"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["local/a", "local/b", "local/never"], "pending items are not expected on screen");
+    let never = &j["items"][2];
+    assert_eq!((never["total_shown_ms"].as_i64(), never["days_below_min"].as_i64()), (Some(0), Some(1)), "{never:#}");
+    assert_eq!(never["screen"], "门口", "listed for the screens named at start");
     let j = report_json(d.path(), &["--item", "local/a"]);
     let a = &j["items"][0];
     assert_eq!(a["days_below_min"], 1, "{a:#}");
@@ -376,12 +391,14 @@ async fn the_daemon_records_what_it_showed_and_the_report_adds_up() {
 
     let log = d.path().join("state/evidence");
     let mut plays = Vec::new();
-    let v = yiping::evidence::verify::read(&log, |r| {
-        if let Event::Play(p) = &r.event {
-            plays.push((**p).clone());
-        }
+    let mut delivered = Vec::new();
+    let v = yiping::evidence::verify::read(&log, |r| match &r.event {
+        Event::Play(p) => plays.push((**p).clone()),
+        Event::Item(i) => delivered.push(i.item.clone()),
+        _ => {}
     })
     .unwrap();
+    assert_eq!(delivered, ["local/a", "local/b"], "each delivered item is recorded once");
     assert!(v.problem.is_none(), "{:?}", v.problem);
     assert!(plays.iter().any(|p| p.item == "local/b" && p.ended == EndReason::Withdrawn), "{plays:#?}");
     assert_eq!(plays.last().unwrap().ended, EndReason::Shutdown);
