@@ -41,6 +41,30 @@ fn main() {
     let dir = tempfile::tempdir_in(std::env::var_os("BENCH_DIR").unwrap_or_else(|| std::env::temp_dir().into())).unwrap();
     println!("log folder on: {}", dir.path().display());
 
+    // 0. Reading one record back (what verify and report pay per record).
+    let (line, _) = yiping::evidence::record::encode(&yiping::evidence::Record {
+        seq: 1,
+        at: t0,
+        prev: "0".repeat(64),
+        clock_trusted: true,
+        event: play(0, 1, t0, 30),
+    });
+    let n = 100_000;
+    let t = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(yiping::evidence::record::decode(std::hint::black_box(&line)).unwrap());
+    }
+    let decode = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let t = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(yiping::evidence::record::sha256_hex(std::hint::black_box(line.as_bytes())));
+    }
+    println!(
+        "decode one record (parse + hash):   {decode:>8.2} µs/record, of which SHA-256 {:.2} µs ({} B)",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64,
+        line.len()
+    );
+
     // 1. One record, made durable before the next (fdatasync each): the worst case, a lone play.
     let d = dir.path().join("single");
     let (mut w, _) = Writer::open(&d, 16 << 20, tz()).unwrap();

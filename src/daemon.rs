@@ -44,10 +44,14 @@ impl Running {
         self.tracker.close();
         self.tracker.wait().await;
         // Screen loops have queued their last plays: the `stop` record goes after them.
-        self.recorder.stop();
+        let recorder = self.recorder;
         let mut threads = self.threads;
         threads.push(self.evidence_thread);
-        let _ = tokio::task::spawn_blocking(move || threads.into_iter().for_each(|t| drop(t.join()))).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            recorder.stop();
+            threads.into_iter().for_each(|t| drop(t.join()))
+        })
+        .await;
     }
 }
 

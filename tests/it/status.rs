@@ -61,6 +61,24 @@ fn a_status_endpoint_reachable_from_other_machines_needs_a_token() {
     assert_eq!(c.unwrap().status.unwrap().listen.to_string(), "127.0.0.1:8480", "loopback by default");
 }
 
+#[test]
+fn evidence_and_status_mistakes_are_all_reported_with_positions() {
+    let d = tempfile::tempdir().unwrap();
+    let (c, diags) = config(d.path(), "\n[evidence]\nrotate_mb = 0\nrotate = 5\n\n[status]\nlisten = \"localhost\"\n");
+    assert!(c.is_none());
+    let msg: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+    for want in [
+        "yiping.toml:17:13: error 错误: `rotate_mb` must be between 1 and 4096",
+        "yiping.toml:18:1: error 错误: unknown key `rotate`",
+        "yiping.toml:21:10: error 错误: cannot read listen address `localhost`",
+    ] {
+        assert!(msg.iter().any(|m| m.contains(want)), "missing {want:?} in {msg:#?}");
+    }
+    let (c, _) = config(d.path(), "\n[evidence]\ndir = \"proof\"\nrotate_mb = 2\n");
+    let e = c.unwrap().evidence;
+    assert_eq!((e.dir, e.rotate_bytes), (d.path().join("proof"), 2 << 20), "relative to the config file");
+}
+
 async fn start(status: &str) -> (tempfile::TempDir, yiping::daemon::Running, CancellationToken) {
     let d = tempfile::tempdir().unwrap();
     let (c, diags) = config(d.path(), status);
