@@ -36,6 +36,7 @@ fn hms(s: i64) -> String {
 }
 
 pub fn markdown(r: &Report, log_line: &str) -> String {
+    let tz = jiff::tz::TimeZone::get(&r.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let mut o = String::new();
     let _ = writeln!(o, "# 公开显示报告 Display report {} – {} ({})\n", r.from, r.to, r.time_zone);
     let _ = writeln!(o, "{log_line}\n");
@@ -44,7 +45,8 @@ pub fn markdown(r: &Report, log_line: &str) -> String {
     }
     for it in &r.items {
         let _ = writeln!(o, "## {} on screen `{}`\n", it.item, it.screen);
-        let window = it.window.map_or("unknown".to_string(), |(f, u)| format!("{f} – {u}"));
+        let local = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string();
+        let window = it.window.map_or("unknown".to_string(), |(f, u)| format!("{} – {}", local(f), local(u)));
         let min = it.min_seconds_per_day.map_or("none".to_string(), |m| format!("{m} s"));
         let _ = writeln!(
             o,

@@ -130,6 +130,7 @@ fn a_simulated_day_gives_the_expected_report_and_every_second_is_explained() {
     assert!(o.status.success(), "{md}");
     assert!(md.contains("| 2026-12-01 | 1800 | ✓ | 300 | 47400 | 300 | 600 | 3600 | 54000 | 32400 |"), "{md}");
     assert!(md.contains("## local/b on screen `门口`"), "{md}");
+    assert!(md.contains("display window 公示期: 2026-11-25 00:00 – 2026-12-31 00:00"), "windows in local time: {md}");
     assert!(!md.contains("local/flood` ") || md.contains("urgent"), "{md}");
     assert!(md.contains("Log verified"), "{md}");
 
