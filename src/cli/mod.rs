@@ -1,4 +1,4 @@
-//! Command line: `run`, `check`, `preview`. The only place that uses anyhow and exit codes.
+//! Command line: `run`, `check`, `preview`, `log verify`, `report`. The only place that uses anyhow and exit codes.
 
 mod check;
 mod log;
