@@ -82,10 +82,13 @@ impl Clock {
         }
     }
 
-    /// Whether `now()` currently follows the system clock (false while it is held at a trusted estimate).
+    /// Whether `now()` is real time that evidence can rely on: false while the
+    /// guarded clock is held at a trusted estimate, and for a shifted clock
+    /// (`--at` rehearsals and the demo), whose times are made up.
     pub fn trusted(&self) -> bool {
         match self {
-            Clock::System | Clock::Shifted { .. } => true,
+            Clock::System => true,
+            Clock::Shifted { .. } => false,
             Clock::Guarded(g) => g.read().1,
         }
     }

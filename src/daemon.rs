@@ -14,6 +14,7 @@ use tracing::{info, warn};
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig};
 use crate::engine::ScreenEngine;
+use crate::evidence::{self, PlayTracker, Recorder};
 use crate::item::Catalog;
 use crate::item::parse::Limits;
 use crate::reload::{self, ReloadStatus};
@@ -21,7 +22,7 @@ use crate::render::Frame;
 use crate::render::font::FontLibrary;
 use crate::schedule::Content;
 use crate::sinks::{Output, Power, SinkStatus, runner};
-use crate::{sources, store};
+use crate::{sources, status, store};
 
 /// Handles to what the daemon runs, for tests and the status endpoint.
 pub struct Running {
@@ -31,8 +32,13 @@ pub struct Running {
     pub sinks: Vec<Arc<SinkStatus>>,
     /// The outcome of the last configuration reload.
     pub reload: watch::Receiver<ReloadStatus>,
+    /// The evidence log; anything may record through a clone.
+    pub recorder: Recorder,
+    /// Where the status endpoint listens, when configured.
+    pub status_addr: Option<std::net::SocketAddr>,
     tracker: TaskTracker,
     threads: Vec<std::thread::JoinHandle<()>>,
+    evidence_thread: std::thread::JoinHandle<()>,
 }
 
 impl Running {
@@ -40,14 +46,41 @@ impl Running {
     pub async fn wait(self) {
         self.tracker.close();
         self.tracker.wait().await;
-        let threads = self.threads;
-        let _ = tokio::task::spawn_blocking(move || threads.into_iter().for_each(|t| drop(t.join()))).await;
+        // Screen loops have queued their last plays: the `stop` record goes after them.
+        let recorder = self.recorder;
+        let mut threads = self.threads;
+        threads.push(self.evidence_thread);
+        let _ = tokio::task::spawn_blocking(move || {
+            recorder.stop();
+            threads.into_iter().for_each(|t| drop(t.join()))
+        })
+        .await;
     }
 }
 
 /// Starts everything; returns once all tasks are running.
 pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: CancellationToken) -> anyhow::Result<Running> {
     let tracker = TaskTracker::new();
+    let started = clock.now();
+    // Bind before anything else runs, so a port in use stops the start with a clear error.
+    let status_listener = match &config.status {
+        Some(st) => {
+            let l = std::net::TcpListener::bind(st.listen).map_err(|e| anyhow::anyhow!("status endpoint cannot listen on {}: {e}", st.listen))?;
+            l.set_nonblocking(true)?;
+            Some(tokio::net::TcpListener::from_std(l)?)
+        }
+        None => None,
+    };
+    let log =
+        evidence::LogConfig { dir: config.evidence.dir.clone(), rotate_bytes: config.evidence.rotate_bytes, time_zone: config.time_zone.clone() };
+    let start_event = evidence::Event::Start {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        config: config.path.display().to_string(),
+        time_zone: config.time_zone_name.clone(),
+        screens: config.screens.iter().map(|s| s.name.clone()).collect(),
+    };
+    let (recorder, evidence_thread) = Recorder::start(&log, clock.clone(), start_event)
+        .map_err(|e| anyhow::anyhow!("cannot open the evidence log in {}: {e}", log.dir.display()))?;
     let (src_tx, src_rx) = mpsc::channel(16);
     for s in &config.sources {
         match s {
@@ -64,11 +97,21 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     drop(src_tx);
     let (cat_tx, cat_rx) = watch::channel(Arc::new(Catalog::default()));
     tracker.spawn(store::run(src_rx, cat_tx, config.masking.clone(), cancel.clone()));
+    let folders = config
+        .sources
+        .iter()
+        .filter_map(|s| match s {
+            SourceConfig::Folder { name, path, .. } => Some((name.clone(), path.clone())),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        })
+        .collect();
+    tracker.spawn(evidence::sources::watch_catalog(cat_rx.clone(), folders, recorder.clone(), cancel.clone()));
 
     let mut screens = Vec::new();
     let (cfg_tx, cfg_rx) = watch::channel(Arc::new(config.clone()));
     let (reload_tx, reload_rx) = watch::channel(ReloadStatus { ok: true, ..ReloadStatus::default() });
-    tracker.spawn(reload::run(Arc::new(config.clone()), cfg_tx, reload_tx, clock.clone(), cancel.clone()));
+    tracker.spawn(reload::run(Arc::new(config.clone()), cfg_tx, reload_tx, clock.clone(), recorder.clone(), cancel.clone()));
     let mut threads = Vec::new();
     let mut sink_status = Vec::new();
     for sc in &config.screens {
@@ -78,20 +121,38 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
         engine.draw(&mut frame, now);
         let (tx, rx) =
             watch::channel(Arc::new(Output { frame, at: now, caption: engine.caption(now), number: 0, on_air: None, power: Power::default() }));
+        let mut screen_sinks = Vec::new();
         for sink in &sc.sinks {
             let status = Arc::new(SinkStatus::new(&sc.name, sink.kind()));
             threads.push(runner::spawn(&sc.name, sink, rx.clone(), Arc::clone(&status), cancel.clone(), tokio::runtime::Handle::current())?);
+            screen_sinks.push(Arc::clone(&status));
             sink_status.push(status);
         }
-        let reconf = Reconfig { configs: cfg_rx.clone(), fonts: Arc::clone(&fonts) };
-        tracker.spawn(screen_loop(engine, sc.fps, cat_rx.clone(), reconf, tx, clock.clone(), cancel.clone()));
+        let feeds = Feeds { catalog: cat_rx.clone(), configs: cfg_rx.clone(), fonts: Arc::clone(&fonts) };
+        let plays = PlayTracker::new(&sc.name, recorder.clone(), screen_sinks);
+        tracker.spawn(screen_loop(engine, sc.fps, feeds, tx, clock.clone(), plays, cancel.clone()));
         screens.push((sc.name.clone(), rx));
     }
-    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, reload: reload_rx, tracker, threads })
+    let mut status_addr = None;
+    if let Some(listener) = status_listener {
+        status_addr = listener.local_addr().ok();
+        let state = status::State {
+            started,
+            clock: clock.clone(),
+            screens: screens.clone(),
+            sinks: sink_status.clone(),
+            catalog: cat_rx.clone(),
+            recorder: recorder.clone(),
+            token: config.status.as_ref().and_then(|s| s.token.clone()),
+        };
+        tracker.spawn(status::serve(listener, Arc::new(state), cancel.clone()));
+    }
+    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, reload: reload_rx, recorder, status_addr, tracker, threads, evidence_thread })
 }
 
-/// Where a screen loop gets new configurations from.
-struct Reconfig {
+/// What a screen loop reads: the catalog, and new configurations (with the fonts to build them).
+struct Feeds {
+    catalog: watch::Receiver<Arc<Catalog>>,
     configs: watch::Receiver<Arc<Config>>,
     fonts: Arc<FontLibrary>,
 }
@@ -101,10 +162,10 @@ struct Reconfig {
 async fn screen_loop(
     mut engine: ScreenEngine,
     fps: u32,
-    catalog: watch::Receiver<Arc<Catalog>>,
-    mut reconf: Reconfig,
+    mut feeds: Feeds,
     tx: watch::Sender<Arc<Output>>,
     clock: Clock,
+    mut plays: PlayTracker,
     cancel: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / fps as f64));
@@ -116,21 +177,22 @@ async fn screen_loop(
             _ = cancel.cancelled() => break,
             _ = tick.tick() => {}
         }
-        if reconf.configs.has_changed().unwrap_or(false) {
-            let cfg = Arc::clone(&reconf.configs.borrow_and_update());
+        if feeds.configs.has_changed().unwrap_or(false) {
+            let cfg = Arc::clone(&feeds.configs.borrow_and_update());
             match cfg
                 .screen(&engine.name)
                 .ok_or_else(|| "screen no longer in the configuration".to_string())
-                .and_then(|sc| engine.reconfigure(sc, &cfg, &reconf.fonts))
+                .and_then(|sc| engine.reconfigure(sc, &cfg, &feeds.fonts))
             {
                 Ok(()) => info!(screen = %engine.name, "new configuration queued for the next slot boundary"),
                 Err(e) => warn!(screen = %engine.name, error = %e, "new configuration not applied to this screen; keeping the old one"),
             }
         }
         let now = clock.now();
-        let items = catalog.borrow().showable(now);
-        engine.note_freshness(&catalog.borrow().freshness, now);
+        let items = feeds.catalog.borrow().showable(now);
+        engine.note_freshness(&feeds.catalog.borrow().freshness, now);
         if let Some(ch) = engine.advance(&items, now) {
+            plays.change(&ch.next, ch.ended, now);
             let on = &ch.next;
             let (id, rev) = match &on.content {
                 Content::Item(s) => (s.key().to_string(), s.item().revision),
@@ -148,6 +210,7 @@ async fn screen_loop(
                 warn!(screen = %engine.name, item = %id, chars = %chars, codes = ?codes, "characters missing from every font are drawn as boxes");
             }
         }
+        plays.observe(engine.power(), engine.on_air(), now);
         let mut frame = spare
             .take()
             .filter(|f| f.width() == engine.renderer().width() && f.height() == engine.renderer().height())
@@ -165,5 +228,6 @@ async fn screen_loop(
         // Reuse the previous buffer when no sink still holds it (no allocation per frame).
         spare = Arc::try_unwrap(old).ok().map(|o| o.frame);
     }
+    plays.stop(clock.now());
     info!(screen = %engine.name, frames = number, "screen loop stopped");
 }

@@ -10,13 +10,15 @@ pub mod daemon;
 pub mod demo;
 pub mod diag;
 pub mod engine;
+pub mod evidence;
 pub mod item;
-pub mod reload;
 pub mod mmap;
+pub mod reload;
 pub mod render;
 pub mod schedule;
 pub mod sinks;
 pub mod sources;
+pub mod status;
 pub mod store;
 #[cfg(test)]
 mod testutil;

@@ -82,6 +82,7 @@ pub async fn run(
     out: watch::Sender<Arc<Config>>,
     status: watch::Sender<ReloadStatus>,
     clock: crate::clock::Clock,
+    recorder: crate::evidence::Recorder,
     cancel: CancellationToken,
 ) {
     use tokio::signal::unix::{SignalKind, signal};
@@ -128,6 +129,7 @@ pub async fn run(
                     warn!(change = %r, "this change takes effect after a restart");
                 }
                 info!(config = %path.display(), signal = by_signal, "configuration reloaded; takes over at the next slot boundary");
+                recorder.config_reloaded(&path, true, needs_restart.iter().map(|r| format!("needs restart: {r}")).collect());
                 let new = Arc::new(new);
                 current = Arc::clone(&new);
                 out.send_replace(new);
@@ -145,6 +147,7 @@ pub async fn run(
                     warn!(problem = %e, "configuration not reloaded");
                 }
                 warn!(config = %path.display(), errors = errors.len(), "edited configuration has errors; the running one stays in force");
+                recorder.config_reloaded(&path, false, errors.iter().map(|e| e.to_string()).collect());
                 status.send_modify(|s| {
                     s.attempts += 1;
                     s.last_at = Some(at);

@@ -1,8 +1,10 @@
-//! Command line: `run`, `check`, `preview`. The only place that uses anyhow and exit codes.
+//! Command line: `run`, `check`, `preview`, `log verify`, `report`. The only place that uses anyhow and exit codes.
 
 mod check;
 mod feed;
+mod log;
 mod preview;
+mod report;
 mod run;
 mod schedule;
 
@@ -54,6 +56,11 @@ enum Command {
     Preview(preview::Args),
     /// Print the timeline of what a screen will play (slots, items, off hours, urgent interrupts)
     Schedule(schedule::Args),
+    /// The evidence (play) log
+    #[command(subcommand)]
+    Log(log::LogCommand),
+    /// Per item and screen: time shown each day against its minimum, gaps explained
+    Report(report::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -70,6 +77,8 @@ pub fn main() -> ExitCode {
         Some(Command::Check { config, at, .. }) => check::check(&config.expect("clap requires --config without --feed"), at),
         Some(Command::Preview(args)) => preview::preview(args),
         Some(Command::Schedule(args)) => schedule::schedule(args),
+        Some(Command::Log(cmd)) => log::log(cmd),
+        Some(Command::Report(args)) => report::report(args),
     };
     match result {
         Ok(code) => code,

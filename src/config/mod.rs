@@ -3,6 +3,7 @@
 //! Loading is pure apart from reading the files: it never opens devices or
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
+pub mod evidence;
 pub mod playlist;
 pub mod serial;
 pub mod sinks;
@@ -22,6 +23,7 @@ use crate::schedule::UrgentPolicy;
 use crate::schedule::hours::ScreenHours;
 use crate::schedule::rules::Window;
 
+pub use evidence::{EvidenceConfig, StatusConfig};
 pub use playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
 pub use sinks::SinkConfig;
 pub use sources::{HttpSource, SourceConfig};
@@ -43,6 +45,10 @@ pub struct Config {
     pub masking: MaskPolicy,
     pub screens: Vec<ScreenConfig>,
     pub playlists: BTreeMap<String, Playlist>,
+    /// The play log (`[evidence]`).
+    pub evidence: EvidenceConfig,
+    /// The HTTP status endpoint (`[status]`); off when absent.
+    pub status: Option<StatusConfig>,
 }
 
 /// Which personal numbers are masked, by catalogue list.
@@ -173,6 +179,9 @@ impl Config {
             m.finish();
         }
 
+        let evidence = evidence::parse_evidence(top.sub("evidence"), &state_dir, &rel);
+        let status = top.sub("status").and_then(evidence::parse_status);
+
         let mut screens = Vec::new();
         let screen_tables = top.tables("screens");
         if screen_tables.is_empty() && !file.has_errors() {
@@ -260,6 +269,8 @@ impl Config {
             masking,
             screens: screens.into_iter().map(|(s, _)| s).collect(),
             playlists,
+            evidence,
+            status,
         });
         (config, all)
     }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod daemon;
+mod evidence;
 mod fbdev;
 mod feed;
 mod feed_server;
@@ -9,4 +10,5 @@ pub mod frames;
 mod poster;
 mod schedule;
 mod serial;
+mod status;
 mod support;

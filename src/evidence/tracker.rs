@@ -1,0 +1,172 @@
+//! Turns one screen loop's observations into play, power and device records.
+//!
+//! A play covers only time the content was really lit: it ends when the
+//! schedule moves on, the screen goes off, every output fails, or the daemon
+//! stops, and a new one starts when the screen or output comes back. Called
+//! from the screen loop every frame, so it must stay cheap and never block
+//! (it only queues records).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use jiff::Timestamp;
+
+use crate::schedule::{Content, Ended, OnAir};
+use crate::sinks::{Power, SinkStatus};
+
+use super::Recorder;
+use super::record::{EndReason, Event, Play, SinkReport, content_sha256};
+
+/// What is being shown since when, and the sink counters at its start.
+struct Segment {
+    on_air: OnAir,
+    start: Timestamp,
+    base: Vec<(u64, u64, u64)>,
+    content_sha256: Option<String>,
+}
+
+pub struct PlayTracker {
+    screen: String,
+    recorder: Recorder,
+    sinks: Vec<Arc<SinkStatus>>,
+    open: Option<Segment>,
+    power: Option<Power>,
+    device_ok: bool,
+}
+
+impl PlayTracker {
+    pub fn new(screen: &str, recorder: Recorder, sinks: Vec<Arc<SinkStatus>>) -> PlayTracker {
+        PlayTracker { screen: screen.to_string(), recorder, sinks, open: None, power: None, device_ok: true }
+    }
+
+    /// The schedule changed: what was on air ended for `ended`, `next` starts now.
+    pub fn change(&mut self, next: &OnAir, ended: Option<Ended>, now: Timestamp) {
+        let reason = match ended {
+            Some(Ended::SlotEnd) | None => EndReason::SlotEnd,
+            Some(Ended::Withdrawn) => EndReason::Withdrawn,
+            Some(Ended::ContentArrived) => EndReason::ContentArrived,
+            Some(Ended::Preempted) => EndReason::Preempted,
+            Some(Ended::ScreenOff) => EndReason::ScreenOff,
+        };
+        self.close(reason, now);
+        // Screen-off time is not a play: `observe` records the power change.
+        if self.lit() && !matches!(next.content, Content::Off) {
+            self.open(next, now);
+        }
+    }
+
+    /// Called every frame with the screen's power and what is on air: records
+    /// power and device transitions and starts or ends plays accordingly.
+    pub fn observe(&mut self, power: Power, on_air: Option<&OnAir>, now: Timestamp) {
+        if self.power.is_none_or(|p| p.on != power.on) {
+            self.power = Some(power);
+            self.recorder.record(now, Event::Power { screen: self.screen.clone(), on: power.on, brightness: power.brightness });
+            if !power.on {
+                self.close(EndReason::ScreenOff, now);
+            }
+        }
+        let failing = self.failing();
+        if failing.is_some() == self.device_ok {
+            self.device_ok = failing.is_none();
+            self.recorder.record(now, Event::Device { screen: self.screen.clone(), ok: self.device_ok, error: failing });
+            if !self.device_ok {
+                self.close(EndReason::DeviceError, now);
+            }
+        }
+        if self.open.is_none()
+            && self.lit()
+            && let Some(a) = on_air.filter(|a| !matches!(a.content, Content::Off))
+        {
+            self.open(a, now);
+        }
+    }
+
+    /// The daemon stops: what is on air ends now.
+    pub fn stop(&mut self, now: Timestamp) {
+        self.close(EndReason::Shutdown, now);
+    }
+
+    fn lit(&self) -> bool {
+        self.power.is_none_or(|p| p.on) && self.device_ok
+    }
+
+    /// `Some(last error)` when the screen has outputs and every one of them is failing.
+    fn failing(&self) -> Option<String> {
+        if self.sinks.is_empty() {
+            return None;
+        }
+        let mut last = None;
+        for s in &self.sinks {
+            let e = s.last_error.lock().ok().and_then(|e| e.clone())?;
+            last = Some(e);
+        }
+        last
+    }
+
+    fn counters(&self) -> Vec<(u64, u64, u64)> {
+        self.sinks.iter().map(|s| (s.written.load(Ordering::Relaxed), s.acked.load(Ordering::Relaxed), s.errors.load(Ordering::Relaxed))).collect()
+    }
+
+    fn open(&mut self, on_air: &OnAir, now: Timestamp) {
+        let content_sha256 = match &on_air.content {
+            Content::Item(s) => Some(content_sha256(&s.entry().original)),
+            _ => None,
+        };
+        self.open = Some(Segment { on_air: on_air.clone(), start: now, base: self.counters(), content_sha256 });
+    }
+
+    fn close(&mut self, reason: EndReason, now: Timestamp) {
+        let Some(seg) = self.open.take() else { return };
+        let now_counts = self.counters();
+        let sinks = self
+            .sinks
+            .iter()
+            .zip(seg.base.iter().zip(now_counts))
+            .map(|(s, (b, n))| SinkReport {
+                kind: s.kind.clone(),
+                written: n.0.saturating_sub(b.0),
+                acked: n.1.saturating_sub(b.1),
+                errors: n.2.saturating_sub(b.2),
+                last_error: s.last_error.lock().ok().and_then(|e| e.clone()),
+            })
+            .collect();
+        let a = &seg.on_air;
+        let (content, item, revision, category, list, urgent, window, min) = match &a.content {
+            Content::Item(s) => {
+                let it = &s.entry().original;
+                (
+                    "item",
+                    s.key().to_string(),
+                    Some(it.revision),
+                    Some(it.category.key().to_string()),
+                    it.list.clone(),
+                    Some(it.priority == crate::item::Priority::Urgent),
+                    Some((it.display.from.0, it.display.until.0)),
+                    it.display.min_seconds_per_day,
+                )
+            }
+            Content::Notice { .. } => ("notice", "notice".to_string(), None, None, None, None, None, None),
+            Content::Idle => ("idle", "idle".to_string(), None, None, None, None, None, None),
+            Content::Off => ("off", "off".to_string(), None, None, None, None, None, None),
+        };
+        let seconds = now.duration_since(seg.start).as_secs_f64().max(0.0);
+        self.recorder.play(Play {
+            screen: self.screen.clone(),
+            content: content.to_string(),
+            item,
+            revision,
+            content_sha256: seg.content_sha256,
+            category,
+            list,
+            urgent,
+            window,
+            min_seconds_per_day: min,
+            slot: a.slot_name.clone(),
+            start: seg.start,
+            end: now,
+            seconds: (seconds * 1000.0).round() / 1000.0,
+            ended: reason,
+            sinks,
+        });
+    }
+}

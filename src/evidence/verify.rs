@@ -1,0 +1,131 @@
+//! Reads the log back in chain order, checking every hash and link, and hands each good record on.
+//!
+//! Finds the first record that was edited, deleted, inserted or reordered
+//! (with file and line). A torn line is accepted only where the writer
+//! recorded it (`torn_tail` right after it) or as the very last line of the
+//! log (a power cut not yet followed by a restart). Read-only: never repairs.
+
+use std::path::{Path, PathBuf};
+
+use super::files;
+use super::record::{self, Event, GENESIS, LineError, Record};
+
+/// Where and what the first problem is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: u64,
+    pub what: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.what)
+    }
+}
+
+/// The outcome of reading the whole log.
+#[derive(Debug, Clone, Default)]
+pub struct Verified {
+    pub files: usize,
+    /// Good records read (including any after a problem).
+    pub records: u64,
+    /// Torn lines skipped (power cuts): file and line.
+    pub torn: Vec<(PathBuf, u64)>,
+    /// The first problem; `None` means the chain is intact.
+    pub problem: Option<Problem>,
+    /// The last record's sequence number and hash (the chain head, to note down and compare later).
+    pub head: Option<(u64, String)>,
+}
+
+/// A bad line waiting to be explained by a `torn_tail` record.
+struct Pending {
+    file: PathBuf,
+    line: u64,
+    incomplete: bool,
+    what: String,
+}
+
+/// Reads every log file in `dir` in order. `each` gets every good record, in order.
+pub fn read(dir: &Path, mut each: impl FnMut(&Record)) -> std::io::Result<Verified> {
+    let mut v = Verified::default();
+    let mut expect_seq = 0u64;
+    let mut prev = GENESIS.to_string();
+    let mut pending: Option<Pending> = None;
+    let all = files::list(dir)?;
+    v.files = all.len();
+    for (_, path) in &all {
+        let text = std::fs::read(path)?;
+        for (i, raw) in text.split_inclusive(|&b| b == b'\n').enumerate() {
+            let lineno = i as u64 + 1;
+            let complete = raw.ends_with(b"\n");
+            let line = raw.strip_suffix(b"\n").unwrap_or(raw);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let decoded = match std::str::from_utf8(line) {
+                Err(_) => Err(LineError::Incomplete),
+                Ok(l) => record::decode(l),
+            };
+            let (rec, hash) = match decoded {
+                Ok(r) => r,
+                Err(e) => {
+                    if v.problem.is_none() && pending.is_none() {
+                        let incomplete = e == LineError::Incomplete || !complete;
+                        pending = Some(Pending { file: path.clone(), line: lineno, incomplete, what: e.to_string() });
+                    } else if let Some(p) = &mut pending {
+                        // Only a single torn line is possible; more bad lines mean damage.
+                        p.incomplete = false;
+                    }
+                    continue;
+                }
+            };
+            if v.problem.is_none() {
+                let here = |what: String| Problem { file: path.clone(), line: lineno, what };
+                if let Some(p) = pending.take() {
+                    let name = p.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let explained = matches!(&rec.event, Event::TornTail { file, line, .. } if *file == name && *line == p.line);
+                    if p.incomplete && explained {
+                        v.torn.push((p.file, p.line));
+                    } else {
+                        v.problem = Some(Problem { file: p.file, line: p.line, what: format!("unreadable record ({}): edited or damaged", p.what) });
+                    }
+                }
+                if v.problem.is_none() {
+                    if rec.seq > expect_seq {
+                        let what = if expect_seq == 0 && v.records == 0 {
+                            format!("log starts at record #{} instead of #0: earlier records or files were deleted", rec.seq)
+                        } else {
+                            format!("expected record #{expect_seq} here but found #{}: records deleted or reordered", rec.seq)
+                        };
+                        v.problem = Some(here(what));
+                    } else if rec.seq < expect_seq {
+                        v.problem = Some(here(format!("record #{} comes after #{}: inserted or reordered", rec.seq, expect_seq - 1)));
+                    } else if rec.prev != prev {
+                        v.problem = Some(here(format!(
+                            "record #{} does not follow from the record before (its prev hash differs): a record was inserted, replaced or edited",
+                            rec.seq
+                        )));
+                    }
+                }
+            }
+            expect_seq = rec.seq + 1;
+            prev = hash.clone();
+            v.records += 1;
+            v.head = Some((rec.seq, hash));
+            each(&rec);
+        }
+    }
+    // A bad line at the very end: a power cut the writer has not yet recovered from.
+    if let Some(p) = pending
+        && v.problem.is_none()
+    {
+        if p.incomplete {
+            v.torn.push((p.file, p.line));
+        } else {
+            v.problem = Some(Problem { file: p.file, line: p.line, what: format!("unreadable record ({}): edited or damaged", p.what) });
+        }
+    }
+    Ok(v)
+}
