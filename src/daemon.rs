@@ -16,6 +16,7 @@ use crate::config::{Config, SourceConfig};
 use crate::engine::ScreenEngine;
 use crate::item::Catalog;
 use crate::item::parse::Limits;
+use crate::notify::Liveness;
 use crate::reload::{self, ReloadStatus};
 use crate::render::Frame;
 use crate::render::font::FontLibrary;
@@ -31,6 +32,8 @@ pub struct Running {
     pub sinks: Vec<Arc<SinkStatus>>,
     /// The outcome of the last configuration reload.
     pub reload: watch::Receiver<ReloadStatus>,
+    /// systemd readiness and watchdog, fed by the screen loops.
+    pub liveness: Arc<Liveness>,
     tracker: TaskTracker,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
@@ -67,7 +70,8 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     tracker.spawn(reload::run(Arc::new(config.clone()), cfg_tx, reload_tx, clock.clone(), cancel.clone()));
     let mut threads = Vec::new();
     let mut sink_status = Vec::new();
-    for sc in &config.screens {
+    let liveness = Arc::new(Liveness::from_env(config.screens.len()));
+    for (index, sc) in config.screens.iter().enumerate() {
         let engine = ScreenEngine::new(sc, config, &fonts).map_err(|e| anyhow::anyhow!("screen `{}`: {e}", sc.name))?;
         let now = clock.now();
         let mut frame = Frame::new(sc.width, sc.height);
@@ -80,10 +84,11 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
             sink_status.push(status);
         }
         let reconf = Reconfig { configs: cfg_rx.clone(), fonts: Arc::clone(&fonts) };
-        tracker.spawn(screen_loop(engine, sc.fps, cat_rx.clone(), reconf, tx, clock.clone(), cancel.clone()));
+        let live = (Arc::clone(&liveness), index);
+        tracker.spawn(screen_loop(engine, sc.fps, cat_rx.clone(), reconf, tx, clock.clone(), cancel.clone(), live));
         screens.push((sc.name.clone(), rx));
     }
-    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, reload: reload_rx, tracker, threads })
+    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, reload: reload_rx, liveness, tracker, threads })
 }
 
 /// Where a screen loop gets new configurations from.
@@ -94,6 +99,8 @@ struct Reconfig {
 
 /// Produces frames at the screen's rate. Positions come from `now - slot start`,
 /// so a late tick never accumulates drift: it only skips to where the content should be.
+/// Each published frame is reported to `live` (systemd readiness and watchdog).
+#[allow(clippy::too_many_arguments)]
 async fn screen_loop(
     mut engine: ScreenEngine,
     fps: u32,
@@ -102,6 +109,7 @@ async fn screen_loop(
     tx: watch::Sender<Arc<Output>>,
     clock: Clock,
     cancel: CancellationToken,
+    live: (Arc<Liveness>, usize),
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / fps as f64));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -159,6 +167,7 @@ async fn screen_loop(
         }));
         // Reuse the previous buffer when no sink still holds it (no allocation per frame).
         spare = Arc::try_unwrap(old).ok().map(|o| o.frame);
+        live.0.frame_published(live.1, std::time::Instant::now());
     }
     info!(screen = %engine.name, frames = number, "screen loop stopped");
 }

@@ -11,6 +11,8 @@ pub mod demo;
 pub mod diag;
 pub mod engine;
 pub mod item;
+pub mod notify;
+pub mod ratelimit;
 pub mod reload;
 pub mod render;
 pub mod schedule;
