@@ -22,7 +22,10 @@ pub fn stderr_is_journal() -> bool {
     if unsafe { libc::fstat(libc::STDERR_FILENO, &mut st) } != 0 {
         return false;
     }
-    matches_stream(&v.to_string_lossy(), st.st_dev, st.st_ino)
+    // dev_t and ino_t are u64 on 64-bit Linux but may be u32 on 32-bit ARM.
+    #[allow(clippy::useless_conversion)]
+    let (dev, ino) = (u64::from(st.st_dev), u64::from(st.st_ino));
+    matches_stream(&v.to_string_lossy(), dev, ino)
 }
 
 fn matches_stream(value: &str, dev: u64, ino: u64) -> bool {
