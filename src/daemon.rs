@@ -17,6 +17,7 @@ use crate::engine::ScreenEngine;
 use crate::evidence::{self, PlayTracker, Recorder};
 use crate::item::Catalog;
 use crate::item::parse::Limits;
+use crate::notify::Liveness;
 use crate::reload::{self, ReloadStatus};
 use crate::render::Frame;
 use crate::render::font::FontLibrary;
@@ -36,6 +37,8 @@ pub struct Running {
     pub recorder: Recorder,
     /// Where the status endpoint listens, when configured.
     pub status_addr: Option<std::net::SocketAddr>,
+    /// systemd readiness and watchdog, fed by the screen loops.
+    pub liveness: Arc<Liveness>,
     tracker: TaskTracker,
     threads: Vec<std::thread::JoinHandle<()>>,
     evidence_thread: std::thread::JoinHandle<()>,
@@ -114,7 +117,8 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     tracker.spawn(reload::run(Arc::new(config.clone()), cfg_tx, reload_tx, clock.clone(), recorder.clone(), cancel.clone()));
     let mut threads = Vec::new();
     let mut sink_status = Vec::new();
-    for sc in &config.screens {
+    let liveness = Arc::new(Liveness::from_env(config.screens.len()));
+    for (index, sc) in config.screens.iter().enumerate() {
         let engine = ScreenEngine::new(sc, config, &fonts).map_err(|e| anyhow::anyhow!("screen `{}`: {e}", sc.name))?;
         let now = clock.now();
         let mut frame = Frame::new(sc.width, sc.height);
@@ -129,8 +133,8 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
             sink_status.push(status);
         }
         let feeds = Feeds { catalog: cat_rx.clone(), configs: cfg_rx.clone(), fonts: Arc::clone(&fonts) };
-        let plays = PlayTracker::new(&sc.name, recorder.clone(), screen_sinks);
-        tracker.spawn(screen_loop(engine, sc.fps, feeds, tx, clock.clone(), plays, cancel.clone()));
+        let reports = Reports { plays: PlayTracker::new(&sc.name, recorder.clone(), screen_sinks), live: (Arc::clone(&liveness), index) };
+        tracker.spawn(screen_loop(engine, sc.fps, feeds, tx, clock.clone(), reports, cancel.clone()));
         screens.push((sc.name.clone(), rx));
     }
     let mut status_addr = None;
@@ -147,7 +151,25 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
         };
         tracker.spawn(status::serve(listener, Arc::new(state), cancel.clone()));
     }
-    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, reload: reload_rx, recorder, status_addr, tracker, threads, evidence_thread })
+    Ok(Running {
+        catalog: cat_rx,
+        screens,
+        sinks: sink_status,
+        reload: reload_rx,
+        recorder,
+        status_addr,
+        liveness,
+        tracker,
+        threads,
+        evidence_thread,
+    })
+}
+
+/// What a screen loop reports to: the evidence log's play tracker, and
+/// systemd liveness (shared state, this screen's index).
+struct Reports {
+    plays: PlayTracker,
+    live: (Arc<Liveness>, usize),
 }
 
 /// What a screen loop reads: the catalog, and new configurations (with the fonts to build them).
@@ -159,15 +181,18 @@ struct Feeds {
 
 /// Produces frames at the screen's rate. Positions come from `now - slot start`,
 /// so a late tick never accumulates drift: it only skips to where the content should be.
+/// Each published frame is reported to `live` (systemd readiness and watchdog).
+#[allow(clippy::too_many_arguments)]
 async fn screen_loop(
     mut engine: ScreenEngine,
     fps: u32,
     mut feeds: Feeds,
     tx: watch::Sender<Arc<Output>>,
     clock: Clock,
-    mut plays: PlayTracker,
+    reports: Reports,
     cancel: CancellationToken,
 ) {
+    let Reports { mut plays, live } = reports;
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / fps as f64));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut spare: Option<Frame> = None;
@@ -227,6 +252,7 @@ async fn screen_loop(
         }));
         // Reuse the previous buffer when no sink still holds it (no allocation per frame).
         spare = Arc::try_unwrap(old).ok().map(|o| o.frame);
+        live.0.frame_published(live.1, std::time::Instant::now());
     }
     plays.stop(clock.now());
     info!(screen = %engine.name, frames = number, "screen loop stopped");

@@ -13,6 +13,8 @@ pub mod engine;
 pub mod evidence;
 pub mod item;
 pub mod mmap;
+pub mod notify;
+pub mod ratelimit;
 pub mod reload;
 pub mod render;
 pub mod schedule;

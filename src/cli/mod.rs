@@ -2,6 +2,7 @@
 
 mod check;
 mod feed;
+mod journal;
 mod log;
 mod preview;
 mod report;
@@ -18,8 +19,11 @@ use jiff::Timestamp;
 pub const EXIT_PROBLEMS: u8 = 1;
 pub const EXIT_FAILED: u8 = 2;
 
+/// `yiping --version`: the crate version and the commit it was built from (build.rs).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("YIPING_GIT_COMMIT"), ")");
+
 #[derive(Parser)]
-#[command(name = "yiping", version, about = "一屏: shows approved public-disclosure notices (三务公开) on village screens")]
+#[command(name = "yiping", version = VERSION, about = "一屏: shows approved public-disclosure notices (三务公开) on village screens")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

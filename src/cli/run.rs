@@ -49,6 +49,7 @@ pub fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<Exi
         info!(config = %cfg.path.display(), screens = cfg.screens.len(), "started");
         wait_for_signal().await;
         info!("stopping");
+        running.liveness.stopping();
         cancel.cancel();
         running.wait().await;
         info!("stopped");
@@ -76,6 +77,10 @@ fn init_logging(cfg: &Config, terminal_sink: bool) -> anyhow::Result<()> {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).with_context(|| format!("opening {}", log.display()))?;
         eprintln!("yiping: logging to {} while the screen is drawn here (Ctrl-C to stop)", log.display());
         tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(std::sync::Mutex::new(file)).init();
+    } else if super::journal::stderr_is_journal() {
+        // Under systemd: journald stamps the time; `<N>` gives each line its priority.
+        let format = tracing_subscriber::fmt::format().without_time().with_ansi(false);
+        tracing_subscriber::fmt().with_env_filter(filter).event_format(super::journal::WithPriority(format)).with_writer(std::io::stderr).init();
     } else {
         // Colour only for a person at a terminal; journald and pipes get plain text.
         tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr).init();

@@ -169,7 +169,7 @@ fn png_loop(
     handle: &Handle,
 ) {
     let mut last_number = None;
-    let mut failing = false;
+    let mut spell = crate::ratelimit::Spell::default_reminder();
     loop {
         let o = Arc::clone(&rx.borrow());
         if Some(o.number) != last_number {
@@ -180,18 +180,20 @@ fn png_loop(
                 Ok(()) => status.wrote(),
                 Err(e) => status.failed(e),
             }
+            // Said once per failure spell (and a reminder every 10 minutes), not once per frame.
+            let now = std::time::Instant::now();
             match res {
-                Ok(()) if failing => {
-                    info!(screen, sink = "png", path = %path.display(), "writing again");
-                    failing = false;
+                Ok(()) => {
+                    if let Some(r) = spell.success(now) {
+                        info!(screen, sink = "png", path = %path.display(), failures = r.failures, seconds = r.lasted.as_secs(), "writing again");
+                    }
                 }
-                Ok(()) => {}
-                // Said once per failure spell, not once per frame.
-                Err(e) if !failing => {
-                    warn!(screen, sink = "png", path = %path.display(), error = %e, "cannot write frame; will keep trying");
-                    failing = true;
+                Err(e) => {
+                    if let Some(say) = spell.failure(&e.to_string(), now) {
+                        let secs = say.failing_for.as_secs();
+                        warn!(screen, sink = "png", path = %path.display(), error = %e, repeated = say.repeated, failing_seconds = secs, "cannot write frame; will keep trying");
+                    }
                 }
-                Err(_) => {}
             }
         }
         let stop = handle.block_on(async {

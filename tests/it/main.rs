@@ -2,6 +2,7 @@
 
 mod cli;
 mod daemon;
+mod deploy;
 mod evidence;
 mod fbdev;
 mod feed;
