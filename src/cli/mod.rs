@@ -87,7 +87,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("yiping: error: {e:#}");
+            // Under journald, mark it as an error so `journalctl -p err` shows why the service stopped.
+            let prefix = if journal::stderr_is_journal() { "<3>" } else { "" };
+            eprintln!("{prefix}yiping: error: {e:#}");
             ExitCode::from(EXIT_FAILED)
         }
     }

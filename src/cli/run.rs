@@ -22,11 +22,13 @@ pub fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<Exi
     };
     let cfg = match Config::load(&path) {
         (Some(c), warnings) => {
-            warnings.iter().for_each(|w| eprintln!("{w}"));
+            let warn = if super::journal::stderr_is_journal() { "<4>" } else { "" };
+            warnings.iter().for_each(|w| eprintln!("{warn}{w}"));
             c
         }
         (None, diags) => {
-            diags.iter().for_each(|d| eprintln!("{d}"));
+            let err = if super::journal::stderr_is_journal() { "<3>" } else { "" };
+            diags.iter().for_each(|d| eprintln!("{err}{d}"));
             anyhow::bail!("{} has errors; fix them (`yiping check --config {}`) and start again", path.display(), path.display());
         }
     };
