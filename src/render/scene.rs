@@ -14,7 +14,7 @@ use crate::item::Category;
 
 use super::Frame;
 use super::body::{self, Line};
-use super::font::FontSet;
+use super::font::{FontSet, Metrics};
 use super::theme::{Role, Theme};
 
 /// Where the zones are on the screen.
@@ -220,7 +220,7 @@ impl Scene {
                 let off = (t * speed).floor() as i64 % pass.max(1);
                 let x = self.geo.width as i64 - off;
                 let y = self.geo.body_top + (self.geo.body_height as i32 - self.geo.font.height() as i32) / 2;
-                draw_str(f, &self.geo.font, x.clamp(i32::MIN as i64, i32::MAX as i64) as i32, y, text, self.theme.body);
+                self.geo.font.draw_str(f, x.clamp(i32::MIN as i64, i32::MAX as i64) as i32, y, text, self.theme.body);
             }
             Kind::Idle => self.draw_idle(f, now),
             Kind::Off => {}
@@ -251,7 +251,7 @@ impl Scene {
             }
             if y > top {
                 for s in &l.spans {
-                    draw_str(f, &self.geo.font, s.x, y, &s.text, self.theme.color(s.role));
+                    self.geo.font.draw_str(f, s.x, y, &s.text, self.theme.color(s.role));
                 }
             }
             y += pitch;
@@ -268,11 +268,11 @@ impl Scene {
         let title_w = font.measure(&head.title);
         let x0 = label_w as i32 + 2;
         let shift = if title_w <= avail { 0 } else { title_offset(t, title_w - avail) };
-        draw_str(f, font, x0 - shift, y, &head.title, self.theme.title);
+        font.draw_str(f, x0 - shift, y, &head.title, self.theme.title);
         // The label box covers the title as it scrolls in under it.
         f.fill_rect(0, y, label_w + 2, fh, self.theme.background);
         f.fill_rect(0, y, label_w, fh, self.theme.label_bg(head.category, head.urgent));
-        draw_str(f, font, pad, y, &head.label, self.theme.label_text);
+        font.draw_str(f, pad, y, &head.label, self.theme.label_text);
         if h > fh {
             f.fill_rect(0, y + fh as i32, self.geo.width, 1, self.theme.rule);
         }
@@ -292,9 +292,9 @@ impl Scene {
         }
         let rw = font.measure(&right);
         if font.measure(&self.village) + rw + 4 <= w {
-            draw_str(f, font, 0, y, &self.village, self.theme.footer);
+            font.draw_str(f, 0, y, &self.village, self.theme.footer);
         }
-        draw_str(f, font, w as i32 - rw as i32, y, &right, self.theme.footer);
+        font.draw_str(f, w as i32 - rw as i32, y, &right, self.theme.footer);
     }
 
     fn draw_idle(&self, f: &mut Frame, now: &Zoned) {
@@ -313,7 +313,7 @@ impl Scene {
         let mut y = gap;
         for (font, text, role) in rows {
             let x = (self.geo.width as i32 - font.measure(&text) as i32) / 2;
-            draw_str(f, font, x.max(0), y, &text, self.theme.color(role));
+            font.draw_str(f, x.max(0), y, &text, self.theme.color(role));
             y += font.height() as i32 + gap;
         }
     }
@@ -331,20 +331,4 @@ fn title_offset(t: f64, overflow: u32) -> i32 {
     } else {
         overflow as i32
     }
-}
-
-/// Draws a string at (x, y) top-left, skipping glyphs wholly off screen; returns the x after it.
-pub fn draw_str(f: &mut Frame, font: &FontSet, mut x: i32, y: i32, text: &str, color: embedded_graphics::pixelcolor::Rgb888) -> i32 {
-    let right = f.width() as i32;
-    for c in text.chars() {
-        if x >= right {
-            break;
-        }
-        let adv = font.advance(c) as i32;
-        if x + adv > 0 {
-            font.draw(c, f, x, y, color);
-        }
-        x += adv;
-    }
-    x
 }

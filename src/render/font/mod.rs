@@ -19,20 +19,42 @@ mod set;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use embedded_graphics::pixelcolor::Rgb888;
+
+use super::Frame;
+
 pub use library::{FontLibrary, UNIFONT_FILE, WQY_12_FILE};
 pub(crate) use set::is_invisible;
 pub use set::{FontSet, GlyphRef, Replacement};
 
-/// What line breaking and table layout need from a font: the bitmap `FontSet`
-/// and the HD path's outline `Face` both provide it, so both follow one set of rules.
+/// What line breaking, table layout and drawing need from a font: the bitmap
+/// `FontSet` and the HD path's outline `Face` both provide it, so both follow
+/// one set of rules.
 pub trait Metrics {
     /// How far the pen moves after `c`, px.
     fn advance(&self, c: char) -> u32;
     /// The line height, px (also the base of gaps between table columns).
     fn height(&self) -> u32;
+    /// Draws `c` with its line box's top-left at (x, y), clipped to the frame.
+    fn draw_char(&self, f: &mut Frame, c: char, x: i32, y: i32, color: Rgb888);
     /// The width of `s` on one line: the sum of the advances.
     fn measure(&self, s: &str) -> u32 {
         s.chars().map(|c| self.advance(c)).sum()
+    }
+    /// Draws `s` from (x, y) top-left, skipping glyphs wholly off the frame; returns the x after it.
+    fn draw_str(&self, f: &mut Frame, mut x: i32, y: i32, s: &str, color: Rgb888) -> i32 {
+        let right = f.width() as i32;
+        for c in s.chars() {
+            if x >= right {
+                break;
+            }
+            let adv = self.advance(c) as i32;
+            if x + adv > 0 {
+                self.draw_char(f, c, x, y, color);
+            }
+            x += adv;
+        }
+        x
     }
 }
 
@@ -43,6 +65,10 @@ impl Metrics for FontSet {
 
     fn height(&self) -> u32 {
         FontSet::height(self)
+    }
+
+    fn draw_char(&self, f: &mut Frame, c: char, x: i32, y: i32, color: Rgb888) {
+        self.draw(c, f, x, y, color);
     }
 }
 

@@ -191,23 +191,8 @@ impl Face {
         is_invisible(c) || self.font.glyph_id(c) != 0 || self.font.fallback_glyph(c).is_some()
     }
 
-    /// Draws `s` with the line box's top-left at (x, y); returns the x after it.
-    pub fn draw_str(&self, f: &mut Frame, mut x: i32, y: i32, s: &str, color: Rgb888) -> i32 {
-        let right = f.width() as i32;
-        for c in s.chars() {
-            if x >= right {
-                break;
-            }
-            let adv = self.advance(c) as i32;
-            if x + adv > 0 {
-                self.draw_char(f, c, x, y, color);
-            }
-            x += adv;
-        }
-        x
-    }
-
-    fn draw_char(&self, f: &mut Frame, c: char, x: i32, y: i32, color: Rgb888) {
+    /// One glyph: the outline, the scaled bitmap fallback, or the hex box.
+    fn paint(&self, f: &mut Frame, c: char, x: i32, y: i32, color: Rgb888) {
         if is_invisible(c) || c.is_whitespace() {
             return;
         }
@@ -248,6 +233,10 @@ impl Face {
 }
 
 impl Metrics for Face {
+    fn draw_char(&self, f: &mut Frame, c: char, x: i32, y: i32, color: Rgb888) {
+        self.paint(f, c, x, y, color);
+    }
+
     fn advance(&self, c: char) -> u32 {
         if is_invisible(c) {
             return 0;

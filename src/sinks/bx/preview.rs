@@ -12,7 +12,6 @@ use embedded_graphics::pixelcolor::Rgb888;
 use crate::config::serial::{BxConfig, CardColor};
 use crate::render::Frame;
 use crate::render::font::FontSet;
-use crate::render::scene::draw_str;
 use crate::schedule::OnAir;
 
 use super::command::Motion;
@@ -55,9 +54,8 @@ impl CardView {
     fn draw_line(&self, f: &mut Frame, font: &FontSet, x: i32, y: i32, line: &str) {
         // The card's metrics place the chars; yiping's glyphs draw them.
         let mut x = x;
-        let mut buf = [0u8; 4];
         for c in line.chars() {
-            draw_str(f, font, x, y, c.encode_utf8(&mut buf), self.color);
+            font.draw(c, f, x, y, self.color);
             x += self.layout.advance(c) as i32;
         }
     }
