@@ -7,10 +7,11 @@ use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::engine::ScreenEngine;
+use crate::fsutil::write_atomic;
 use crate::render::Frame;
 use crate::schedule::Content;
 use crate::sinks::bx::preview::CardView;
-use crate::sinks::{gif::GifRecorder, png, runner::write_file_atomic};
+use crate::sinks::{gif::GifRecorder, png};
 
 use super::{Offline, offline_screen};
 
@@ -147,7 +148,7 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
             Out::Dir(d) => {
                 draw(&engine, &card, &mut frame, t);
                 let p = d.join(format!("frame-{n:05}.png"));
-                png::write_atomic(&p, &zoom(&frame)).with_context(|| format!("writing {}", p.display()))?;
+                png::save(&p, &zoom(&frame)).with_context(|| format!("writing {}", p.display()))?;
             }
         }
         n += 1;
@@ -155,11 +156,11 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
     }
     if let Out::Png(p) = &out {
         draw(&engine, &card, &mut frame, last);
-        png::write_atomic(p, &zoom(&frame)).with_context(|| format!("writing {}", p.display()))?;
+        png::save(p, &zoom(&frame)).with_context(|| format!("writing {}", p.display()))?;
     }
     if let Out::Gif(p, rec) = out {
         let bytes = rec.finish()?;
-        write_file_atomic(&p, &bytes).with_context(|| format!("writing {}", p.display()))?;
+        write_atomic(&p, &bytes).with_context(|| format!("writing {}", p.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use super::tomlread::Table;
+use crate::tomlread::Table;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvidenceConfig {

@@ -8,7 +8,6 @@ pub mod playlist;
 pub mod serial;
 pub mod sinks;
 pub mod sources;
-pub mod tomlread;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,11 +22,11 @@ use crate::schedule::UrgentPolicy;
 use crate::schedule::hours::ScreenHours;
 use crate::schedule::rules::Window;
 
+use crate::tomlread::{Table, TomlFile};
 pub use evidence::{EvidenceConfig, StatusConfig};
 pub use playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
 pub use sinks::SinkConfig;
 pub use sources::{HttpSource, SourceConfig};
-use tomlread::{Table, TomlFile};
 
 /// A validated configuration.
 #[derive(Debug, Clone)]

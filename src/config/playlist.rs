@@ -9,7 +9,7 @@ use crate::diag::Diag;
 use crate::item::{Category, Item};
 use crate::schedule::rules::{self, When};
 
-use super::tomlread::{Table, TomlFile};
+use crate::tomlread::{Table, TomlFile};
 
 /// A named rotation of slots.
 #[derive(Debug, Clone, PartialEq)]

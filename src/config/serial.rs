@@ -9,7 +9,7 @@ use std::time::Duration;
 use embedded_graphics::pixelcolor::Rgb888;
 use serde::Deserialize;
 
-use super::tomlread::Table;
+use crate::tomlread::Table;
 
 /// Link speed of a BX card: fixed, or probed (ping at 9600, then 57600).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::tomlread::Table;
 use crate::sinks::fbdev::{FbdevConfig, PixelFormat};
+use crate::tomlread::Table;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SinkConfig {

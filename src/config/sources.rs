@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::tomlread::Table;
+use crate::tomlread::Table;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceConfig {

@@ -1,13 +1,11 @@
 //! PNG sink: the current frame as a PNG file, replaced atomically.
 //!
-//! `write_atomic` writes a temp file next to the target and renames it over
-//! the target, so a web server or viewer polling the file never reads half a
-//! PNG. `scaled` makes a readable preview of tiny LED frames.
+//! `save` encodes the frame and replaces the file with `fsutil::write_atomic`,
+//! so a web server or viewer polling the file never reads half a PNG.
+//! `scaled` makes a readable preview of tiny LED frames.
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Cursor, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io::{self, Cursor};
+use std::path::Path;
 
 use crate::render::Frame;
 
@@ -23,7 +21,7 @@ pub enum PngError {
 /// The frame as an RGB8 PNG with fast (fdeflate) compression.
 ///
 /// A frame with no pixels has no PNG encoding: the result is then empty
-/// (and `write_atomic` refuses it).
+/// (and `save` refuses it).
 pub fn encode(frame: &Frame) -> Vec<u8> {
     if frame.width() == 0 || frame.height() == 0 {
         return Vec::new();
@@ -40,42 +38,16 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
     out
 }
 
-/// Distinguishes temp files of several writers in one process.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Writes `frame` as PNG to `path`: temp file in the same directory
-/// (`.<name>.<pid>.<n>.tmp`), write, fsync, rename over `path`.
+/// Writes `frame` as PNG to `path`, atomically and durably (`fsutil::write_atomic`).
 ///
 /// Readers see either the old file or the new one, never a partial one. On
-/// any error the temp file is removed and `path` is left as it was.
-pub fn write_atomic(path: &Path, frame: &Frame) -> io::Result<()> {
+/// any error `path` is left as it was.
+pub fn save(path: &Path, frame: &Frame) -> io::Result<()> {
     let bytes = encode(frame);
     if bytes.is_empty() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "frame has no pixels"));
     }
-    let tmp = temp_path(path)?;
-    let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        // The temp file may not exist (e.g. the directory is missing): ignore that.
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-fn temp_path(path: &Path) -> io::Result<PathBuf> {
-    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "png path has no file name"))?;
-    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp_name = format!(".{}.{}.{}.tmp", name.to_string_lossy(), std::process::id(), n);
-    Ok(match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.join(tmp_name),
-        _ => PathBuf::from(tmp_name),
-    })
+    crate::fsutil::write_atomic(path, &bytes)
 }
 
 /// Decodes a PNG (any bit depth; grey, grey+alpha, RGB, RGBA or indexed)
@@ -146,6 +118,7 @@ pub fn scaled(frame: &Frame, factor: u32, led_gap: bool) -> Frame {
 mod tests {
     use super::*;
     use embedded_graphics::pixelcolor::{Rgb888, RgbColor};
+    use std::fs;
 
     fn sample() -> Frame {
         let mut f = Frame::new(5, 3);
@@ -188,33 +161,33 @@ mod tests {
     }
 
     #[test]
-    fn write_atomic_replaces_and_leaves_no_temp_files() {
+    fn save_replaces_and_leaves_no_temp_files() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("screen.png");
         fs::write(&path, b"old contents").unwrap();
-        write_atomic(&path, &sample()).unwrap();
+        save(&path, &sample()).unwrap();
         assert_eq!(decode(&fs::read(&path).unwrap()).unwrap(), sample());
         let mut second = sample();
         second.fill(Rgb888::GREEN);
-        write_atomic(&path, &second).unwrap();
+        save(&path, &second).unwrap();
         assert_eq!(decode(&fs::read(&path).unwrap()).unwrap(), second);
         assert_eq!(dir_entries(dir.path()), vec!["screen.png".to_string()]);
     }
 
     #[test]
-    fn write_atomic_into_missing_dir_fails_and_leaves_nothing() {
+    fn save_into_missing_dir_fails_and_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("screen.png");
-        assert!(write_atomic(&path, &sample()).is_err());
+        assert!(save(&path, &sample()).is_err());
         assert!(!dir.path().join("missing").exists());
         assert!(dir_entries(dir.path()).is_empty());
     }
 
     #[test]
-    fn write_atomic_rejects_empty_frame() {
+    fn save_rejects_empty_frame() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("screen.png");
-        assert!(write_atomic(&path, &Frame::new(0, 0)).is_err());
+        assert!(save(&path, &Frame::new(0, 0)).is_err());
         assert!(dir_entries(dir.path()).is_empty());
     }
 

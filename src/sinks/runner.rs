@@ -1,7 +1,7 @@
 //! Runs each configured sink on its own thread, fed latest-wins from the screen's watch channel.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -169,13 +169,13 @@ fn png_loop(
     handle: &Handle,
 ) {
     let mut last_number = None;
-    let mut spell = crate::ratelimit::Spell::default_reminder();
+    let mut spell = crate::spell::Spell::default_reminder();
     loop {
         let o = Arc::clone(&rx.borrow());
         if Some(o.number) != last_number {
             last_number = Some(o.number);
             let frame = if scale > 1 { png::scaled(&o.frame, scale, scale >= 3) } else { o.frame.clone() };
-            let res = png::write_atomic(path, &frame);
+            let res = png::save(path, &frame);
             match &res {
                 Ok(()) => status.wrote(),
                 Err(e) => status.failed(e),
@@ -244,27 +244,11 @@ fn gif_loop(
         }
     }
     let _ = rec.push(&scaled(&prev), 100);
-    match rec.finish().map_err(|e| std::io::Error::other(e.to_string())).and_then(|bytes| write_file_atomic(path, &bytes)) {
+    match rec.finish().map_err(|e| std::io::Error::other(e.to_string())).and_then(|bytes| crate::fsutil::write_atomic(path, &bytes)) {
         Ok(()) => {
             status.written.store(frames, std::sync::atomic::Ordering::Relaxed);
             info!(screen, sink = "gif", path = %path.display(), frames, skipped, "recording written")
         }
         Err(e) => error!(screen, sink = "gif", path = %path.display(), error = %e, "cannot write recording"),
     }
-}
-
-/// Writes bytes to a temp file beside `path`, syncs, and renames over it.
-pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp: PathBuf = dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out"), std::process::id()));
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
 }

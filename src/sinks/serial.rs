@@ -1,11 +1,11 @@
-//! Opening serial ports, and the backoff used when a port is missing or fails.
+//! Opening serial ports, and how long bytes take on the wire.
 //!
 //! Only the serial sinks' own threads call this (never the async runtime).
 //! A missing port is an ordinary condition here, not an error that stops
-//! anything: callers retry with `Backoff` and log once per failure spell.
+//! anything: callers retry with `spell::Backoff` and log once per failure spell.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serialport::{DataBits, FlowControl, Parity, SerialPort, StopBits, TTYPort};
 
@@ -24,45 +24,6 @@ pub fn open(path: &Path, baud: u32, read_timeout: Duration) -> serialport::Resul
     Ok(p)
 }
 
-/// Doubling delays between attempts, from `min` to `max`.
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    min: Duration,
-    max: Duration,
-    next: Duration,
-    /// No attempt before this.
-    pub until: Option<Instant>,
-}
-
-impl Backoff {
-    pub fn new(min: Duration, max: Duration) -> Backoff {
-        Backoff { min, max, next: min, until: None }
-    }
-
-    /// Records a failure at `now`; returns the delay before the next attempt.
-    pub fn fail(&mut self, now: Instant) -> Duration {
-        let d = self.next;
-        self.next = (self.next * 2).min(self.max);
-        self.until = Some(now + d);
-        d
-    }
-
-    pub fn succeed(&mut self) {
-        self.next = self.min;
-        self.until = None;
-    }
-
-    /// Whether an attempt may be made at `now`.
-    pub fn ready(&self, now: Instant) -> bool {
-        self.until.is_none_or(|u| now >= u)
-    }
-
-    /// Whether the last attempt failed.
-    pub fn failing(&self) -> bool {
-        self.until.is_some()
-    }
-}
-
 /// How long sending `bytes` takes at `baud`, 8N1 (ten bits a byte).
 pub fn wire_time(bytes: usize, baud: u32) -> Duration {
     Duration::from_secs_f64(bytes as f64 * 10.0 / baud.max(1) as f64)
@@ -73,18 +34,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_to_its_cap_and_resets() {
-        let mut b = Backoff::new(Duration::from_millis(500), Duration::from_secs(2));
-        let t = Instant::now();
-        assert!(b.ready(t));
-        assert_eq!(b.fail(t), Duration::from_millis(500));
-        assert!(!b.ready(t) && b.ready(t + Duration::from_millis(500)));
-        assert_eq!(b.fail(t), Duration::from_secs(1));
-        assert_eq!(b.fail(t), Duration::from_secs(2));
-        assert_eq!(b.fail(t), Duration::from_secs(2));
-        b.succeed();
-        assert!(b.ready(t) && !b.failing());
-        assert_eq!(b.fail(t), Duration::from_millis(500));
+    fn wire_time_counts_ten_bits_a_byte() {
         assert_eq!(wire_time(960, 9600), Duration::from_secs(1));
     }
 

@@ -21,8 +21,9 @@ use tracing::{info, warn};
 use crate::config::serial::StreamConfig;
 
 use super::pixmap::PixMap;
-use super::serial::{self, Backoff, wire_time};
+use super::serial::{self, wire_time};
 use super::{Output, SinkStatus};
+use crate::spell::Backoff;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {

@@ -359,7 +359,7 @@ async fn after_stale_after_without_a_fetch_the_screen_says_when_it_last_updated(
     assert_eq!(engine.stale_since(), Some(Some(now)));
     let frame = draw(&engine, later);
     let png = t.path().join("stale.png");
-    yiping::sinks::png::write_atomic(&png, &yiping::sinks::png::scaled(&frame, 4, false)).unwrap();
+    yiping::sinks::png::save(&png, &yiping::sinks::png::scaled(&frame, 4, false)).unwrap();
     if std::env::var_os("YIPING_KEEP_PNG").is_some() {
         std::fs::copy(&png, std::env::temp_dir().join("yiping-stale.png")).unwrap();
     }

@@ -140,12 +140,12 @@ pub fn golden(name: &str, f: &Frame) {
     let path = root().join("tests/data/golden").join(format!("{name}.png"));
     if std::env::var_os("YIPING_UPDATE_GOLDEN").is_some() || !path.exists() && std::env::var_os("CI").is_none() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        yiping::sinks::png::write_atomic(&path, f).unwrap();
+        yiping::sinks::png::save(&path, f).unwrap();
     }
     let want = yiping::sinks::png::decode(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap();
     if &want != f {
         let got = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.got.png"));
-        yiping::sinks::png::write_atomic(&got, f).unwrap();
+        yiping::sinks::png::save(&got, f).unwrap();
         panic!("frame differs from {}; see {}", path.display(), got.display());
     }
 }

@@ -16,7 +16,8 @@ use serialport::{SerialPort, TTYPort};
 use tracing::{info, warn};
 
 use crate::config::serial::Baud;
-use crate::sinks::serial::{self, Backoff};
+use crate::sinks::serial;
+use crate::spell::Backoff;
 
 use super::command::{self, Reply};
 use super::packet::{self, BROADCAST, Decoder};

@@ -81,7 +81,7 @@ pub struct BxSink {
     sent: Option<Sent>,
     power: Option<Power>,
     last_update: Option<Instant>,
-    retry: crate::sinks::serial::Backoff,
+    retry: crate::spell::Backoff,
 }
 
 impl BxSink {
@@ -95,7 +95,7 @@ impl BxSink {
             power: None,
             last_update: None,
             // Never retry faster than the card accepts updates of an area (it may have got the last one).
-            retry: crate::sinks::serial::Backoff::new(cfg.min_refresh, Duration::from_secs(30)),
+            retry: crate::spell::Backoff::new(cfg.min_refresh, Duration::from_secs(30)),
         }
     }
 

@@ -1,12 +1,12 @@
 //! The offline cache: the last verified feed (body and signature) of one source, in the state directory.
 //!
-//! One file per source, `<state_dir>/feeds/<source>.json`, written atomically:
-//! temp file, fsync, rename over the old one, fsync of the directory. A crash
+//! One file per source, `<state_dir>/feeds/<source>.json`, written atomically
+//! (`fsutil::write_atomic`: temp file, fsync, rename over the old one, fsync
+//! of the directory). A crash
 //! at any point leaves either the old or the new cache, never a mix. The
 //! cache is never trusted as it is: the caller verifies it again on load, and
 //! moves a bad one aside (`move_aside`) rather than deleting evidence.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -66,9 +66,17 @@ pub fn read(path: &Path, limit: u64) -> Result<Option<Cached>, CacheError> {
     Ok(Some(c))
 }
 
-/// Replaces the cache atomically and durably.
+/// Replaces the cache atomically and durably (creating `<state_dir>/feeds` when needed).
 pub fn write(path: &Path, c: &Cached) -> std::io::Result<()> {
-    write_atomic(path, &serde_json::to_vec(c)?)
+    replace(path, &serde_json::to_vec(c)?)
+}
+
+/// The folder is made on first use; the write itself is `fsutil::write_atomic`.
+fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    crate::fsutil::write_atomic(path, bytes)
 }
 
 /// Where the time of the last confirmation (a 304) is kept, beside the cache.
@@ -80,7 +88,7 @@ fn checked_path(path: &Path) -> PathBuf {
 
 /// Records when the cached feed was last confirmed current (a few bytes, not the whole feed).
 pub fn write_checked(path: &Path, at: Timestamp) -> std::io::Result<()> {
-    write_atomic(&checked_path(path), at.to_string().as_bytes())
+    replace(&checked_path(path), at.to_string().as_bytes())
 }
 
 /// The last recorded confirmation, if any and readable.
@@ -92,38 +100,14 @@ pub fn read_checked(path: &Path) -> Option<Timestamp> {
     std::fs::read_to_string(p).ok()?.trim().parse().ok()
 }
 
-/// temp file, fsync, rename, fsync of the directory.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.flush()?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(format!(".tmp.{}", std::process::id()));
-    PathBuf::from(s)
-}
-
 /// Removes temp files a crash left behind for this cache; returns how many.
+/// Also those of versions before `fsutil` (`<name>.tmp.<pid>`), so an upgraded box cleans up too.
 pub fn clean_temps(path: &Path) -> usize {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else { return 0 };
     let ours = |n: &str| n.strip_prefix(name).is_some_and(|rest| rest.starts_with(".tmp.") || rest.starts_with(".checked.tmp."));
     let Ok(rd) = std::fs::read_dir(dir) else { return 0 };
-    rd.flatten().filter(|e| e.file_name().to_str().is_some_and(ours)).filter(|e| std::fs::remove_file(e.path()).is_ok()).count()
+    let legacy = rd.flatten().filter(|e| e.file_name().to_str().is_some_and(ours)).filter(|e| std::fs::remove_file(e.path()).is_ok()).count();
+    legacy + crate::fsutil::clean_temps(path) + crate::fsutil::clean_temps(&checked_path(path))
 }
 
 /// Renames a bad cache to `<name>.bad-<UTC time>` so it is kept for inspection but never loaded.
@@ -133,7 +117,7 @@ pub fn move_aside(path: &Path, now: Timestamp) -> std::io::Result<PathBuf> {
     let to = PathBuf::from(s);
     std::fs::rename(path, &to)?;
     if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
+        crate::fsutil::sync_dir(dir)?;
     }
     Ok(to)
 }

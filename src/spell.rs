@@ -1,9 +1,12 @@
-//! Rate limiting for repeated errors: one log line when a failure spell starts, a reminder
-//! now and then with the count of repeats, one line when it ends.
+//! Failure spells: when to say that something keeps failing (`Spell`) and when to try
+//! it again (`Backoff`). The one helper every sink and source that can fail repeatedly uses.
 //!
 //! A dead serial port or a full disk fails on every frame; logging each one would
 //! flood journald and wear the SD card. Callers keep one `Spell` per thing that can
-//! fail and ask it whether to speak. Time is an argument (no clock read here), and
+//! fail and ask it whether to speak: one log line when a failure spell starts, a
+//! reminder now and then with the count of repeats, one line when it ends. Retrying
+//! a missing device at full speed would burn the CPU; `Backoff` doubles the wait
+//! between attempts up to a cap. Time is an argument (no clock read here), and
 //! nothing is lost: the repeats are counted and reported in the next line said.
 
 use std::time::{Duration, Instant};
@@ -91,6 +94,45 @@ impl Spell {
     }
 }
 
+/// Doubling delays between attempts, from `min` to `max`.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    min: Duration,
+    max: Duration,
+    next: Duration,
+    /// No attempt before this.
+    pub until: Option<Instant>,
+}
+
+impl Backoff {
+    pub fn new(min: Duration, max: Duration) -> Backoff {
+        Backoff { min, max, next: min, until: None }
+    }
+
+    /// Records a failure at `now`; returns the delay before the next attempt.
+    pub fn fail(&mut self, now: Instant) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(self.max);
+        self.until = Some(now + d);
+        d
+    }
+
+    pub fn succeed(&mut self) {
+        self.next = self.min;
+        self.until = None;
+    }
+
+    /// Whether an attempt may be made at `now`.
+    pub fn ready(&self, now: Instant) -> bool {
+        self.until.is_none_or(|u| now >= u)
+    }
+
+    /// Whether the last attempt failed.
+    pub fn failing(&self) -> bool {
+        self.until.is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +172,20 @@ mod tests {
         assert_eq!(spell.success(t0 + Duration::from_secs(3)).unwrap().failures, 3);
         assert_eq!(spell.success(t0 + Duration::from_secs(4)), None, "success without a spell says nothing");
         assert_eq!(spell.failure("timeout", t0 + Duration::from_secs(5)).unwrap().repeated, 0);
+    }
+
+    #[test]
+    fn backoff_doubles_to_its_cap_and_resets() {
+        let mut b = Backoff::new(Duration::from_millis(500), Duration::from_secs(2));
+        let t = Instant::now();
+        assert!(b.ready(t));
+        assert_eq!(b.fail(t), Duration::from_millis(500));
+        assert!(!b.ready(t) && b.ready(t + Duration::from_millis(500)));
+        assert_eq!(b.fail(t), Duration::from_secs(1));
+        assert_eq!(b.fail(t), Duration::from_secs(2));
+        assert_eq!(b.fail(t), Duration::from_secs(2));
+        b.succeed();
+        assert!(b.ready(t) && !b.failing());
+        assert_eq!(b.fail(t), Duration::from_millis(500));
     }
 }

@@ -1,0 +1,104 @@
+//! Replacing a file atomically and durably: the one helper every writer of a whole file uses.
+//!
+//! `write_atomic` writes a temp file beside the target, fsyncs it, renames it
+//! over the target and fsyncs the directory. A reader polling the file sees the
+//! old contents or the new ones, never half a file; a power cut at any moment
+//! (the box beside the screen has an SD card and no battery) leaves one or the
+//! other after the reboot. It never creates directories and never leaves its
+//! temp file behind on an error it sees; `clean_temps` removes those a crash left.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Distinguishes temp files of several writers in one process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Replaces `path` with `bytes`: temp file in the same directory
+/// (`.<name>.<pid>.<n>.tmp`), write, fsync, rename over `path`, fsync the directory.
+///
+/// On an error before the rename the temp file is removed and `path` is left as it was.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = temp_path(path)?;
+    let result = (|| {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)?;
+        sync_dir(&dir_of(path))
+    })();
+    if result.is_err() {
+        // The temp file may not exist (e.g. the directory is missing): ignore that.
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Makes a rename or a new file in `dir` durable (fsync of the directory itself).
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+/// Removes temp files `write_atomic` left beside `path` when a crash interrupted it; returns how many.
+pub fn clean_temps(path: &Path) -> usize {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return 0 };
+    let prefix = format!(".{name}.");
+    let ours = |n: &str| n.strip_prefix(&prefix).is_some_and(|rest| rest.ends_with(".tmp"));
+    let Ok(rd) = fs::read_dir(dir_of(path)) else { return 0 };
+    rd.flatten().filter(|e| e.file_name().to_str().is_some_and(ours)).filter(|e| fs::remove_file(e.path()).is_ok()).count()
+}
+
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn temp_path(path: &Path) -> io::Result<PathBuf> {
+    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?;
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    Ok(dir_of(path).join(format!(".{}.{}.{}.tmp", name.to_string_lossy(), std::process::id(), n)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir_entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn replaces_the_file_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.bin");
+        fs::write(&path, b"old").unwrap();
+        write_atomic(&path, b"new contents").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new contents");
+        assert_eq!(dir_entries(dir.path()), vec!["out.bin".to_string()]);
+    }
+
+    #[test]
+    fn a_missing_directory_is_an_error_and_is_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing").join("out.bin");
+        assert!(write_atomic(&path, b"x").is_err());
+        assert!(dir_entries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn temp_files_a_crash_left_are_cleaned_and_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feed.json");
+        fs::write(dir.path().join(".feed.json.123.0.tmp"), b"half").unwrap();
+        fs::write(dir.path().join(".other.json.123.0.tmp"), b"not ours").unwrap();
+        fs::write(&path, b"whole").unwrap();
+        assert_eq!(clean_temps(&path), 1);
+        assert_eq!(dir_entries(dir.path()), vec![".other.json.123.0.tmp".to_string(), "feed.json".to_string()]);
+    }
+}
