@@ -8,10 +8,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use yiping::config::{Config, Effect};
+use yiping::config::Config;
 use yiping::render::font::FontLibrary;
 use yiping::render::{Frame, Renderer};
 use yiping::schedule::Content;
+use yiping::schedule::Effect;
 use yiping::sinks::fbdev::{FbdevConfig, Framebuffer, PixelFormat};
 
 fn rss_kib(field: &str) -> u64 {

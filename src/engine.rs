@@ -10,14 +10,14 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::config::{Config, Playlist, ScreenConfig};
+use crate::config::{Config, ScreenConfig};
 use crate::item::{Priority, Showable, SourceHealth};
 use crate::render::font::FontLibrary;
 use crate::render::overlay::Overlay;
 use crate::render::theme::Theme;
 use crate::render::{Frame, Renderer, Scene, Ticker};
 use crate::schedule::hours::{Power, ScreenHours};
-use crate::schedule::{Change, Content, IDLE_EFFECT, Inputs, OnAir, Rotation, UrgentPolicy, plan};
+use crate::schedule::{Change, Content, IDLE_EFFECT, Inputs, OnAir, Playlist, Rotation, UrgentPolicy, plan};
 
 /// The parts of the configuration a screen runs on; replaced whole on reload.
 struct Setup {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::MaskPolicy;
+use crate::item::mask::MaskPolicy;
 use crate::item::{Catalog, Entry};
 use crate::sources::SourceUpdate;
 

@@ -4,7 +4,6 @@
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
 pub mod evidence;
-pub mod playlist;
 pub mod serial;
 pub mod sinks;
 pub mod sources;
@@ -16,15 +15,13 @@ use embedded_graphics::pixelcolor::Rgb888;
 use jiff::tz::TimeZone;
 
 use crate::diag::{Diag, Diags};
-use crate::item::mask::MaskRules;
+use crate::item::mask::{MaskPolicy, parse_masking};
 use crate::render::ColorMode;
-use crate::schedule::UrgentPolicy;
 use crate::schedule::hours::ScreenHours;
-use crate::schedule::rules::Window;
+use crate::schedule::{Playlist, UrgentPolicy, parse as schedule_parse, playlist};
 
 use crate::tomlread::{Table, TomlFile};
 pub use evidence::{EvidenceConfig, StatusConfig};
-pub use playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
 pub use sinks::SinkConfig;
 pub use sources::{HttpSource, SourceConfig};
 
@@ -48,18 +45,6 @@ pub struct Config {
     pub evidence: EvidenceConfig,
     /// The HTTP status endpoint (`[status]`); off when absent.
     pub status: Option<StatusConfig>,
-}
-
-/// Which personal numbers are masked, by catalogue list.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MaskPolicy {
-    pub lists: BTreeMap<String, MaskRules>,
-}
-
-impl MaskPolicy {
-    pub fn rules_for(&self, list: Option<&str>) -> MaskRules {
-        list.and_then(|l| self.lists.get(l).copied()).unwrap_or_default()
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -158,25 +143,7 @@ impl Config {
             t.finish();
         }
 
-        let mut masking = MaskPolicy::default();
-        if let Some(mut m) = top.sub("masking") {
-            if let Some(mut lists) = m.sub("lists") {
-                for name in lists.keys() {
-                    if let Some(mut l) = lists.sub(&name) {
-                        let d = MaskRules::default();
-                        let rules = MaskRules {
-                            id_card: l.or("id_card", d.id_card),
-                            mobile: l.or("mobile", d.mobile),
-                            bank_card: l.or("bank_card", d.bank_card),
-                        };
-                        l.finish();
-                        masking.lists.insert(name, rules);
-                    }
-                }
-                lists.finish();
-            }
-            m.finish();
-        }
+        let masking = parse_masking(top.sub("masking"));
 
         let evidence = evidence::parse_evidence(top.sub("evidence"), &state_dir, &rel);
         let status = top.sub("status").and_then(evidence::parse_status);
@@ -297,8 +264,8 @@ fn parse_screen(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Opti
     let village: Option<String> = t.opt("village");
     let playlist = t.or("playlist", "default".to_string());
     let playlists: Vec<String> = t.or("playlists", Vec::new());
-    let hours = t.sub("hours").map(parse_hours).unwrap_or_default();
-    let urgent = t.sub("urgent").map(parse_urgent).unwrap_or_default();
+    let hours = t.sub("hours").map(schedule_parse::parse_hours).unwrap_or_default();
+    let urgent = t.sub("urgent").map(schedule_parse::parse_urgent).unwrap_or_default();
     let small = height.is_none_or(|h| h < 48);
     let hd = color == ColorMode::Rgb && width.is_some_and(|w| w >= 640) && height.is_some_and(|h| h >= 360);
     let style = if hd { LayoutStyle::Poster } else { LayoutStyle::Led };
@@ -355,38 +322,6 @@ fn parse_screen(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Opti
     })
 }
 
-/// `[screens.hours]`: `on` windows, `brightness` steps, `urgent_wakes`.
-fn parse_hours(mut h: Table<'_, '_>) -> ScreenHours {
-    let mut out = ScreenHours { urgent_wakes: h.or("urgent_wakes", false), ..ScreenHours::default() };
-    for w in h.or::<Vec<String>>("on", Vec::new()) {
-        match Window::parse(&w) {
-            Ok(w) => out.on.push(w),
-            Err(e) => h.file.error(h.pos("on"), format!("开屏时间段无效：{e}"), format!("invalid on-hours window: {e}")),
-        }
-    }
-    for mut b in h.tables("brightness") {
-        let from: Option<String> = b.req("from");
-        let level = b.int_in("level", 0..=100, None);
-        if let (Some(from), Some(level)) = (from, level) {
-            match from.parse::<jiff::civil::Time>() {
-                Ok(t) => out.brightness.push((t, level as u8)),
-                Err(_) => b.file.error(b.pos("from"), format!("“{from}”不是时刻（如 18:30）"), format!("`{from}` is not a time of day like 18:30")),
-            }
-        }
-        b.finish();
-    }
-    h.finish();
-    out
-}
-
-/// `[screens.urgent]`: how often urgent content repeats and how it moves.
-fn parse_urgent(mut u: Table<'_, '_>) -> UrgentPolicy {
-    let every = u.int_in("every_minutes", 1..=1440, Some(10)).unwrap_or(10);
-    let (effect, timing, _) = playlist::parse_motion(&mut u);
-    u.finish();
-    UrgentPolicy { every: std::time::Duration::from_secs(every as u64 * 60), effect, timing }
-}
-
 /// LED colour names and `#rrggbb`.
 pub fn parse_color(s: &str) -> Option<Rgb888> {
     Some(match s {
@@ -418,7 +353,7 @@ fn load_playlists(dir: &Path, diags: &mut Vec<Diag>) -> BTreeMap<String, Playlis
     for f in files {
         match std::fs::read_to_string(&f) {
             Ok(src) => {
-                let (p, mut d) = playlist::parse_playlist(&f, &src);
+                let (p, mut d) = schedule_parse::parse_playlist(&f, &src);
                 diags.append(&mut d);
                 if let Some(p) = p {
                     out.insert(p.name.clone(), p);

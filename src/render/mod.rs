@@ -24,9 +24,9 @@ pub use scene::{Geometry, Header};
 pub use scenes::Scene;
 use theme::Theme;
 
-use crate::config::{Effect, LayoutStyle, ScreenConfig, Slot};
+use crate::config::{LayoutStyle, ScreenConfig};
 use crate::item::Priority;
-use crate::schedule::Content;
+use crate::schedule::{Content, Effect, Slot};
 use font::{FontLibrary, FontSet};
 use poster::{PosterHeader, PosterScene, PosterStyle};
 

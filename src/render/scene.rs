@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use jiff::ZonedDateTime as Zoned;
 
-use crate::config::Effect;
 use crate::item::Category;
+use crate::schedule::Effect;
 
 use super::Frame;
 use super::body::{self, Line};

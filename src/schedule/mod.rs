@@ -8,7 +8,9 @@
 
 pub mod cron;
 pub mod hours;
+pub mod parse;
 pub mod plan;
+pub mod playlist;
 pub mod rules;
 
 use std::cmp::Reverse;
@@ -17,8 +19,9 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp, ZonedDateTime};
 
-use crate::config::{Effect, Playlist, Slot, SlotContent, Timing};
 use crate::item::{Category, Priority, Showable};
+
+pub use playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
 
 /// How long the idle screen stays before the scheduler looks again (it also
 /// leaves at once when something becomes showable).

@@ -2,7 +2,7 @@
 
 use jiff::ZonedDateTime;
 
-use crate::config::Playlist;
+use super::Playlist;
 
 /// The playlist a screen plays at `local`: the highest-priority scheduled playlist
 /// whose rule holds (the first listed wins a tie), else the screen's default.
@@ -38,7 +38,7 @@ pub fn cycle(p: &Playlist) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::playlist::default_playlist;
+    use crate::schedule::playlist::default_playlist;
 
     #[test]
     fn weights_spread_turns_evenly_and_keep_order_otherwise() {

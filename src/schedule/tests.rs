@@ -8,12 +8,12 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use super::*;
-use crate::config::playlist::{Selector, default_playlist};
-use crate::config::{Effect, Playlist, Slot, SlotContent, Timing};
 use crate::item::mask::MaskRules;
 use crate::item::parse::{Format, Limits, parse_item};
 use crate::item::{Category, Entry};
+use crate::schedule::playlist::{Selector, default_playlist};
 use crate::schedule::rules::{When, Window};
+use crate::schedule::{Effect, Playlist, Slot, SlotContent, Timing};
 
 const T0: &str = "2026-12-01T09:00:00+08:00";
 

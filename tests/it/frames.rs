@@ -5,11 +5,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use yiping::config::{Config, Effect};
+use yiping::config::Config;
 use yiping::engine::ScreenEngine;
 use yiping::render::font::FontLibrary;
 use yiping::render::{Frame, Renderer};
 use yiping::schedule::Content;
+use yiping::schedule::Effect;
 
 use crate::support::*;
 

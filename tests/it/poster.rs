@@ -4,10 +4,11 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use yiping::config::{Config, Effect};
+use yiping::config::Config;
 use yiping::render::font::FontLibrary;
 use yiping::render::{Frame, Renderer};
 use yiping::schedule::Content;
+use yiping::schedule::Effect;
 
 use crate::frames::golden;
 use crate::support::*;

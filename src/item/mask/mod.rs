@@ -47,8 +47,12 @@
 //!   `+86 138 1234 5678`) is masked. Other country codes and a bare `86…` prefix
 //!   (a 13-digit run) are not recognised.
 
+mod policy;
+
 use std::borrow::Cow;
 use std::ops::Range;
+
+pub use policy::{MaskPolicy, parse_masking};
 
 /// Which kinds of personal numbers to mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

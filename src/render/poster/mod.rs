@@ -24,8 +24,8 @@ use super::font::Metrics;
 use super::linebreak::break_lines;
 use super::outline::{Face, OutlineFont};
 use super::theme::Role;
-use crate::config::Effect;
 use crate::item::{Category, Table};
+use crate::schedule::Effect;
 use strip::{HStrip, LineCache, blit};
 
 const BG: Rgb888 = Rgb888::new(14, 27, 44);

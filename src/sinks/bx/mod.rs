@@ -26,8 +26,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::serial::BxConfig;
-use crate::config::{Effect, Playlist, Slot, SlotContent, Timing};
-use crate::schedule::OnAir;
+use crate::schedule::{Effect, OnAir, Playlist, Slot, SlotContent, Timing};
 
 use super::{Output, Power, SinkStatus};
 use bus::Bus;

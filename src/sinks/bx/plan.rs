@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use crate::config::Effect;
 use crate::config::serial::{BxConfig, Unsupported};
 use crate::item::Priority;
 use crate::render::body::one_line;
+use crate::schedule::Effect;
 use crate::schedule::{Content, OnAir};
 
 use super::command::{AREA_OVERHEAD, Area, Motion, RunMode};

@@ -1,92 +1,21 @@
-//! Playlists: the operator's rotation of slots, read from TOML with every error positioned.
+//! Playlists, `[when]` rules, `[screens.hours]` and `[screens.urgent]` read from
+//! TOML field by field (`tomlread`), every error reported with its position.
+//!
+//! Validation only: reads no file but the one it is given, and opens nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::diag::Diag;
-use crate::item::{Category, Item};
-use crate::schedule::rules::{self, When};
-
+use crate::item::Category;
 use crate::tomlread::{Table, TomlFile};
 
-/// A named rotation of slots.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Playlist {
-    pub name: String,
-    /// Where it was read from; `None` for the built-in default.
-    pub file: Option<PathBuf>,
-    /// When the playlist applies (for a screen's scheduled `playlists`); empty: always.
-    pub when: When,
-    /// Among a screen's scheduled playlists that apply, the highest priority plays.
-    pub priority: i32,
-    pub slots: Vec<Slot>,
-}
-
-/// One step of the rotation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Slot {
-    /// For logs and the timeline: the operator's name or `slot N`.
-    pub name: String,
-    pub content: SlotContent,
-    pub effect: Effect,
-    pub timing: Timing,
-    /// The slot only plays while this holds; empty: always.
-    pub when: When,
-    /// Turns per rotation cycle (spread evenly), so a category can get its due.
-    pub weight: u32,
-    /// A fixed notice that interrupts the rotation like an urgent item.
-    pub urgent: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum SlotContent {
-    /// Each matching item in turn.
-    Select(Selector),
-    /// A fixed operator notice.
-    Notice { title: Option<String>, text: String },
-}
-
-/// Which items a slot shows: every non-empty criterion must match (any value within one).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Selector {
-    pub categories: Vec<Category>,
-    pub lists: Vec<String>,
-    pub villages: Vec<String>,
-    /// Item ids, or `<source>/<id>` keys.
-    pub ids: Vec<String>,
-}
-
-impl Selector {
-    pub fn matches(&self, key: &str, it: &Item) -> bool {
-        (self.categories.is_empty() || self.categories.contains(&it.category))
-            && (self.lists.is_empty() || it.list.as_ref().is_some_and(|l| self.lists.contains(l)))
-            && (self.villages.is_empty() || it.village.as_ref().is_some_and(|v| self.villages.contains(v)))
-            && (self.ids.is_empty() || self.ids.iter().any(|i| i == &it.id || i == key))
-    }
-}
-
-/// How the content moves.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Effect {
-    /// Pages, each held for `page_seconds`.
-    Static { page_seconds: f64 },
-    /// One line moving left at `speed` px/s.
-    Marquee { speed: f64 },
-    /// Continuous vertical scroll at `speed` px/s.
-    ScrollUp { speed: f64 },
-}
-
-/// How long one item of a slot stays.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Timing {
-    /// Once through the content (all pages, one pass of the text).
-    Auto,
-    Fixed(Duration),
-    /// The content passes N times.
-    Passes(u32),
-}
+use super::UrgentPolicy;
+use super::hours::ScreenHours;
+use super::playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
+use super::rules::{self, When, Window};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -128,23 +57,6 @@ fn categories(s: &mut Table<'_, '_>) -> Vec<Category> {
         }
     }
     out
-}
-
-/// The playlist used when a screen names none: every showable item in turn, by category.
-pub fn default_playlist() -> Playlist {
-    let slots = Category::ALL
-        .iter()
-        .map(|&c| Slot {
-            name: c.label().to_string(),
-            content: SlotContent::Select(Selector { categories: vec![c], ..Selector::default() }),
-            effect: Effect::Static { page_seconds: 6.0 },
-            timing: Timing::Auto,
-            when: When::default(),
-            weight: 1,
-            urgent: false,
-        })
-        .collect();
-    Playlist { name: "default".into(), file: None, when: When::default(), priority: 0, slots }
 }
 
 /// Reads a playlist file; returns it only when it has no errors, and every diagnostic either way.
@@ -299,20 +211,52 @@ pub fn parse_when(mut w: Table<'_, '_>) -> When {
         }
     }
     for d in list(&mut w, "time") {
-        match rules::Window::parse(&d) {
+        match Window::parse(&d) {
             Ok(r) => out.times.push(r),
             Err(e) => w.file.error(w.pos("time"), format!("时间段无效：{e}"), format!("invalid time window: {e}")),
         }
     }
     let minutes = w.int_in("cron_minutes", 1..=10_080, Some(60)).unwrap_or(60) as u32;
     for c in list(&mut w, "cron") {
-        match crate::schedule::cron::Cron::parse(&c) {
+        match super::cron::Cron::parse(&c) {
             Ok(r) => out.cron.push((r, minutes)),
             Err(e) => w.file.error(w.pos("cron"), format!("cron 表达式无效：{e}"), format!("invalid cron expression: {e}")),
         }
     }
     w.finish();
     out
+}
+
+/// `[screens.hours]`: `on` windows, `brightness` steps, `urgent_wakes`.
+pub fn parse_hours(mut h: Table<'_, '_>) -> ScreenHours {
+    let mut out = ScreenHours { urgent_wakes: h.or("urgent_wakes", false), ..ScreenHours::default() };
+    for w in h.or::<Vec<String>>("on", Vec::new()) {
+        match Window::parse(&w) {
+            Ok(w) => out.on.push(w),
+            Err(e) => h.file.error(h.pos("on"), format!("开屏时间段无效：{e}"), format!("invalid on-hours window: {e}")),
+        }
+    }
+    for mut b in h.tables("brightness") {
+        let from: Option<String> = b.req("from");
+        let level = b.int_in("level", 0..=100, None);
+        if let (Some(from), Some(level)) = (from, level) {
+            match from.parse::<jiff::civil::Time>() {
+                Ok(t) => out.brightness.push((t, level as u8)),
+                Err(_) => b.file.error(b.pos("from"), format!("“{from}”不是时刻（如 18:30）"), format!("`{from}` is not a time of day like 18:30")),
+            }
+        }
+        b.finish();
+    }
+    h.finish();
+    out
+}
+
+/// `[screens.urgent]`: how often urgent content repeats and how it moves.
+pub fn parse_urgent(mut u: Table<'_, '_>) -> UrgentPolicy {
+    let every = u.int_in("every_minutes", 1..=1440, Some(10)).unwrap_or(10);
+    let (effect, timing, _) = parse_motion(&mut u);
+    u.finish();
+    UrgentPolicy { every: Duration::from_secs(every as u64 * 60), effect, timing }
 }
 
 #[cfg(test)]
