@@ -33,7 +33,7 @@ fn renderer(dir: &std::path::Path, w: u32, h: u32, fonts: &Arc<FontLibrary>) -> 
     std::fs::write(&cfg, format!("village = \"青山村\"\n[[screens]]\nname = \"s\"\nwidth = {w}\nheight = {h}\ncolor = \"rgb\"\nfps = 60\n")).unwrap();
     let (c, d) = Config::load(&cfg);
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
-    Renderer::new(&c.screens[0], c.village.as_deref(), fonts).unwrap()
+    Renderer::new(&c.screens[0].display, fonts).unwrap()
 }
 
 fn bench(name: &str, r: &Renderer, content: &Content, effect: Effect, format: PixelFormat, urgent: &[String], dir: &std::path::Path) {

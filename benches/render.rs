@@ -15,7 +15,7 @@ fn renderer(dir: &std::path::Path, screen: &str, fonts: &Arc<FontLibrary>) -> Re
     std::fs::write(&cfg, format!("village = \"青山村\"\n[[screens]]\nname = \"s\"\n{screen}\n")).unwrap();
     let (c, d) = Config::load(&cfg);
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
-    Renderer::new(&c.screens[0], c.village.as_deref(), fonts).unwrap()
+    Renderer::new(&c.screens[0].display, fonts).unwrap()
 }
 
 fn bench(name: &str, r: &Renderer, content: &Content, effect: Effect) {

@@ -121,7 +121,7 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     for (index, sc) in config.screens.iter().enumerate() {
         let engine = ScreenEngine::new(sc, config, &fonts).map_err(|e| anyhow::anyhow!("screen `{}`: {e}", sc.name))?;
         let now = clock.now();
-        let mut frame = Frame::new(sc.width, sc.height);
+        let mut frame = Frame::new(sc.display.width, sc.display.height);
         engine.draw(&mut frame, now);
         let (tx, rx) =
             watch::channel(Arc::new(Output { frame, at: now, caption: engine.caption(now), number: 0, on_air: None, power: Power::default() }));

@@ -35,13 +35,15 @@ impl Setup {
     fn new(screen: &ScreenConfig, config: &Config, fonts: &Arc<FontLibrary>) -> Result<Setup, String> {
         let get = |n: &str| config.playlists.get(n).cloned().ok_or_else(|| format!("playlist `{n}` not loaded"));
         Ok(Setup {
-            renderer: Renderer::new(screen, config.village.as_deref(), fonts)?,
+            renderer: Renderer::new(&screen.display, fonts)?,
             default: get(&screen.playlist)?,
             scheduled: screen.playlists.iter().map(|n| get(n)).collect::<Result<_, _>>()?,
             urgent: screen.urgent.clone(),
             hours: screen.hours.clone(),
             tz: config.time_zone.clone(),
-            overlay: fonts.set(screen.layout.small_font).map(|f| Overlay::new(f.clone(), &Theme::new(screen.color, screen.led_color))),
+            overlay: fonts
+                .set(screen.display.layout.small_font)
+                .map(|f| Overlay::new(f.clone(), &Theme::new(screen.display.color, screen.display.led_color))),
         })
     }
 }

@@ -62,7 +62,7 @@ fn restart_needed(old: &Config, new: &Config) -> Vec<String> {
     }
     for s in &new.screens {
         if let Some(o) = old.screen(&s.name)
-            && (o.sinks != s.sinks || o.width != s.width || o.height != s.height || o.fps != s.fps)
+            && (o.sinks != s.sinks || o.display.width != s.display.width || o.display.height != s.display.height || o.fps != s.fps)
         {
             out.push(format!("screen `{}`: sinks, size or fps", s.name));
         }

@@ -31,7 +31,7 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
     if let Some(f) = &fonts
         && f.outline().is_none()
     {
-        for sc in cfg.screens.iter().filter(|s| s.layout.style == crate::config::LayoutStyle::Poster) {
+        for sc in cfg.screens.iter().filter(|s| s.display.layout.style == crate::render::LayoutStyle::Poster) {
             diags.push(Diag::file(
                 path,
                 format!("屏幕“{}”使用海报版式，但找不到轮廓字体 {}", sc.name, crate::render::outline::OUTLINE_FILE),
@@ -62,7 +62,7 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
             for sc in &cfg.screens {
                 let mut missing: Vec<char> = Vec::new();
                 // HD (poster) screens draw with the outline font, LED screens with the bitmap sizes.
-                if sc.layout.style == crate::config::LayoutStyle::Poster
+                if sc.display.layout.style == crate::render::LayoutStyle::Poster
                     && let Some(outline) = fonts.outline()
                 {
                     let face = outline.face(32);
@@ -70,7 +70,8 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
                         missing.extend(t.chars().filter(|&c| !c.is_control() && !c.is_whitespace() && !face.covers(c)));
                     }
                 }
-                let sizes = if sc.layout.style == crate::config::LayoutStyle::Poster { vec![] } else { vec![sc.layout.font, sc.layout.small_font] };
+                let layout = &sc.display.layout;
+                let sizes = if layout.style == crate::render::LayoutStyle::Poster { vec![] } else { vec![layout.font, layout.small_font] };
                 for size in sizes {
                     let Some(set) = fonts.set(size) else { continue };
                     for t in e.public.texts() {

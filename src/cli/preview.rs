@@ -62,7 +62,7 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
         _ if a.text => Out::Text,
         Some(p) if p.extension().is_some_and(|e| e == "png") => Out::Png(p.clone()),
         Some(p) if p.extension().is_some_and(|e| e == "gif") => {
-            Out::Gif(p.clone(), GifRecorder::new(Vec::new(), screen.width * scale, screen.height * scale)?)
+            Out::Gif(p.clone(), GifRecorder::new(Vec::new(), screen.display.width * scale, screen.display.height * scale)?)
         }
         Some(p) => {
             std::fs::create_dir_all(p).with_context(|| format!("creating {}", p.display()))?;
@@ -77,14 +77,14 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
         bail!("screen `{}` has no bx sink: --card shows what a BX controller card displays", screen.name);
     }
     let card_font = bx.and_then(|b| fonts.set(b.font).or_else(|| fonts.set(16)));
-    let card_view = |engine: &ScreenEngine| bx.map(|b| CardView::new(engine.on_air(), b, screen.width, screen.height));
+    let card_view = |engine: &ScreenEngine| bx.map(|b| CardView::new(engine.on_air(), b, screen.display.width, screen.display.height));
     let mut card = card_view(&engine);
     let use_card = a.card;
     let draw = |engine: &ScreenEngine, card: &Option<CardView>, frame: &mut Frame, t: Timestamp| match (use_card, card, card_font) {
         (true, Some(v), Some(font)) => v.draw(frame, engine.on_air().map_or(std::time::Duration::ZERO, |o| o.elapsed(t)), font),
         _ => engine.draw(frame, t),
     };
-    let mut frame = Frame::new(screen.width, screen.height);
+    let mut frame = Frame::new(screen.display.width, screen.display.height);
     let mut t = start;
     let mut n = 0u32;
     let mut last = t;

@@ -4,6 +4,7 @@
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
 pub mod evidence;
+mod screen;
 pub mod serial;
 pub mod sinks;
 pub mod sources;
@@ -11,17 +12,15 @@ pub mod sources;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use embedded_graphics::pixelcolor::Rgb888;
 use jiff::tz::TimeZone;
 
 use crate::diag::{Diag, Diags};
 use crate::item::mask::{MaskPolicy, parse_masking};
-use crate::render::ColorMode;
-use crate::schedule::hours::ScreenHours;
-use crate::schedule::{Playlist, UrgentPolicy, parse as schedule_parse, playlist};
+use crate::schedule::{Playlist, parse as schedule_parse, playlist};
+use crate::tomlread::TomlFile;
 
-use crate::tomlread::{Table, TomlFile};
 pub use evidence::{EvidenceConfig, StatusConfig};
+pub use screen::ScreenConfig;
 pub use sinks::SinkConfig;
 pub use sources::{HttpSource, SourceConfig};
 
@@ -45,49 +44,6 @@ pub struct Config {
     pub evidence: EvidenceConfig,
     /// The HTTP status endpoint (`[status]`); off when absent.
     pub status: Option<StatusConfig>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScreenConfig {
-    pub name: String,
-    pub width: u32,
-    pub height: u32,
-    pub color: ColorMode,
-    /// The lit colour of a mono screen.
-    pub led_color: Rgb888,
-    pub fps: u32,
-    pub village: Option<String>,
-    pub layout: Layout,
-    /// The playlist when no scheduled one applies.
-    pub playlist: String,
-    /// Playlists with their own `[when]` rules and priorities, tried before `playlist`.
-    pub playlists: Vec<String>,
-    pub hours: ScreenHours,
-    pub urgent: UrgentPolicy,
-    pub sinks: Vec<SinkConfig>,
-}
-
-/// Which design a screen uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LayoutStyle {
-    /// Bitmap fonts, pixel-exact zones: LED boards and small panels.
-    Led,
-    /// The 16:9 HD design with outline fonts, QR code and urgent ticker.
-    Poster,
-}
-
-/// Zones of the screen.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Layout {
-    /// Default: `poster` for `rgb` screens at least 640x360, else `led`.
-    pub style: LayoutStyle,
-    pub header: bool,
-    pub footer: bool,
-    /// Body font size in px (12 or 16).
-    pub font: u32,
-    /// Header and footer font size in px.
-    pub small_font: u32,
 }
 
 impl Config {
@@ -154,7 +110,7 @@ impl Config {
             file.error(0, "配置中没有任何 [[screens]]", "config has no [[screens]]: add at least one screen");
         }
         for mut t in screen_tables {
-            if let Some(s) = parse_screen(&mut t, &rel) {
+            if let Some(s) = screen::parse_screen(&mut t, village.as_deref(), &rel) {
                 if screens.iter().any(|(o, _): &(ScreenConfig, usize)| o.name == s.name) {
                     file.error(t.span.start, format!("屏幕名称“{}”重复", s.name), format!("duplicate screen name `{}`", s.name));
                 }
@@ -173,7 +129,7 @@ impl Config {
         top.finish();
         // A bx card shows the village name when nothing is showable, unless told otherwise.
         for (s, _) in &mut screens {
-            let v = s.village.clone().or_else(|| village.clone());
+            let v = s.display.village.clone();
             for k in &mut s.sinks {
                 if let SinkConfig::Bx(b) = k
                     && b.idle_text.is_none()
@@ -244,101 +200,6 @@ impl Config {
     pub fn screen(&self, name: &str) -> Option<&ScreenConfig> {
         self.screens.iter().find(|s| s.name == name)
     }
-}
-
-fn parse_screen(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<ScreenConfig> {
-    let name: Option<String> = t.req("name");
-    let width = t.int_in("width", 8..=7680, None);
-    let height = t.int_in("height", 8..=4320, None);
-    let color: ColorMode = t.or("color", ColorMode::Mono);
-    let led_name: String = t.or("led_color", "red".to_string());
-    let led_color = parse_color(&led_name);
-    if led_color.is_none() {
-        t.file.error(
-            t.pos("led_color"),
-            format!("无法识别的颜色“{led_name}”（red、green、yellow、white、amber 或 #rrggbb）"),
-            format!("unknown colour `{led_name}` (red, green, yellow, white, amber or #rrggbb)"),
-        );
-    }
-    let fps = t.int_in("fps", 1..=120, Some(25));
-    let village: Option<String> = t.opt("village");
-    let playlist = t.or("playlist", "default".to_string());
-    let playlists: Vec<String> = t.or("playlists", Vec::new());
-    let hours = t.sub("hours").map(schedule_parse::parse_hours).unwrap_or_default();
-    let urgent = t.sub("urgent").map(schedule_parse::parse_urgent).unwrap_or_default();
-    let small = height.is_none_or(|h| h < 48);
-    let hd = color == ColorMode::Rgb && width.is_some_and(|w| w >= 640) && height.is_some_and(|h| h >= 360);
-    let style = if hd { LayoutStyle::Poster } else { LayoutStyle::Led };
-    let mut layout = Layout { style, header: !small, footer: !small, font: 16, small_font: 12 };
-    if let Some(mut l) = t.sub("layout") {
-        layout.style = l.or("style", layout.style);
-        layout.header = l.or("header", layout.header);
-        layout.footer = l.or("footer", layout.footer);
-        for (key, slot) in [("font", &mut layout.font), ("small_font", &mut layout.small_font)] {
-            let v: u32 = l.or(key, *slot);
-            if v != 12 && v != 16 {
-                l.file.error(
-                    l.pos(key),
-                    format!("{key} 只能是 12 或 16（点阵字体的像素高度）"),
-                    format!("{key} must be 12 or 16 (bitmap font sizes in px)"),
-                );
-            }
-            *slot = v;
-        }
-        l.finish();
-    }
-    if let Some(h) = height {
-        let need =
-            layout.font as i64 + if layout.header { layout.small_font as i64 } else { 0 } + if layout.footer { layout.small_font as i64 } else { 0 };
-        if h < need {
-            t.file.error(
-                t.pos("height"),
-                format!("高度 {h} 放不下页眉、一行正文和页脚（需要 {need}）"),
-                format!("height {h} cannot hold header, one body line and footer (needs {need}): turn header or footer off in [layout]"),
-            );
-        }
-    }
-    let mut sinks = Vec::new();
-    for mut s in t.tables("sinks") {
-        if let Some(k) = sinks::parse_sink(&mut s, rel) {
-            sinks.push(k);
-        }
-        s.finish();
-    }
-    Some(ScreenConfig {
-        name: name?,
-        width: width? as u32,
-        height: height? as u32,
-        color,
-        led_color: led_color?,
-        fps: fps? as u32,
-        village,
-        layout,
-        playlist,
-        playlists,
-        hours,
-        urgent,
-        sinks,
-    })
-}
-
-/// LED colour names and `#rrggbb`.
-pub fn parse_color(s: &str) -> Option<Rgb888> {
-    Some(match s {
-        "red" => Rgb888::new(255, 32, 16),
-        "green" => Rgb888::new(32, 255, 64),
-        "yellow" => Rgb888::new(255, 210, 0),
-        "amber" => Rgb888::new(255, 150, 0),
-        "white" => Rgb888::new(255, 255, 255),
-        _ => {
-            let h = s.strip_prefix('#')?;
-            if h.len() != 6 {
-                return None;
-            }
-            let v = u32::from_str_radix(h, 16).ok()?;
-            Rgb888::new((v >> 16) as u8, (v >> 8) as u8, v as u8)
-        }
-    })
 }
 
 /// Reads every `*.toml` in the playlists folder, plus the built-in `default`.

@@ -185,19 +185,9 @@ pub struct StreamConfig {
     pub map: PixMapConfig,
 }
 
+/// A colour key of a palette: the default when absent, and (after reporting) when unknown.
 fn color_of(t: &mut Table<'_, '_>, key: &str, default: Rgb888) -> Rgb888 {
-    let Some(s) = t.opt::<String>(key) else { return default };
-    match super::parse_color(&s) {
-        Some(c) => c,
-        None => {
-            t.file.error(
-                t.pos(key),
-                format!("无法识别的颜色“{s}”（red、green、yellow、white、amber 或 #rrggbb）"),
-                format!("unknown colour `{s}` (red, green, yellow, white, amber or #rrggbb)"),
-            );
-            default
-        }
-    }
+    crate::render::display::read_color(t, key, default).unwrap_or(default)
 }
 
 pub fn parse_bx(s: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<BxConfig> {

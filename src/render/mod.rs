@@ -4,6 +4,7 @@
 //! `Scene` for each piece of content; the scene draws frames.
 
 pub mod body;
+pub mod display;
 pub mod font;
 pub mod frame;
 pub mod linebreak;
@@ -17,6 +18,7 @@ pub mod theme;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use display::{Display, Layout, LayoutStyle};
 pub use frame::{ColorMode, Frame};
 pub use poster::Ticker;
 use scene::Scene as LedScene;
@@ -24,7 +26,6 @@ pub use scene::{Geometry, Header};
 pub use scenes::Scene;
 use theme::Theme;
 
-use crate::config::{LayoutStyle, ScreenConfig};
 use crate::item::Priority;
 use crate::schedule::{Content, Effect, Slot};
 use font::{FontLibrary, FontSet};
@@ -42,7 +43,7 @@ pub struct Renderer {
 
 impl Renderer {
     /// Fails only when the configured font sizes are not in the library.
-    pub fn new(screen: &ScreenConfig, default_village: Option<&str>, fonts: &Arc<FontLibrary>) -> Result<Renderer, String> {
+    pub fn new(screen: &Display, fonts: &Arc<FontLibrary>) -> Result<Renderer, String> {
         let get = |size: u32| -> Result<FontSet, String> {
             fonts.set(size).cloned().ok_or_else(|| format!("no {size} px font loaded (have {:?})", fonts.sizes()))
         };
@@ -62,7 +63,7 @@ impl Renderer {
             font,
             small,
         };
-        let village = screen.village.clone().or(default_village.map(str::to_string)).unwrap_or_default();
+        let village = screen.village.clone().unwrap_or_default();
         let poster = match screen.layout.style {
             LayoutStyle::Led => None,
             LayoutStyle::Poster => {

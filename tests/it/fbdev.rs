@@ -22,7 +22,7 @@ fn expected_frame(c: &Config, fonts: &Arc<FontLibrary>, items: &[yiping::item::S
     let sc = &c.screens[0];
     let mut e = ScreenEngine::new(sc, c, fonts).unwrap();
     e.advance(items, at);
-    let mut f = Frame::new(sc.width, sc.height);
+    let mut f = Frame::new(sc.display.width, sc.display.height);
     e.draw(&mut f, at);
     f
 }

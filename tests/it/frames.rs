@@ -25,7 +25,7 @@ fn renderer(screen: &str) -> Renderer {
     let cfg = write_config(t.path(), screen, None);
     let (c, d) = Config::load(&cfg);
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
-    Renderer::new(&c.screens[0], c.village.as_deref(), &fonts()).unwrap()
+    Renderer::new(&c.screens[0].display, &fonts()).unwrap()
 }
 
 fn local(at: &str) -> jiff::ZonedDateTime {

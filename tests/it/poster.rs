@@ -40,7 +40,7 @@ fn hd(w: u32, h: u32) -> (Renderer, Vec<yiping::item::Showable>) {
     let mut updates = std::collections::BTreeMap::new();
     updates.insert(name.clone(), yiping::sources::folder::scan(name, path, &Default::default()));
     let cat = yiping::store::build_catalog(&updates, &c.masking);
-    let r = Renderer::new(&c.screens[0], c.village.as_deref(), &fonts()).unwrap();
+    let r = Renderer::new(&c.screens[0].display, &fonts()).unwrap();
     (r, cat.showable(DEMO_AT.parse().unwrap()))
 }
 
@@ -85,9 +85,9 @@ fn golden_poster_frames_at_three_sizes() {
 
 #[test]
 fn layout_style_defaults_by_colour_and_size_and_can_be_chosen() {
-    use yiping::config::LayoutStyle;
+    use yiping::render::LayoutStyle;
     let t = tempfile::tempdir().unwrap();
-    let style = |w: u32, h: u32, extra: &str| hd_config(t.path(), w, h, extra).screens[0].layout.style;
+    let style = |w: u32, h: u32, extra: &str| hd_config(t.path(), w, h, extra).screens[0].display.layout.style;
     assert_eq!(style(1280, 720, ""), LayoutStyle::Poster);
     assert_eq!(style(1024, 600, ""), LayoutStyle::Poster);
     assert_eq!(style(320, 160, ""), LayoutStyle::Led, "small rgb matrices keep the LED design");

@@ -303,7 +303,7 @@ fn rendered_frame() -> Frame {
     let (c, d) = yiping::config::Config::load(&cfg);
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
-    let r = yiping::render::Renderer::new(&c.screens[0], c.village.as_deref(), &fonts).unwrap();
+    let r = yiping::render::Renderer::new(&c.screens[0].display, &fonts).unwrap();
     let content = yiping::schedule::Content::Notice { title: Some("公告".into()), text: "村务公开".into() };
     let mut f = Frame::new(64, 32);
     r.scene(&content, Effect::Static { page_seconds: 5.0 }).draw(&mut f, Duration::ZERO, &at().to_zoned_datetime(jiff::tz::TimeZone::UTC));
