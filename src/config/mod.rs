@@ -3,7 +3,6 @@
 //! Loading is pure apart from reading the files: it never opens devices or
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
-pub mod evidence;
 mod screen;
 pub mod serial;
 pub mod sinks;
@@ -15,11 +14,12 @@ use std::path::{Path, PathBuf};
 use jiff::tz::TimeZone;
 
 use crate::diag::{Diag, Diags};
+use crate::evidence::config::{EvidenceConfig, parse_evidence};
 use crate::item::mask::{MaskPolicy, parse_masking};
 use crate::schedule::{Playlist, parse as schedule_parse, playlist};
+use crate::status::config::{StatusConfig, parse_status};
 use crate::tomlread::TomlFile;
 
-pub use evidence::{EvidenceConfig, StatusConfig};
 pub use screen::ScreenConfig;
 pub use sinks::SinkConfig;
 pub use sources::{HttpSource, SourceConfig};
@@ -101,8 +101,8 @@ impl Config {
 
         let masking = parse_masking(top.sub("masking"));
 
-        let evidence = evidence::parse_evidence(top.sub("evidence"), &state_dir, &rel);
-        let status = top.sub("status").and_then(evidence::parse_status);
+        let evidence = parse_evidence(top.sub("evidence"), &state_dir, &rel);
+        let status = top.sub("status").and_then(parse_status);
 
         let mut screens = Vec::new();
         let screen_tables = top.tables("screens");

@@ -6,6 +6,7 @@
 //! (group commit). A full channel is never silent: the loss is logged, counted
 //! and written into the chain as a `dropped` record. Nothing here draws or schedules.
 
+pub mod config;
 pub mod files;
 pub mod format;
 pub mod record;
@@ -27,6 +28,7 @@ use tracing::{error, info, warn};
 
 use crate::clock::Clock;
 
+pub use config::EvidenceConfig;
 pub use record::{EndReason, Event, Play, Record, SinkReport};
 pub use tracker::PlayTracker;
 

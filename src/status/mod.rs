@@ -5,6 +5,7 @@
 //! a token. Hostile clients cannot hurt the daemon: bounded connections,
 //! header timeout, GET only, nothing read from request bodies.
 
+pub mod config;
 pub mod pages;
 
 use std::convert::Infallible;
@@ -22,6 +23,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+pub use config::StatusConfig;
 pub use pages::State;
 
 /// Connections served at once; more wait in the kernel's backlog.

@@ -1,27 +1,12 @@
-//! `[evidence]` (the play log) and `[status]` (the HTTP status endpoint) tables.
+//! `[status]`: where the HTTP status endpoint listens, and its token.
 //!
-//! Pure reading and validation: opens no file and binds no socket. The rule
-//! that a status endpoint reachable from other machines needs a token is
-//! enforced here, so a daemon never starts exposed by mistake.
+//! Pure reading and validation: binds no socket. The rule that an endpoint
+//! reachable from other machines needs a token is enforced here, so a daemon
+//! never starts exposed by mistake.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 
 use crate::tomlread::Table;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvidenceConfig {
-    /// Where the hash-chained JSON Lines files go.
-    pub dir: PathBuf,
-    /// A file is rotated beyond this many bytes (and at every local midnight).
-    pub rotate_bytes: u64,
-}
-
-impl EvidenceConfig {
-    pub fn default_for(state_dir: &Path) -> EvidenceConfig {
-        EvidenceConfig { dir: state_dir.join("evidence"), rotate_bytes: 16 << 20 }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusConfig {
@@ -31,21 +16,6 @@ pub struct StatusConfig {
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8480";
-
-/// Reads `[evidence]`; absent means the defaults under `state_dir`.
-pub fn parse_evidence(t: Option<Table<'_, '_>>, state_dir: &Path, rel: &dyn Fn(PathBuf) -> PathBuf) -> EvidenceConfig {
-    let mut c = EvidenceConfig::default_for(state_dir);
-    if let Some(mut t) = t {
-        if let Some(d) = t.opt::<PathBuf>("dir") {
-            c.dir = rel(d);
-        }
-        if let Some(mb) = t.int_in("rotate_mb", 1..=4096, Some(16)) {
-            c.rotate_bytes = mb as u64 * 1024 * 1024;
-        }
-        t.finish();
-    }
-    c
-}
 
 /// Reads `[status]`; the endpoint runs only when the table is present.
 pub fn parse_status(mut t: Table<'_, '_>) -> Option<StatusConfig> {
