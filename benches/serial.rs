@@ -15,10 +15,12 @@ use std::time::{Duration, Instant};
 use serialport::{SerialPort, TTYPort};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
-use yiping::config::serial::{Baud, BxConfig, CardModel, PixMapConfig, StreamConfig};
 use yiping::render::Frame;
 use yiping::schedule::Effect;
 use yiping::sinks::bx::{self, bus, command, packet, plan};
+use yiping::sinks::bx::{Baud, BxConfig, CardModel};
+use yiping::sinks::pixmap::PixMapConfig;
+use yiping::sinks::stream::StreamConfig;
 use yiping::sinks::stream::{self, FrameReader, Protocol};
 use yiping::sinks::{Output, Power, SinkStatus};
 

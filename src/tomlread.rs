@@ -137,6 +137,18 @@ impl<'v, 's> Table<'v, 's> {
         Some(got)
     }
 
+    /// A required key naming one of `names` (a component's `type`); returns its index.
+    /// An unknown name is reported as serde reports an unknown enum variant.
+    pub fn choice(&mut self, key: &str, names: &[&str]) -> Option<usize> {
+        let name: String = self.req(key)?;
+        let found = names.iter().position(|n| *n == name);
+        if found.is_none() {
+            let msg = format!("unknown variant `{name}`, {}", expected(names));
+            self.file.error(self.pos(key), format!("“{key}”的值无效：{msg}"), format!("invalid value for `{key}`: {msg}"));
+        }
+        found
+    }
+
     /// A nested table.
     pub fn sub(&mut self, key: &str) -> Option<Table<'v, 's>> {
         let v = self.raw(key)?;
@@ -184,6 +196,17 @@ impl<'v, 's> Table<'v, 's> {
     }
 }
 
+/// serde's wording for the names an unknown variant could have been.
+fn expected(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [] => "there are no variants".to_string(),
+        [one] => format!("expected {one}"),
+        [a, b] => format!("expected {a} or {b}"),
+        more => format!("expected one of {}", more.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +242,28 @@ mod tests {
         assert!(file.has_errors());
         let d = file.into_diags();
         assert_eq!(d[0].line, 2, "{d:?}");
+    }
+
+    #[test]
+    fn an_unknown_type_is_worded_like_an_unknown_variant() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(rename_all = "lowercase")]
+        #[allow(dead_code)]
+        enum Kind {
+            Png,
+            Gif,
+            Bx,
+        }
+        let src = "type = \"tv\"\n";
+        let (file, root) = TomlFile::parse(Path::new("t.toml"), src);
+        let mut t = file.table(&root, "sink");
+        assert_eq!(t.choice("type", &["png", "gif", "bx"]), None);
+        let mut u = file.table(&root, "sink");
+        assert!(u.req::<Kind>("type").is_none());
+        let d = file.into_diags();
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!((d[0].line, d[0].col, &d[0].en, &d[0].zh), (d[1].line, d[1].col, &d[1].en, &d[1].zh), "serde's own wording");
+        let (file, root) = TomlFile::parse(Path::new("t.toml"), "type = \"gif\"\n");
+        assert_eq!(file.table(&root, "sink").choice("type", &["png", "gif", "bx"]), Some(1));
     }
 }

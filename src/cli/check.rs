@@ -96,27 +96,23 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        // Characters outside GB2312 that a bx card's own font cannot show.
+        // Characters a text card's own font (GB2312 on a bx card) cannot show.
         for sc in &cfg.screens {
-            let Some(bx) = sc.sinks.iter().find_map(|k| if let crate::config::SinkConfig::Bx(b) = k { Some(b) } else { None }) else { continue };
-            let bad = crate::sinks::bx::unsupported_in(&e.public);
+            let Some(card) = sc.sinks.iter().find_map(|k| k.text_card()) else { continue };
+            let bad = card.unsupported_in(&e.public);
             if bad.is_empty() {
                 continue;
             }
             let chars: String = bad.iter().collect();
             let codes: Vec<String> = bad.iter().map(|c| format!("U+{:04X}", *c as u32)).collect();
-            let (zh, en) = match bx.unsupported {
-                crate::config::serial::Unsupported::Skip => {
-                    ("不发送该条，改显示提示".to_string(), "the card is sent the skip notice instead".to_string())
-                }
-                crate::config::serial::Unsupported::Replace => (format!("这些字显示为 {}", bx.marker), format!("they show as {}", bx.marker)),
-            };
+            let (zh, en) = card.instead();
+            let charset = card.charset();
             diags.push(
                 Diag::file(
                     path,
-                    format!("条目 {} 含控制卡（GB2312 字库）无法显示的字：{chars}（{}），屏幕“{}”上{zh}", e.key, codes.join(" "), sc.name),
+                    format!("条目 {} 含控制卡（{charset} 字库）无法显示的字：{chars}（{}），屏幕“{}”上{zh}", e.key, codes.join(" "), sc.name),
                     format!(
-                        "item {} has characters outside GB2312 that the card of screen `{}` cannot show: {chars} ({}); {en}",
+                        "item {} has characters outside {charset} that the card of screen `{}` cannot show: {chars} ({}); {en}",
                         e.key,
                         sc.name,
                         codes.join(" ")

@@ -10,7 +10,7 @@ use crate::engine::ScreenEngine;
 use crate::fsutil::write_atomic;
 use crate::render::Frame;
 use crate::schedule::Content;
-use crate::sinks::bx::preview::CardView;
+use crate::sinks::CardPreview;
 use crate::sinks::{gif::GifRecorder, png};
 
 use super::{Offline, offline_screen};
@@ -72,17 +72,21 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
     };
 
     let tz = cfg.time_zone.clone();
-    let bx = screen.sinks.iter().find_map(|k| if let crate::config::SinkConfig::Bx(b) = k { Some(b.as_ref()) } else { None });
-    if a.card && bx.is_none() {
+    // A sink that draws text with its own font (a bx card) has its own view of the content.
+    let card_sink = screen.sinks.iter().find_map(|k| k.text_card());
+    if a.card && card_sink.is_none() {
         bail!("screen `{}` has no bx sink: --card shows what a BX controller card displays", screen.name);
     }
-    let card_font = bx.and_then(|b| fonts.set(b.font).or_else(|| fonts.set(16)));
-    let card_view = |engine: &ScreenEngine| bx.map(|b| CardView::new(engine.on_air(), b, screen.display.width, screen.display.height));
+    let (w, h) = (screen.display.width, screen.display.height);
+    let card_view = |engine: &ScreenEngine| card_sink.map(|c| c.view(engine.on_air(), w, h));
     let mut card = card_view(&engine);
     let use_card = a.card;
-    let draw = |engine: &ScreenEngine, card: &Option<CardView>, frame: &mut Frame, t: Timestamp| match (use_card, card, card_font) {
-        (true, Some(v), Some(font)) => v.draw(frame, engine.on_air().map_or(std::time::Duration::ZERO, |o| o.elapsed(t)), font),
-        _ => engine.draw(frame, t),
+    let draw = |engine: &ScreenEngine, card: &Option<Box<dyn CardPreview>>, frame: &mut Frame, t: Timestamp| {
+        let elapsed = engine.on_air().map_or(std::time::Duration::ZERO, |o| o.elapsed(t));
+        let drawn = use_card && card.as_ref().is_some_and(|v| v.draw(frame, elapsed, &fonts));
+        if !drawn {
+            engine.draw(frame, t);
+        }
     };
     let mut frame = Frame::new(screen.display.width, screen.display.height);
     let mut t = start;
@@ -123,18 +127,17 @@ pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
                     println!("  missing glyphs 缺字: {}", scene.missing().iter().collect::<String>());
                 }
             }
-            if let (Some(view), Some(b)) = (&card, bx) {
+            if let Some(view) = &card {
                 let pages = view.page_texts();
-                println!("  card 控制卡 (bx, address {}, {} update(s), font {}):", b.address, view.plan.chunks.len(), b.font);
+                println!("  card 控制卡 ({}):", view.heading());
                 for (i, p) in pages.iter().enumerate() {
                     println!("  card page {}/{}:", i + 1, pages.len());
                     for l in p.lines() {
                         println!("    {l}");
                     }
                 }
-                if !view.plan.unsupported.is_empty() {
-                    let what = if view.plan.skipped { "item skipped 不显示该条" } else { "replaced 已替换" };
-                    println!("  outside GB2312 控制卡无此字: {} ({what})", view.plan.unsupported.iter().collect::<String>());
+                if let Some(note) = view.unsupported_note() {
+                    println!("  {note}");
                 }
             }
         }

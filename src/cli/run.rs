@@ -10,8 +10,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::clock::Clock;
-use crate::config::{Config, SinkConfig};
+use crate::config::Config;
 use crate::render::font::FontLibrary;
+use crate::sinks::Resource;
 use crate::{daemon, demo};
 
 pub fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
@@ -37,7 +38,7 @@ pub fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<Exi
         (None, true) => Some(demo::DEMO_AT.parse().expect("demo time")),
         (None, false) => None,
     };
-    let terminal = cfg.screens.iter().any(|s| s.sinks.contains(&SinkConfig::Terminal));
+    let terminal = cfg.screens.iter().flat_map(|s| &s.sinks).flat_map(|k| k.claims()).any(|c| c.resource == Resource::Terminal);
     init_logging(&cfg, terminal)?;
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(cfg.fonts_dir.as_deref())).context("loading fonts")?);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;

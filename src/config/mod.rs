@@ -4,8 +4,6 @@
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
 mod screen;
-pub mod serial;
-pub mod sinks;
 pub mod sources;
 
 use std::collections::BTreeMap;
@@ -17,11 +15,11 @@ use crate::diag::{Diag, Diags};
 use crate::evidence::config::{EvidenceConfig, parse_evidence};
 use crate::item::mask::{MaskPolicy, parse_masking};
 use crate::schedule::{Playlist, parse as schedule_parse, playlist};
+use crate::sinks;
 use crate::status::config::{StatusConfig, parse_status};
 use crate::tomlread::TomlFile;
 
 pub use screen::ScreenConfig;
-pub use sinks::SinkConfig;
 pub use sources::{HttpSource, SourceConfig};
 
 /// A validated configuration.
@@ -114,10 +112,10 @@ impl Config {
                 if screens.iter().any(|(o, _): &(ScreenConfig, usize)| o.name == s.name) {
                     file.error(t.span.start, format!("屏幕名称“{}”重复", s.name), format!("duplicate screen name `{}`", s.name));
                 }
-                // Serial ports: only BX cards at different addresses may share one.
+                // Ports, files and devices: two sinks share one only where it allows sharing.
                 for (i, k) in s.sinks.iter().enumerate() {
                     for other in screens.iter().flat_map(|(o, _)| o.sinks.iter()).chain(&s.sinks[..i]) {
-                        if let Some((zh, en)) = serial::port_conflict(other, k) {
+                        for (zh, en) in sinks::conflicts(other, k) {
                             file.error(t.span.start, zh, en);
                         }
                     }
@@ -127,18 +125,6 @@ impl Config {
             t.finish();
         }
         top.finish();
-        // A bx card shows the village name when nothing is showable, unless told otherwise.
-        for (s, _) in &mut screens {
-            let v = s.display.village.clone();
-            for k in &mut s.sinks {
-                if let SinkConfig::Bx(b) = k
-                    && b.idle_text.is_none()
-                {
-                    b.idle_text = v.clone();
-                }
-            }
-        }
-
         let mut diags = Vec::new();
         let playlists = load_playlists(&playlists_dir, &mut diags);
         for (s, _) in &screens {

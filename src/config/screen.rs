@@ -6,10 +6,8 @@ use std::path::PathBuf;
 use crate::render::display::{self, Display};
 use crate::schedule::hours::ScreenHours;
 use crate::schedule::{UrgentPolicy, parse as schedule_parse};
+use crate::sinks::{self, ParseContext, SinkConfig};
 use crate::tomlread::Table;
-
-use super::SinkConfig;
-use super::sinks;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScreenConfig {
@@ -38,8 +36,9 @@ pub(super) fn parse_screen(t: &mut Table<'_, '_>, village: Option<&str>, rel: &d
     let urgent = t.sub("urgent").map(schedule_parse::parse_urgent).unwrap_or_default();
     let layout = display::parse_layout(t, &panel);
     let mut sinks = Vec::new();
+    let cx = ParseContext { rel, village: village.as_deref() };
     for mut s in t.tables("sinks") {
-        if let Some(k) = sinks::parse_sink(&mut s, rel) {
+        if let Some(k) = sinks::parse_sink(&mut s, &cx) {
             sinks.push(k);
         }
         s.finish();

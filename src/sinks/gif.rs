@@ -1,4 +1,4 @@
-//! GIF sink: an animated recording of frames with their real timing.
+//! Sink `gif`: an animated recording of frames with their real timing.
 //!
 //! Identical consecutive frames are merged, so a static page costs one GIF
 //! frame. Delays are rounded on the running total (not per frame), so a long
@@ -10,10 +10,50 @@
 
 use std::collections::HashMap;
 use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use embedded_graphics::pixelcolor::Rgb888;
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info};
 
 use crate::render::Frame;
+use crate::tomlread::Table;
+
+use super::runner::next;
+use super::{Claim, Output, ParseContext, Resource, Sink, SinkConfig, SinkLoop, SinkRun, SinkStatus, png};
+
+/// `type = "gif"`: an animated recording of the first `seconds`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GifConfig {
+    pub path: PathBuf,
+    pub seconds: u32,
+    pub scale: u32,
+}
+
+pub fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
+    let scale = s.int_in("scale", 1..=16, Some(1));
+    let path: Option<PathBuf> = s.req("path");
+    let seconds = s.int_in("seconds", 1..=3600, Some(30));
+    Some(SinkConfig::new(GifConfig { path: (cx.rel)(path?), seconds: seconds? as u32, scale: scale? as u32 }))
+}
+
+impl Sink for GifConfig {
+    fn kind(&self) -> &'static str {
+        "gif"
+    }
+
+    fn claims(&self) -> Vec<Claim> {
+        vec![Claim::exclusive(Resource::Path(self.path.clone()))]
+    }
+
+    fn start(&self, _screen: &str, _first: &Output) -> std::io::Result<SinkLoop> {
+        let c = self.clone();
+        Ok(Box::new(move |r: SinkRun| gif_loop(&r.screen, &c.path, c.seconds, c.scale, r.rx, &r.status, &r.cancel, &r.handle)))
+    }
+}
 
 /// Why a recording or a decode failed.
 #[derive(Debug, thiserror::Error)]
@@ -201,6 +241,51 @@ pub fn decode_frames(bytes: &[u8]) -> Result<Vec<(Frame, u32)>, GifError> {
         }
     }
     Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gif_loop(
+    screen: &str,
+    path: &Path,
+    seconds: u32,
+    scale: u32,
+    mut rx: watch::Receiver<Arc<Output>>,
+    status: &SinkStatus,
+    cancel: &CancellationToken,
+    handle: &Handle,
+) {
+    let first = Arc::clone(&rx.borrow_and_update());
+    let (w, h) = (first.frame.width() * scale, first.frame.height() * scale);
+    let mut rec = match GifRecorder::new(Vec::new(), w, h) {
+        Ok(r) => r,
+        Err(e) => return error!(screen, sink = "gif", error = %e, "cannot start recording"),
+    };
+    let scaled = |o: &Output| if scale > 1 { png::scaled(&o.frame, scale, scale >= 3) } else { o.frame.clone() };
+    let mut prev = first;
+    let mut frames = 1u64;
+    let mut skipped = 0u64;
+    let limit = seconds as i64 * 1000;
+    let start = prev.at;
+    while let Some(o) = next(&mut rx, cancel, handle) {
+        skipped += o.number.saturating_sub(prev.number + 1);
+        let delay = o.at.duration_since(prev.at).as_millis().clamp(0, 60_000) as u32;
+        if let Err(e) = rec.push(&scaled(&prev), delay) {
+            return error!(screen, sink = "gif", error = %e, "recording failed");
+        }
+        frames += 1;
+        prev = o;
+        if prev.at.duration_since(start).as_millis() >= limit as i128 {
+            break;
+        }
+    }
+    let _ = rec.push(&scaled(&prev), 100);
+    match rec.finish().map_err(|e| std::io::Error::other(e.to_string())).and_then(|bytes| crate::fsutil::write_atomic(path, &bytes)) {
+        Ok(()) => {
+            status.written.store(frames, std::sync::atomic::Ordering::Relaxed);
+            info!(screen, sink = "gif", path = %path.display(), frames, skipped, "recording written")
+        }
+        Err(e) => error!(screen, sink = "gif", path = %path.display(), error = %e, "cannot write recording"),
+    }
 }
 
 #[cfg(test)]

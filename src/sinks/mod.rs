@@ -3,12 +3,15 @@
 //! A screen publishes its newest `Output` on a watch channel; each sink runs on
 //! its own thread and always takes the latest, so a slow sink skips frames
 //! instead of building a backlog or slowing the renderer and other sinks.
+//! Each kind lives in its own module, owns its config type and implements
+//! `Sink`; `KINDS` below is the one list of kinds.
 
 pub mod bx;
-#[cfg(feature = "drm")]
+pub mod device;
 pub mod drm;
 pub mod fbdev;
 pub mod gif;
+pub mod kind;
 pub mod pixmap;
 pub mod png;
 pub mod runner;
@@ -16,6 +19,7 @@ pub mod serial;
 pub mod stream;
 pub mod terminal;
 
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -23,8 +27,46 @@ use jiff::Timestamp;
 
 use crate::render::Frame;
 use crate::schedule::OnAir;
+use crate::tomlread::Table;
 
 pub use crate::schedule::hours::Power;
+pub use kind::{CardPreview, Claim, Resource, Sharing, Sink, SinkConfig, SinkLoop, SinkRun, TextCard, conflict};
+
+/// Reads the rest of a `[[screens.sinks]]` table of one kind; errors go to the table's file.
+pub type Parse = fn(&mut Table<'_, '_>, &ParseContext<'_>) -> Option<SinkConfig>;
+
+/// Every sink kind: its `type` name and its reader. A new kind is one module and one line here.
+pub const KINDS: &[(&str, Parse)] = &[
+    ("png", png::parse),
+    ("gif", gif::parse),
+    ("terminal", terminal::parse),
+    ("bx", bx::config::parse),
+    ("tpm2", stream::config::parse_tpm2),
+    ("adalight", stream::config::parse_adalight),
+    ("fbdev", fbdev::config::parse),
+    ("drm", drm::parse),
+];
+
+/// What a sink's reader may need from around its table.
+pub struct ParseContext<'a> {
+    /// Makes a path from the config file absolute (relative to the config's folder).
+    pub rel: &'a dyn Fn(PathBuf) -> PathBuf,
+    /// The screen's village (its own, else the config's): a text card's idle text by default.
+    pub village: Option<&'a str>,
+}
+
+/// Reads one `[[screens.sinks]]` table by its `type`; errors are recorded in the table's file.
+pub fn parse_sink(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
+    let names: Vec<&str> = KINDS.iter().map(|(n, _)| *n).collect();
+    let i = s.choice("type", &names)?;
+    (KINDS[i].1)(s, cx)
+}
+
+/// Why two sinks cannot run side by side (zh, en): every pair of their claims that conflicts.
+pub fn conflicts(a: &SinkConfig, b: &SinkConfig) -> Vec<(String, String)> {
+    let theirs = b.claims();
+    a.claims().iter().flat_map(|x| theirs.iter().filter_map(move |y| conflict(x, y))).collect()
+}
 
 /// A frame as published by a screen.
 #[derive(Debug, Clone)]

@@ -6,11 +6,68 @@
 //! Pure: frames in, bytes out. The order of LEDs is computed once per frame size.
 
 use embedded_graphics::pixelcolor::{Rgb888, RgbColor};
+use serde::Deserialize;
 
-use crate::config::serial::{Order, Palette, PixMapConfig};
 use crate::render::Frame;
 
 use super::Power;
+
+/// How frame pixels become the LED chain's order (see `sinks::pixmap`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PixMapConfig {
+    pub order: Order,
+    /// Panel size when several panels are chained; default: one panel, the whole frame.
+    pub panel_width: Option<u32>,
+    pub panel_height: Option<u32>,
+    /// The order panels follow along the chain.
+    pub chain: Order,
+    pub rotate: u32,
+    pub flip_x: bool,
+    pub flip_y: bool,
+    pub color_order: [usize; 3],
+    pub brightness: u8,
+    pub gamma: f64,
+    pub palette: Palette,
+}
+
+impl Default for PixMapConfig {
+    fn default() -> Self {
+        PixMapConfig {
+            order: Order::Rows,
+            panel_width: None,
+            panel_height: None,
+            chain: Order::Rows,
+            rotate: 0,
+            flip_x: false,
+            flip_y: false,
+            color_order: [0, 1, 2],
+            brightness: 100,
+            gamma: 1.0,
+            palette: Palette::Rgb,
+        }
+    }
+}
+
+/// Wiring order of pixels in a panel (or of panels in a chain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Order {
+    Rows,
+    SerpentineRows,
+    Columns,
+    SerpentineColumns,
+}
+
+/// How frame colours become LED colours.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Palette {
+    /// Frame colours as they are.
+    Rgb,
+    /// Lit pixels become this colour, others black.
+    Mono(Rgb888),
+    /// Red, green and both bits become these colours.
+    Dual { red: Rgb888, green: Rgb888, yellow: Rgb888 },
+}
 
 pub struct PixMap {
     cfg: PixMapConfig,

@@ -1,13 +1,54 @@
-//! PNG sink: the current frame as a PNG file, replaced atomically.
+//! Sink `png`: the current frame as a PNG file, replaced atomically.
 //!
 //! `save` encodes the frame and replaces the file with `fsutil::write_atomic`,
 //! so a web server or viewer polling the file never reads half a PNG.
 //! `scaled` makes a readable preview of tiny LED frames.
 
 use std::io::{self, Cursor};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
 
 use crate::render::Frame;
+use crate::tomlread::Table;
+
+use super::{Claim, Output, ParseContext, Resource, Sink, SinkConfig, SinkLoop, SinkRun, SinkStatus};
+
+/// `type = "png"`: the current frame as a PNG, at most once per `every`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PngConfig {
+    pub path: PathBuf,
+    pub every: Duration,
+    /// Each pixel becomes a `scale` x `scale` block (an LED grid from 3 up).
+    pub scale: u32,
+}
+
+pub fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
+    let scale = s.int_in("scale", 1..=16, Some(1));
+    let path: Option<PathBuf> = s.req("path");
+    let every: f64 = s.or("every_seconds", 1.0);
+    Some(SinkConfig::new(PngConfig { path: (cx.rel)(path?), every: Duration::from_secs_f64(every.clamp(0.04, 3600.0)), scale: scale? as u32 }))
+}
+
+impl Sink for PngConfig {
+    fn kind(&self) -> &'static str {
+        "png"
+    }
+
+    fn claims(&self) -> Vec<Claim> {
+        vec![Claim::exclusive(Resource::Path(self.path.clone()))]
+    }
+
+    fn start(&self, _screen: &str, _first: &Output) -> io::Result<SinkLoop> {
+        let c = self.clone();
+        Ok(Box::new(move |r: SinkRun| png_loop(&r.screen, &c.path, c.every, c.scale, r.rx, &r.status, &r.cancel, &r.handle)))
+    }
+}
 
 /// Why a PNG could not be turned into a frame.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +153,57 @@ pub fn scaled(frame: &Frame, factor: u32, led_gap: bool) -> Frame {
         }
     }
     out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn png_loop(
+    screen: &str,
+    path: &Path,
+    every: Duration,
+    scale: u32,
+    rx: watch::Receiver<Arc<Output>>,
+    status: &SinkStatus,
+    cancel: &CancellationToken,
+    handle: &Handle,
+) {
+    let mut last_number = None;
+    let mut spell = crate::spell::Spell::default_reminder();
+    loop {
+        let o = Arc::clone(&rx.borrow());
+        if Some(o.number) != last_number {
+            last_number = Some(o.number);
+            let frame = if scale > 1 { scaled(&o.frame, scale, scale >= 3) } else { o.frame.clone() };
+            let res = save(path, &frame);
+            match &res {
+                Ok(()) => status.wrote(),
+                Err(e) => status.failed(e),
+            }
+            // Said once per failure spell (and a reminder every 10 minutes), not once per frame.
+            let now = std::time::Instant::now();
+            match res {
+                Ok(()) => {
+                    if let Some(r) = spell.success(now) {
+                        info!(screen, sink = "png", path = %path.display(), failures = r.failures, seconds = r.lasted.as_secs(), "writing again");
+                    }
+                }
+                Err(e) => {
+                    if let Some(say) = spell.failure(&e.to_string(), now) {
+                        let secs = say.failing_for.as_secs();
+                        warn!(screen, sink = "png", path = %path.display(), error = %e, repeated = say.repeated, failing_seconds = secs, "cannot write frame; will keep trying");
+                    }
+                }
+            }
+        }
+        let stop = handle.block_on(async {
+            tokio::select! {
+                _ = cancel.cancelled() => true,
+                _ = tokio::time::sleep(every) => false,
+            }
+        });
+        if stop {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]

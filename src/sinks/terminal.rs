@@ -1,14 +1,46 @@
-//! Terminal sink: draws the live screen with Unicode half blocks and 24-bit colour.
+//! Sink `terminal`: draws the live screen with Unicode half blocks and 24-bit colour.
 //!
 //! Each text row shows two pixel rows: '▀' with the top pixel as foreground
 //! and the bottom pixel as background. Unchanged text rows are not rewritten,
 //! so a static page costs a few bytes a frame and nothing flickers.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::Arc;
 
 use embedded_graphics::pixelcolor::RgbColor;
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info};
 
 use crate::render::Frame;
+use crate::tomlread::Table;
+
+use super::runner::next;
+use super::{Claim, Output, ParseContext, Resource, Sharing, Sink, SinkConfig, SinkLoop, SinkRun, SinkStatus};
+
+/// `type = "terminal"`: the live screen in the terminal yiping runs in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerminalConfig;
+
+pub fn parse(_s: &mut Table<'_, '_>, _cx: &ParseContext<'_>) -> Option<SinkConfig> {
+    Some(SinkConfig::new(TerminalConfig))
+}
+
+impl Sink for TerminalConfig {
+    fn kind(&self) -> &'static str {
+        "terminal"
+    }
+
+    fn claims(&self) -> Vec<Claim> {
+        vec![Claim { resource: Resource::Terminal, sharing: Sharing::Shared }]
+    }
+
+    fn start(&self, _screen: &str, _first: &Output) -> std::io::Result<SinkLoop> {
+        Ok(Box::new(|r: SinkRun| terminal_loop(&r.screen, r.rx, &r.status, &r.cancel, &r.handle)))
+    }
+}
 
 /// Dark pixels are drawn in this grey so the LED grid stays visible.
 const DIM: [u8; 3] = [40, 40, 40];
@@ -221,6 +253,39 @@ pub fn plain_text(frame: &Frame) -> String {
         s.push('\n');
     }
     s
+}
+
+fn terminal_cols() -> u16 {
+    // SAFETY: TIOCGWINSZ fills a winsize struct we own; failure leaves it zeroed.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    if ok && ws.ws_col > 0 {
+        return ws.ws_col;
+    }
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(200)
+}
+
+fn terminal_loop(screen: &str, mut rx: watch::Receiver<Arc<Output>>, status: &SinkStatus, cancel: &CancellationToken, handle: &Handle) {
+    let mut painter = TerminalPainter::new(terminal_cols());
+    let mut out = std::io::stdout();
+    let _ = out.write_all(TerminalPainter::enter().as_bytes());
+    let mut polls = 0u32;
+    while let Some(o) = next(&mut rx, cancel, handle) {
+        polls += 1;
+        if polls.is_multiple_of(32) {
+            painter.resize(terminal_cols());
+        }
+        let s = painter.paint(&o.frame, &o.caption);
+        if let Err(e) = out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+            status.failed(&e);
+            error!(screen, sink = "terminal", error = %e, "terminal write failed; sink stopped");
+            return;
+        }
+        status.wrote();
+    }
+    let _ = out.write_all(TerminalPainter::leave().as_bytes());
+    let _ = out.flush();
+    info!(screen, sink = "terminal", "stopped");
 }
 
 #[cfg(test)]

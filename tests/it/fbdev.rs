@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 use yiping::clock::Clock;
-use yiping::config::{Config, SinkConfig};
+use yiping::config::Config;
 use yiping::engine::ScreenEngine;
 use yiping::render::Frame;
 use yiping::render::font::FontLibrary;
+use yiping::sinks::fbdev::FbdevConfig;
 use yiping::sinks::fbdev::{PixelFormat, format};
 
 use crate::support::*;
@@ -51,7 +52,7 @@ async fn daemon_run(w: u32, h: u32, format_name: &str, format: PixelFormat, stri
     let cfg = write_config(t.path(), &screen, None);
     std::fs::write(t.path().join("items/a.json"), item_json("a", "village", "停水通知", &["明日停水。"])).unwrap();
     let c = Config::load(&cfg).0.unwrap();
-    assert!(matches!(&c.screens[0].sinks[0], SinkConfig::Fbdev(f) if f.stride == Some(stride as u32)));
+    assert!(c.screens[0].sinks[0].get::<FbdevConfig>().is_some_and(|f| f.stride == Some(stride as u32)));
     let fonts = fonts();
     let cancel = CancellationToken::new();
     let running = yiping::daemon::start(&c, Arc::clone(&fonts), Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();

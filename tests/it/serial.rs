@@ -14,12 +14,14 @@ use jiff::Timestamp;
 use serialport::{SerialPort, TTYPort};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
-use yiping::config::serial::{BxConfig, Order, PixMapConfig, StreamConfig};
 use yiping::render::Frame;
 use yiping::schedule::Effect;
+use yiping::sinks::bx::BxConfig;
 use yiping::sinks::bx::command::{self, Area, Motion};
 use yiping::sinks::bx::packet::{Decoder, Packet};
 use yiping::sinks::bx::{self, text};
+use yiping::sinks::pixmap::{Order, PixMapConfig};
+use yiping::sinks::stream::StreamConfig;
 use yiping::sinks::stream::{self, FrameReader, Protocol};
 use yiping::sinks::{Output, Power, SinkStatus};
 
@@ -271,7 +273,7 @@ fn bx_auto_baud_pings_before_the_first_command() {
     let (master, _slave) = pty_at(&link);
     let card = Card::spawn(master, |_, _| Answer::Ack);
     let mut cfg = bx_config(&link, 3);
-    cfg.baud = yiping::config::serial::Baud::Auto;
+    cfg.baud = yiping::sinks::bx::Baud::Auto;
     let sink = Running::bx(cfg, output(1, "一", "文字", Effect::Static { page_seconds: 5.0 }));
     wait_for("an acknowledged update", || sink.written() == 1);
     assert_eq!(card.commands(), vec![(0xA2, 0x00), (0xA3, 0x00), (0xA3, 0x02), (0xA3, 0x06)]);
@@ -558,7 +560,7 @@ fn bx_auto_baud_finds_a_card_that_only_answers_at_57600() {
     // ends: this card answers only once the sink has switched the line to 57600.
     let card = Card::spawn(master, move |_, _| if slave.baud_rate().unwrap_or(0) == 57600 { Answer::Ack } else { Answer::Silence });
     let mut cfg = bx_config(&link, 1);
-    cfg.baud = yiping::config::serial::Baud::Auto;
+    cfg.baud = yiping::sinks::bx::Baud::Auto;
     let sink = Running::bx(cfg, output(1, "一", "文字", Effect::Static { page_seconds: 5.0 }));
     wait_for("an acknowledged update", || sink.written() == 1);
     assert_eq!(card.commands(), vec![(0xA2, 0x00), (0xA2, 0x00), (0xA3, 0x00), (0xA3, 0x02), (0xA3, 0x06)], "ping at 9600, ping at 57600, then work");

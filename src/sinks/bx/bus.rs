@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serialport::{SerialPort, TTYPort};
 use tracing::{info, warn};
 
-use crate::config::serial::Baud;
+use super::config::Baud;
 use crate::sinks::serial;
 use crate::spell::Backoff;
 

@@ -10,6 +10,7 @@
 
 pub mod bus;
 pub mod command;
+pub mod config;
 pub mod packet;
 pub mod plan;
 pub mod preview;
@@ -25,12 +26,12 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::config::serial::BxConfig;
 use crate::schedule::{Effect, OnAir, Playlist, Slot, SlotContent, Timing};
 
 use super::{Output, Power, SinkStatus};
 use bus::Bus;
 use command::{Area, Reply, RunMode};
+pub use config::{Baud, BxConfig, CardColor, CardModel, DEFAULT_SKIP_NOTICE, Unsupported};
 use plan::Plan;
 
 /// What the card last accepted for the area.
@@ -243,11 +244,4 @@ pub fn notice_on_air(title: Option<&str>, text: &str, effect: Effect, seconds: u
     let urgent = crate::schedule::UrgentPolicy::default();
     let inputs = crate::schedule::Inputs { playlist: &playlist, urgent: &urgent, items: &[], local: &local };
     crate::schedule::Rotation::default().step(&inputs, now, &|_, _| Duration::from_secs(1)).expect("a notice slot always has content").next
-}
-
-/// Characters of an item a card's GB2312 font cannot show (what `check` lists).
-pub fn unsupported_in(item: &crate::item::Item) -> Vec<char> {
-    let table = item.table.iter().flat_map(|t| t.columns.iter().chain(t.rows.iter().flatten()));
-    let all: Vec<&str> = std::iter::once(item.title.as_str()).chain(item.body.iter().map(String::as_str)).chain(table.map(String::as_str)).collect();
-    text::unsupported(&all.join("\n"))
 }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::config::serial::{BxConfig, Unsupported};
+use super::config::{BxConfig, Unsupported};
 use crate::item::Priority;
 use crate::render::body::one_line;
 use crate::schedule::Effect;
@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn long_text_is_split_under_the_area_limit_and_loses_nothing() {
         let long: String = "村民代表会议决定修缮村道，".repeat(60);
-        for (model, limit) in [(crate::config::serial::CardModel::Bx5k, 512), (crate::config::serial::CardModel::Bx6k, 1024)] {
+        for (model, limit) in [(super::super::config::CardModel::Bx5k, 512), (super::super::config::CardModel::Bx6k, 1024)] {
             let mut c = cfg();
             c.model = model;
             for effect in [Effect::Static { page_seconds: 4.0 }, Effect::Marquee { speed: 32.0 }, Effect::ScrollUp { speed: 16.0 }] {
@@ -313,7 +313,7 @@ mod tests {
         let p = plan(Some(&a), &c, 128, 32);
         assert!(p.skipped);
         let text = text::decode_text(&p.chunks[0].area.text).unwrap().concat();
-        assert_eq!(text, crate::config::serial::DEFAULT_SKIP_NOTICE);
+        assert_eq!(text, super::super::config::DEFAULT_SKIP_NOTICE);
     }
 
     #[test]

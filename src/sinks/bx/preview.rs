@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use embedded_graphics::pixelcolor::Rgb888;
 
-use crate::config::serial::{BxConfig, CardColor};
+use super::config::{BxConfig, CardColor};
 use crate::render::Frame;
-use crate::render::font::FontSet;
+use crate::render::font::{FontLibrary, FontSet};
 use crate::schedule::OnAir;
+use crate::sinks::CardPreview;
 
 use super::command::Motion;
 use super::plan::{self, Plan, card_px_per_second};
@@ -20,6 +21,7 @@ use super::text::CardLayout;
 
 pub struct CardView {
     pub plan: Plan,
+    address: u16,
     layout: CardLayout,
     origin: (i32, i32),
     color: Rgb888,
@@ -43,7 +45,7 @@ impl CardView {
         let width = cfg.width.map_or(screen_w, u32::from);
         let height = cfg.height.map_or(screen_h, u32::from);
         let layout = CardLayout { width, height, font: cfg.font, line_spacing: cfg.line_spacing as u32 };
-        CardView { plan, layout, origin: (cfg.x as i32, cfg.y as i32), color: rgb(cfg.color) }
+        CardView { plan, address: cfg.address, layout, origin: (cfg.x as i32, cfg.y as i32), color: rgb(cfg.color) }
     }
 
     /// Every page of every update, one text block each (for `preview --text`).
@@ -101,5 +103,30 @@ impl CardView {
                 }
             }
         }
+    }
+}
+
+impl CardPreview for CardView {
+    fn heading(&self) -> String {
+        format!("bx, address {}, {} update(s), font {}", self.address, self.plan.chunks.len(), self.layout.font)
+    }
+
+    fn page_texts(&self) -> Vec<String> {
+        CardView::page_texts(self)
+    }
+
+    fn unsupported_note(&self) -> Option<String> {
+        if self.plan.unsupported.is_empty() {
+            return None;
+        }
+        let what = if self.plan.skipped { "item skipped 不显示该条" } else { "replaced 已替换" };
+        Some(format!("outside GB2312 控制卡无此字: {} ({what})", self.plan.unsupported.iter().collect::<String>()))
+    }
+
+    /// With yiping's font of the card's size (16 px when there is none).
+    fn draw(&self, f: &mut Frame, elapsed: Duration, fonts: &FontLibrary) -> bool {
+        let Some(font) = fonts.set(self.layout.font).or_else(|| fonts.set(16)) else { return false };
+        CardView::draw(self, f, elapsed, font);
+        true
     }
 }

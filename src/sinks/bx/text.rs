@@ -5,7 +5,7 @@
 //! are replaced or reported by the caller's policy before anything is encoded,
 //! and a literal backslash (the card's escape introducer) becomes a full-width one.
 
-pub use crate::config::serial::CardColor;
+pub use super::config::CardColor;
 use crate::render::linebreak::break_lines;
 
 /// One character as GB2312 bytes.

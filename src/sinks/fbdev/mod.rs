@@ -7,6 +7,7 @@
 //! ever scanned out. Opening checks the device's size against the screen's and
 //! says clearly what disagrees; it never changes the video mode.
 
+pub mod config;
 pub mod format;
 mod ioctl;
 
@@ -14,28 +15,11 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
+pub use config::FbdevConfig;
 pub use format::{Bitfield, PixelFormat};
 
 use crate::mmap::Mmap;
 use crate::render::Frame;
-
-/// `[[screens.sinks]] type = "fbdev"`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FbdevConfig {
-    /// /dev/fbN, or a regular file standing in for one.
-    pub path: PathBuf,
-    /// For a regular file: its pixel format (a device reports its own).
-    pub format: Option<PixelFormat>,
-    /// For a regular file: visible size, default the screen's.
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    /// For a regular file: bytes per line, default width x bytes per pixel.
-    pub stride: Option<u32>,
-    /// For a regular file: rows of the virtual screen (2 x height to double-buffer), default height.
-    pub virtual_height: Option<u32>,
-    /// Clear the screen (and blank a device) when yiping stops.
-    pub blank_on_exit: bool,
-}
 
 /// Why a framebuffer cannot be used; every message names the path and what to change.
 #[derive(Debug, thiserror::Error)]

@@ -17,8 +17,8 @@ use drm::buffer::{Buffer, DrmFourcc};
 use drm::control::dumbbuffer::DumbBuffer;
 use drm::control::{Device as ControlDevice, Mode, PageFlipFlags, connector, crtc, framebuffer};
 
-use super::fbdev::{PixelFormat, format};
 use crate::render::Frame;
+use crate::sinks::fbdev::{PixelFormat, format};
 
 struct Card(File);
 

@@ -7,6 +7,8 @@
 //! of the daemon never waits for it. Achieved frames per second go to the logs
 //! and to `SinkStatus::fps_milli`.
 
+pub mod config;
+
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -18,12 +20,12 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::config::serial::StreamConfig;
-
 use super::pixmap::PixMap;
 use super::serial::{self, wire_time};
 use super::{Output, SinkStatus};
 use crate::spell::Backoff;
+
+pub use config::{Stream, StreamConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
