@@ -13,9 +13,9 @@ use http_body_util::Full;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use yiping::clock::Clock;
-use yiping::config::HttpSource;
 use yiping::item::mask::MaskPolicy;
 use yiping::item::parse::Limits;
+use yiping::sources::http::HttpSource;
 use yiping::sources::http::verify::{Keys, key_line};
 use yiping::sources::http::{HttpFeed, Policy, Polled, accept};
 
@@ -81,7 +81,7 @@ fn main() {
         let mut updates = BTreeMap::new();
         updates.insert(
             "district".to_string(),
-            yiping::sources::SourceUpdate { source: "district".into(), items: a.feed.items, problems: a.feed.problems, health: None },
+            yiping::sources::SourceUpdate { source: "district".into(), items: a.feed.items, problems: a.feed.problems, health: None, failure: None },
         );
         let cat = yiping::store::build_catalog(&updates, &MaskPolicy::default());
         let shown = cat.showable(now).len();

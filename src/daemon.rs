@@ -12,18 +12,18 @@ use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use crate::clock::Clock;
-use crate::config::{Config, SourceConfig};
+use crate::config::Config;
 use crate::engine::ScreenEngine;
 use crate::evidence::{self, PlayTracker, Recorder};
 use crate::item::Catalog;
-use crate::item::parse::Limits;
 use crate::notify::Liveness;
 use crate::reload::{self, ReloadStatus};
 use crate::render::Frame;
 use crate::render::font::FontLibrary;
 use crate::schedule::Content;
 use crate::sinks::{Output, Power, SinkStatus, runner};
-use crate::{sources, status, store};
+use crate::sources::SourceContext;
+use crate::{status, store};
 
 /// Handles to what the daemon runs, for tests and the status endpoint.
 pub struct Running {
@@ -86,30 +86,13 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
         .map_err(|e| anyhow::anyhow!("cannot open the evidence log in {}: {e}", log.dir.display()))?;
     let (src_tx, src_rx) = mpsc::channel(16);
     for s in &config.sources {
-        match s {
-            SourceConfig::Folder { name, path, poll } => {
-                info!(source = %name, dir = %path.display(), "folder source");
-                tracker.spawn(sources::folder::run(name.clone(), path.clone(), *poll, Limits::default(), src_tx.clone(), cancel.clone()));
-            }
-            SourceConfig::Http(h) => {
-                info!(source = %h.name, url = %h.url, interval_s = h.interval.as_secs(), signed = h.require_signature, "http source");
-                tracker.spawn(sources::http::run(h.clone(), config.state_dir.clone(), clock.clone(), src_tx.clone(), cancel.clone()));
-            }
-        }
+        let cx = SourceContext { state_dir: config.state_dir.clone(), clock: clock.clone(), tx: src_tx.clone(), cancel: cancel.clone() };
+        tracker.spawn(s.start(cx));
     }
     drop(src_tx);
     let (cat_tx, cat_rx) = watch::channel(Arc::new(Catalog::default()));
     tracker.spawn(store::run(src_rx, cat_tx, config.masking.clone(), cancel.clone()));
-    let folders = config
-        .sources
-        .iter()
-        .filter_map(|s| match s {
-            SourceConfig::Folder { name, path, .. } => Some((name.clone(), path.clone())),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        })
-        .collect();
-    tracker.spawn(evidence::sources::watch_catalog(cat_rx.clone(), folders, recorder.clone(), cancel.clone()));
+    tracker.spawn(evidence::sources::watch_catalog(cat_rx.clone(), recorder.clone(), cancel.clone()));
 
     let mut screens = Vec::new();
     let (cfg_tx, cfg_rx) = watch::channel(Arc::new(config.clone()));

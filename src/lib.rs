@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod component;
 pub mod config;
 pub mod daemon;
 pub mod demo;

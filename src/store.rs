@@ -18,8 +18,10 @@ pub fn build_catalog(updates: &BTreeMap<String, SourceUpdate>, policy: &MaskPoli
     let mut entries: Vec<Arc<Entry>> = Vec::new();
     let mut problems = Vec::new();
     let mut freshness = BTreeMap::new();
+    let mut failures = BTreeMap::new();
     for u in updates.values() {
         problems.extend(u.problems.iter().cloned());
+        failures.insert(u.source.clone(), u.failure.clone());
         if let Some(h) = &u.health {
             freshness.insert(u.source.clone(), h.clone());
         }
@@ -30,7 +32,7 @@ pub fn build_catalog(updates: &BTreeMap<String, SourceUpdate>, policy: &MaskPoli
     }
     entries.sort_by(|a, b| a.key.cmp(&b.key));
     entries.dedup_by(|a, b| a.key == b.key);
-    Catalog { entries, problems, freshness }
+    Catalog { entries, problems, freshness, failures }
 }
 
 /// Whether an update carries exactly the items (the same shared objects) and problems of the previous one.
@@ -52,7 +54,8 @@ pub async fn run(mut rx: mpsc::Receiver<SourceUpdate>, out: watch::Sender<Arc<Ca
         let catalog = if same {
             let cur = Arc::clone(&out.borrow());
             let freshness = latest.values().filter_map(|u| Some((u.source.clone(), u.health.clone()?))).collect();
-            Catalog { entries: cur.entries.clone(), problems: cur.problems.clone(), freshness }
+            let failures = latest.values().map(|u| (u.source.clone(), u.failure.clone())).collect();
+            Catalog { entries: cur.entries.clone(), problems: cur.problems.clone(), freshness, failures }
         } else {
             build_catalog(&latest, &policy)
         };
@@ -74,7 +77,7 @@ mod tests {
             sequence: Some(1),
             last_error: None,
         };
-        SourceUpdate { source: "district".into(), items, problems: Vec::new(), health: Some(health) }
+        SourceUpdate { source: "district".into(), items, problems: Vec::new(), health: Some(health), failure: None }
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 //! `yiping check --feed FILE [--sig FILE.minisig] [--key KEY]`: validates a feed offline, as the daemon would,
-//! so the platform can test what it publishes; and the read-only view of http caches for `check`/`preview`.
+//! so the platform can test what it publishes.
 //!
-//! Never writes anything: a bad cache is reported here, not moved aside (the daemon does that).
+//! Never writes anything.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,15 +9,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use jiff::Timestamp;
 
-use crate::config::HttpSource;
-use crate::diag::Diag;
 use crate::item::Showable;
-use crate::item::SourceHealth;
 use crate::item::parse::Limits;
 use crate::item::showable::Refusal;
-use crate::sources::SourceUpdate;
 use crate::sources::http::verify::{Keys, key_line};
-use crate::sources::http::{Policy, accept, cache};
+use crate::sources::http::{Policy, accept};
 
 use super::EXIT_PROBLEMS;
 
@@ -89,48 +85,4 @@ pub fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at: Option
         if unsigned { "; signature not checked 签名未检查" } else { "" }
     );
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
-}
-
-/// What an http source's cache holds, verified, without touching the network or the file.
-pub fn cached_update(h: &HttpSource, state_dir: &Path) -> SourceUpdate {
-    let path = cache::path(state_dir, &h.name);
-    let mut update = SourceUpdate { source: h.name.clone(), items: Vec::new(), problems: Vec::new(), health: None };
-    let policy = match Policy::of(h) {
-        Ok(p) => p,
-        Err(e) => {
-            update.problems.push(Diag::file(&path, format!("公钥无效：{e}"), format!("invalid public key: {e}")));
-            return update;
-        }
-    };
-    let loaded = cache::read(&path, policy.max_body.saturating_mul(2) + (64 << 10)).map_err(|e| e.to_string()).and_then(|c| match c {
-        None => Ok(None),
-        Some(c) => accept(&policy, c.feed.as_bytes(), c.signature.as_deref(), None).map(|a| Some((a, c))).map_err(|e| e.to_string()),
-    });
-    match loaded {
-        Ok(None) => update.problems.push(
-            Diag::file(
-                &path,
-                "尚无缓存的信息源（守护进程首次成功获取后才有）",
-                "no cached feed yet (written after the daemon's first successful fetch)",
-            )
-            .warning(),
-        ),
-        Ok(Some((a, c))) => {
-            update.health = Some(SourceHealth {
-                last_success: Some(cache::read_checked(&path).map_or(c.fetched_at, |t| t.max(c.fetched_at))),
-                stale_after: h.stale_after,
-                generated_at: Some(a.feed.generated_at),
-                sequence: Some(a.feed.sequence),
-                last_error: None,
-            });
-            update.items = a.feed.items;
-            update.problems = a.feed.problems;
-        }
-        Err(e) => update.problems.push(Diag::file(
-            &path,
-            format!("缓存的信息源未通过校验，守护进程将把它移开：{e}"),
-            format!("cached feed fails verification; the daemon will move it aside: {e}"),
-        )),
-    }
-    update
 }

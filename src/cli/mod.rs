@@ -97,19 +97,7 @@ pub fn main() -> ExitCode {
 
 /// Reads every source once, without the daemon: for `check` and `preview`.
 fn offline_catalog(cfg: &crate::config::Config) -> crate::item::Catalog {
-    use crate::config::SourceConfig;
-    let mut updates = std::collections::BTreeMap::new();
-    for s in &cfg.sources {
-        match s {
-            SourceConfig::Folder { name, path, .. } => {
-                updates.insert(name.clone(), crate::sources::folder::scan(name, path, &crate::item::parse::Limits::default()));
-            }
-            SourceConfig::Http(h) => {
-                updates.insert(h.name.clone(), feed::cached_update(h, &cfg.state_dir));
-            }
-        }
-    }
-    crate::store::build_catalog(&updates, &cfg.masking)
+    crate::store::build_catalog(&crate::sources::offline_updates(&cfg.sources, &cfg.state_dir), &cfg.masking)
 }
 
 /// Loads a config or returns every problem as one error.

@@ -4,7 +4,6 @@
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
 mod screen;
-pub mod sources;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,11 +15,11 @@ use crate::evidence::config::{EvidenceConfig, parse_evidence};
 use crate::item::mask::{MaskPolicy, parse_masking};
 use crate::schedule::{Playlist, parse as schedule_parse, playlist};
 use crate::sinks;
+use crate::sources::{self, SourceConfig};
 use crate::status::config::{StatusConfig, parse_status};
 use crate::tomlread::TomlFile;
 
 pub use screen::ScreenConfig;
-pub use sources::{HttpSource, SourceConfig};
 
 /// A validated configuration.
 #[derive(Debug, Clone)]

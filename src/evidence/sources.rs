@@ -1,12 +1,12 @@
 //! Source health: last success and failure per source, for the log and the status page.
 //!
-//! Sources (or, for the folder source, a watcher of the catalog) report every
-//! fetch; a failure is recorded when a spell starts or its error changes, a
-//! recovery when it ends, so a source failing every minute for a day writes
-//! one record, not 1,440. Never blocks: a short mutex and a queued record.
+//! Every source reports each read in its updates (`SourceUpdate::failure`,
+//! carried by the catalog), whatever its kind; a failure is recorded when a
+//! spell starts or its error changes, a recovery when it ends, so a source
+//! failing every minute for a day writes one record, not 1,440. Never blocks:
+//! a short mutex and a queued record.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
@@ -68,14 +68,9 @@ impl SourceBook {
 }
 
 /// Watches the catalog: records every item delivered (new or changed revision),
-/// and, since folder sources report only through the catalog, counts a problem
-/// under a source's folder (unreadable folder, malformed item file) as that source failing.
-pub async fn watch_catalog(
-    mut catalog: watch::Receiver<Arc<crate::item::Catalog>>,
-    folders: Vec<(String, PathBuf)>,
-    recorder: super::Recorder,
-    cancel: CancellationToken,
-) {
+/// and each source's failure spells (an unreadable folder or malformed item
+/// file, an unreachable or rejected feed) from what the source reported.
+pub async fn watch_catalog(mut catalog: watch::Receiver<Arc<crate::item::Catalog>>, recorder: super::Recorder, cancel: CancellationToken) {
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     loop {
         tokio::select! {
@@ -90,21 +85,56 @@ pub async fn watch_catalog(
                 recorder.now(super::Event::Item(Box::new(item)));
             }
         }
-        // Network sources report their own health with each update.
-        for (name, health) in &cat.freshness {
-            match &health.last_error {
+        for (name, failure) in &cat.failures {
+            match failure {
                 Some(e) => recorder.source_failed(name, e),
                 None => recorder.source_recovered(name),
             }
         }
-        for (name, dir) in &folders {
-            let problems: Vec<String> = cat.problems.iter().filter(|d| d.file.starts_with(dir) && d.is_error()).map(|d| d.to_string()).collect();
-            if problems.is_empty() {
-                recorder.source_recovered(name);
-            } else {
-                let more = if problems.len() > 1 { format!(" (and {} more)", problems.len() - 1) } else { String::new() };
-                recorder.source_failed(name, &format!("{}{more}", problems[0]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use jiff::tz::TimeZone;
+
+    use super::*;
+    use crate::clock::Clock;
+    use crate::evidence::{Event, LogConfig, Recorder, verify};
+    use crate::sources::SourceUpdate;
+
+    /// Any kind of source (here a made-up USB-stick watcher) is recorded from what it reports.
+    #[tokio::test]
+    async fn a_failure_spell_of_any_source_kind_is_recorded_once_and_its_end_too() {
+        let d = tempfile::tempdir().unwrap();
+        let cfg = LogConfig { dir: d.path().to_path_buf(), rotate_bytes: 1 << 20, time_zone: TimeZone::UTC };
+        let (rec, dormant) = Recorder::open(&cfg, Clock::System, Event::Stop, 64).unwrap();
+        let writer = dormant.spawn().unwrap();
+        let (tx, rx) = watch::channel(Arc::new(Catalog::default()));
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(watch_catalog(rx, rec.clone(), cancel.clone()));
+        let update = |failure: Option<&str>| {
+            let u =
+                SourceUpdate { source: "usb".into(), items: Vec::new(), problems: Vec::new(), health: None, failure: failure.map(str::to_string) };
+            Arc::new(crate::store::build_catalog(&BTreeMap::from([("usb".to_string(), u)]), &Default::default()))
+        };
+        for (i, failure) in [Some("stick removed"), Some("stick removed"), None].into_iter().enumerate() {
+            tx.send_replace(update(failure));
+            // The watcher has seen this catalog when the book counts one more read.
+            while rec.sources().snapshot().get("usb").map_or(0, |s| s.fetches) <= i as u64 {
+                tokio::task::yield_now().await;
             }
         }
+        cancel.cancel();
+        task.await.unwrap();
+        rec.stop();
+        writer.join().unwrap();
+        let mut kinds = Vec::new();
+        verify::read(d.path(), |r| kinds.push(serde_json::to_value(&r.event).unwrap()["kind"].as_str().unwrap().to_string())).unwrap();
+        assert_eq!(kinds.iter().filter(|k| *k == "source_failed").count(), 1, "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| *k == "source_recovered").count(), 1, "{kinds:?}");
+        assert_eq!(rec.sources().snapshot()["usb"].failures, 2);
     }
 }

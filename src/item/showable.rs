@@ -103,6 +103,8 @@ pub struct Catalog {
     pub problems: Vec<Diag>,
     /// How fresh each network source's content is, by source name (folder sources have none).
     pub freshness: BTreeMap<String, SourceHealth>,
+    /// Every source that reported, by name: why its last read failed, or `None` when it worked.
+    pub failures: BTreeMap<String, Option<String>>,
 }
 
 /// When a network source last confirmed its content, for the staleness marker and the status page.

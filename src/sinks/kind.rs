@@ -6,7 +6,6 @@
 //! with `claims`, `check` and `preview` ask `text_card`, and the daemon calls
 //! `start` (through `runner::spawn`). Adding a kind never touches those callers.
 
-use std::any::Any;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,6 +15,7 @@ use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::component::{Component, DynEq};
 use crate::item::Item;
 use crate::render::Frame;
 use crate::render::font::FontLibrary;
@@ -24,7 +24,7 @@ use crate::schedule::OnAir;
 use super::{Output, SinkStatus};
 
 /// One sink kind, implemented by its config type (`PngConfig`, `BxConfig` ...).
-pub trait Sink: AnySink + fmt::Debug + Send + Sync {
+pub trait Sink: DynEq + fmt::Debug + Send + Sync {
     /// Its `type` in `[[screens.sinks]]`.
     fn kind(&self) -> &'static str;
 
@@ -137,54 +137,12 @@ pub trait CardPreview {
     fn draw(&self, f: &mut Frame, elapsed: Duration, fonts: &FontLibrary) -> bool;
 }
 
-/// Equality and downcasting for any sink kind (implemented for every `Sink` that is `PartialEq`).
-pub trait AnySink: Any {
-    fn as_any(&self) -> &dyn Any;
-    fn same(&self, other: &dyn Sink) -> bool;
-}
-
-impl<T: Sink + PartialEq> AnySink for T {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn same(&self, other: &dyn Sink) -> bool {
-        other.as_any().downcast_ref::<T>() == Some(self)
-    }
-}
-
 /// A configured sink: one `[[screens.sinks]]` table, read by its kind.
-#[derive(Clone)]
-pub struct SinkConfig(Arc<dyn Sink>);
+pub type SinkConfig = Component<dyn Sink>;
 
 impl SinkConfig {
-    pub fn new(sink: impl Sink + 'static) -> SinkConfig {
-        SinkConfig(Arc::new(sink))
-    }
-
-    /// The kind's own config, when the sink is of that kind (tests, kind-specific tools).
-    pub fn get<T: Sink + 'static>(&self) -> Option<&T> {
-        self.0.as_any().downcast_ref::<T>()
-    }
-}
-
-impl std::ops::Deref for SinkConfig {
-    type Target = dyn Sink;
-
-    fn deref(&self) -> &(dyn Sink + 'static) {
-        &*self.0
-    }
-}
-
-impl PartialEq for SinkConfig {
-    fn eq(&self, other: &SinkConfig) -> bool {
-        self.0.same(&*other.0)
-    }
-}
-
-impl fmt::Debug for SinkConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+    pub fn new(sink: impl Sink) -> SinkConfig {
+        Component::from_arc(Arc::new(sink))
     }
 }
 

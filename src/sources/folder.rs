@@ -1,7 +1,9 @@
-//! Folder source: one item per `*.json` / `*.toml` file, rescanned when the folder changes.
+//! Source `folder`: one item per `*.json` / `*.toml` file, rescanned when the folder changes.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -12,8 +14,42 @@ use tracing::{debug, info, warn};
 use crate::diag::Diag;
 use crate::item::Item;
 use crate::item::parse::{Format, Limits, parse_item, unknown_keys};
+use crate::tomlread::Table;
 
-use super::SourceUpdate;
+use super::{Source, SourceConfig, SourceContext, SourceUpdate};
+
+/// `type = "folder"`: item files in a folder, polled for changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FolderConfig {
+    pub name: String,
+    pub path: PathBuf,
+    pub poll: Duration,
+}
+
+pub fn parse(t: &mut Table<'_, '_>, name: Option<String>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig> {
+    let path: Option<PathBuf> = t.req("path");
+    let poll = t.int_in("poll_seconds", 1..=3600, Some(2));
+    Some(SourceConfig::new(FolderConfig { name: name?, path: rel(path?), poll: Duration::from_secs(poll? as u64) }))
+}
+
+impl Source for FolderConfig {
+    fn kind(&self) -> &'static str {
+        "folder"
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn start(&self, cx: SourceContext) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        info!(source = %self.name, dir = %self.path.display(), "folder source");
+        Box::pin(run(self.name.clone(), self.path.clone(), self.poll, Limits::default(), cx.tx, cx.cancel))
+    }
+
+    fn offline(&self, _state_dir: &Path) -> SourceUpdate {
+        scan(&self.name, &self.path, &Limits::default())
+    }
+}
 
 /// Largest item file read; bigger ones are reported and skipped.
 const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -26,7 +62,8 @@ pub fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
         Ok(f) => f,
         Err(e) => {
             problems.push(Diag::file(dir, format!("无法读取条目目录：{e}"), format!("cannot read item folder: {e}")));
-            return SourceUpdate { source: source.to_string(), items: Vec::new(), problems, health: None };
+            let failure = failure_of(&problems);
+            return SourceUpdate { source: source.to_string(), items: Vec::new(), problems, health: None, failure };
         }
     };
     for (path, _, len) in files {
@@ -74,7 +111,15 @@ pub fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
             Err(mut d) => problems.append(&mut d),
         }
     }
-    SourceUpdate { source: source.to_string(), items: by_id.into_values().map(|(i, _)| i).collect(), problems, health: None }
+    let failure = failure_of(&problems);
+    SourceUpdate { source: source.to_string(), items: by_id.into_values().map(|(i, _)| i).collect(), problems, health: None, failure }
+}
+
+/// The folder counts as failing while any file (or the folder itself) has an error: the first, and how many more.
+fn failure_of(problems: &[Diag]) -> Option<String> {
+    let errors: Vec<String> = problems.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
+    let more = if errors.len() > 1 { format!(" (and {} more)", errors.len() - 1) } else { String::new() };
+    errors.first().map(|e| format!("{e}{more}"))
 }
 
 /// Item files in the folder with their modification time and size, sorted by name.
@@ -122,5 +167,25 @@ pub async fn run(source: String, dir: PathBuf, poll: Duration, limits: Limits, t
         if tx.send(update).await.is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_with_bad_files_reports_the_first_error_and_how_many_more() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a.json"), "{ not json").unwrap();
+        std::fs::write(d.path().join("b.json"), "[]").unwrap();
+        let u = scan("local", d.path(), &Limits::default());
+        let failure = u.failure.expect("bad files make the source fail");
+        assert!(failure.starts_with(&u.problems[0].to_string()) && failure.ends_with(" (and 1 more)"), "{failure}");
+        let missing = scan("local", &d.path().join("gone"), &Limits::default());
+        assert!(missing.failure.unwrap().contains("cannot read item folder"));
+        std::fs::remove_file(d.path().join("a.json")).unwrap();
+        std::fs::remove_file(d.path().join("b.json")).unwrap();
+        assert_eq!(scan("local", d.path(), &Limits::default()).failure, None);
     }
 }

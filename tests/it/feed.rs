@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 use yiping::clock::Clock;
-use yiping::config::{Config, HttpSource, SourceConfig};
+use yiping::config::Config;
 use yiping::render::font::FontLibrary;
+use yiping::sources::http::HttpSource;
 use yiping::sources::http::{HttpFeed, Polled, cache};
 
 use crate::feed_server::*;
@@ -21,10 +22,7 @@ fn load(cfg: &Path) -> Config {
 }
 
 fn http_of(c: &Config) -> HttpSource {
-    match &c.sources[0] {
-        SourceConfig::Http(h) => h.clone(),
-        other => panic!("{other:?}"),
-    }
+    c.sources[0].get::<HttpSource>().unwrap_or_else(|| panic!("{:?}", c.sources[0])).clone()
 }
 
 /// A source over `server` with state in `dir`.

@@ -155,11 +155,8 @@ pub fn golden(name: &str, f: &Frame) {
 fn demo_frame(at: &str) -> Frame {
     let (c, d) = Config::load(&demo_config());
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
-    let mut updates = std::collections::BTreeMap::new();
-    let src = &c.sources[0];
-    let yiping::config::SourceConfig::Folder { name, path, .. } = src else { panic!("the demo reads a folder") };
-    updates.insert(name.clone(), yiping::sources::folder::scan(name, path, &Default::default()));
-    let cat = yiping::store::build_catalog(&updates, &c.masking);
+    assert_eq!(c.sources[0].kind(), "folder", "the demo reads a folder");
+    let cat = yiping::store::build_catalog(&yiping::sources::offline_updates(&c.sources, &c.state_dir), &c.masking);
     let mut e = ScreenEngine::new(&c.screens[0], &c, &fonts()).unwrap();
     let start: Timestamp = DEMO_AT.parse().unwrap();
     let end: Timestamp = at.parse().unwrap();

@@ -36,10 +36,8 @@ fn hd_config(dir: &std::path::Path, w: u32, h: u32, extra: &str) -> Config {
 fn hd(w: u32, h: u32) -> (Renderer, Vec<yiping::item::Showable>) {
     let t = tempfile::tempdir().unwrap();
     let c = hd_config(t.path(), w, h, "");
-    let yiping::config::SourceConfig::Folder { name, path, .. } = &c.sources[0] else { panic!("a folder source") };
-    let mut updates = std::collections::BTreeMap::new();
-    updates.insert(name.clone(), yiping::sources::folder::scan(name, path, &Default::default()));
-    let cat = yiping::store::build_catalog(&updates, &c.masking);
+    assert_eq!(c.sources[0].kind(), "folder", "a folder source");
+    let cat = yiping::store::build_catalog(&yiping::sources::offline_updates(&c.sources, &c.state_dir), &c.masking);
     let r = Renderer::new(&c.screens[0].display, &fonts()).unwrap();
     (r, cat.showable(DEMO_AT.parse().unwrap()))
 }

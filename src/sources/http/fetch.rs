@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 
-use crate::config::HttpSource;
+use super::config::HttpSource;
 
 use super::verify::MAX_SIGNATURE_BYTES;
 

@@ -10,8 +10,10 @@
 //! Errors are logged once per failure spell. Never panics on input.
 
 pub mod cache;
+pub mod config;
 pub mod feed;
 pub mod fetch;
+pub mod offline;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -24,12 +26,12 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use crate::clock::Clock;
-use crate::config::HttpSource;
 use crate::diag::Diag;
 use crate::item::SourceHealth;
 use crate::item::parse::Limits;
 
 use super::SourceUpdate;
+pub use config::{HttpSource, Secret};
 use feed::{Feed, FeedError};
 use fetch::{Fetched, Fetcher};
 use verify::{Keys, Verified, VerifyError};
@@ -309,7 +311,7 @@ impl HttpFeed {
             None => (Vec::new(), Vec::new()),
         };
         problems.extend(self.notes.iter().cloned());
-        SourceUpdate { source: self.cfg.name.clone(), items, problems, health: Some(self.health()) }
+        SourceUpdate { source: self.cfg.name.clone(), items, problems, health: Some(self.health()), failure: self.last_error.clone() }
     }
 
     pub fn health(&self) -> SourceHealth {

@@ -1,22 +1,15 @@
-//! Source configuration: one `[[sources]]` table each, by `type`.
+//! `type = "http"`: the district feed's settings, read field by field with positions
+//! (keys and CA files are checked while reading), and how the source starts.
 
-use std::path::PathBuf;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::time::Duration;
 
-use serde::Deserialize;
+use tracing::info;
 
+use crate::sources::{Source, SourceConfig, SourceContext, SourceUpdate};
 use crate::tomlread::Table;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum SourceConfig {
-    Folder {
-        name: String,
-        path: PathBuf,
-        poll: Duration,
-    },
-    /// The district feed over HTTP(S); see docs/feed-v1.md.
-    Http(HttpSource),
-}
 
 /// Settings of one `type = "http"` source.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,43 +47,7 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-impl SourceConfig {
-    pub fn name(&self) -> &str {
-        match self {
-            SourceConfig::Folder { name, .. } => name,
-            SourceConfig::Http(h) => &h.name,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum SourceKind {
-    Folder,
-    Http,
-}
-
-/// Reads one source table; errors are recorded in the table's file.
-pub fn parse_source(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig> {
-    let kind: SourceKind = t.req("type")?;
-    let name: Option<String> = t.req("name");
-    if let Some(n) = &name
-        && (n.is_empty() || n.contains('/'))
-    {
-        t.file.error(t.pos("name"), "来源名称不能为空，也不能含“/”", "source name must be non-empty and contain no `/`");
-        return None;
-    }
-    match kind {
-        SourceKind::Folder => {
-            let path: Option<PathBuf> = t.req("path");
-            let poll = t.int_in("poll_seconds", 1..=3600, Some(2));
-            Some(SourceConfig::Folder { name: name?, path: rel(path?), poll: Duration::from_secs(poll? as u64) })
-        }
-        SourceKind::Http => parse_http(t, rel, name),
-    }
-}
-
-fn parse_http(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf, name: Option<String>) -> Option<SourceConfig> {
+pub fn parse(t: &mut Table<'_, '_>, name: Option<String>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig> {
     let url: Option<String> = t.req("url");
     if let Some(u) = &url
         && (!(u.starts_with("https://") || u.starts_with("http://")) || u.contains(char::is_whitespace))
@@ -129,7 +86,7 @@ fn parse_http(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf, name: Opt
 
     let ca_pem = t.opt::<PathBuf>("ca_file").and_then(|p| {
         let p = rel(p);
-        let pem = std::fs::read(&p).map_err(|e| e.to_string()).and_then(|b| crate::sources::http::fetch::check_ca(&b).map(|()| b));
+        let pem = std::fs::read(&p).map_err(|e| e.to_string()).and_then(|b| super::fetch::check_ca(&b).map(|()| b));
         match pem {
             Ok(b) => Some(b),
             Err(e) => {
@@ -156,7 +113,7 @@ fn parse_http(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf, name: Opt
         }
     }
     for (text, pos) in texts {
-        match crate::sources::http::verify::key_line(&text) {
+        match super::verify::key_line(&text) {
             Ok(k) => public_keys.push(k),
             Err(e) => t.file.error(pos, format!("不是有效的 minisign 公钥：{e}"), format!("not a valid minisign public key: {e}")),
         }
@@ -174,7 +131,7 @@ fn parse_http(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf, name: Opt
             "require_signature = false: feeds are not verified; a forged feed would be shown",
         );
     }
-    Some(SourceConfig::Http(HttpSource {
+    Some(SourceConfig::new(HttpSource {
         name: name?,
         url: url?,
         interval: interval?,
@@ -190,4 +147,23 @@ fn parse_http(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf, name: Opt
         require_signature,
         stale_after: stale_after?,
     }))
+}
+
+impl Source for HttpSource {
+    fn kind(&self) -> &'static str {
+        "http"
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn start(&self, cx: SourceContext) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        info!(source = %self.name, url = %self.url, interval_s = self.interval.as_secs(), signed = self.require_signature, "http source");
+        Box::pin(super::run(self.clone(), cx.state_dir, cx.clock, cx.tx, cx.cancel))
+    }
+
+    fn offline(&self, state_dir: &Path) -> SourceUpdate {
+        super::offline::cached_update(self, state_dir)
+    }
 }
