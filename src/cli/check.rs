@@ -60,24 +60,9 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
         // Characters that no font of any screen can draw.
         if let Some(fonts) = &fonts {
             for sc in &cfg.screens {
-                let mut missing: Vec<char> = Vec::new();
-                // HD (poster) screens draw with the outline font, LED screens with the bitmap sizes.
-                if sc.display.layout.style == crate::render::LayoutStyle::Poster
-                    && let Some(outline) = fonts.outline()
-                {
-                    let face = outline.face(32);
-                    for t in e.public.texts() {
-                        missing.extend(t.chars().filter(|&c| !c.is_control() && !c.is_whitespace() && !face.covers(c)));
-                    }
-                }
-                let layout = &sc.display.layout;
-                let sizes = if layout.style == crate::render::LayoutStyle::Poster { vec![] } else { vec![layout.font, layout.small_font] };
-                for size in sizes {
-                    let Some(set) = fonts.set(size) else { continue };
-                    for t in e.public.texts() {
-                        missing.extend(t.chars().filter(|&c| !c.is_control() && !set.covers(c)));
-                    }
-                }
+                // Each design knows its fonts: the outline font on HD posters, the bitmap sizes on LED screens.
+                let covers = crate::render::covers(&sc.display.layout, fonts);
+                let mut missing: Vec<char> = e.public.texts().flat_map(str::chars).filter(|&c| !covers(c)).collect();
                 missing.sort_unstable();
                 missing.dedup();
                 if !missing.is_empty() {

@@ -4,32 +4,34 @@
 //! `Scene` for each piece of content; the scene draws frames.
 
 pub mod body;
+pub mod design;
 pub mod display;
 pub mod font;
 pub mod frame;
+pub mod led;
 pub mod linebreak;
 pub mod outline;
 pub mod overlay;
 pub mod poster;
 pub mod scene;
-pub mod scenes;
 pub mod theme;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use design::Header;
 pub use display::{Display, Layout, LayoutStyle};
 pub use frame::{ColorMode, Frame};
+pub use led::Geometry;
 pub use poster::Ticker;
-use scene::Scene as LedScene;
-pub use scene::{Geometry, Header};
-pub use scenes::Scene;
+pub use scene::Scene;
 use theme::Theme;
 
-use crate::item::Priority;
 use crate::schedule::{Content, Effect, Slot};
+use design::{Labels, notice};
 use font::{FontLibrary, FontSet};
-use poster::{PosterHeader, PosterScene, PosterStyle};
+use led::LedScene;
+use poster::{PosterScene, PosterStyle};
 
 /// Renders content for one screen.
 #[derive(Clone)]
@@ -91,23 +93,15 @@ impl Renderer {
             return Scene::Led(LedScene::off(self.geo.clone(), self.theme));
         }
         if let Some(style) = &self.poster {
-            return Scene::Poster(poster_scene(style, content, effect));
+            // Category labels read as on a printed notice board.
+            return Scene::Poster(match notice(content, Labels::Board, style.village()) {
+                Some(n) => PosterScene::new(style, Some(n.header), n.village, n.paragraphs, n.table, n.url, effect),
+                None => PosterScene::idle(style),
+            });
         }
-        Scene::Led(match content {
-            Content::Idle => LedScene::idle(self.geo.clone(), self.theme, self.village.clone()),
-            Content::Off => LedScene::off(self.geo.clone(), self.theme),
-            Content::Notice { title, text } => {
-                let header = Header { label: "通知".into(), category: None, urgent: false, title: title.clone().unwrap_or_default() };
-                LedScene::new(self.geo.clone(), self.theme, Some(header), self.village.clone(), std::slice::from_ref(text), None, effect)
-            }
-            Content::Item(s) => {
-                let it = s.item();
-                let urgent = it.priority == Priority::Urgent;
-                let label = if urgent { "紧急".to_string() } else { it.category.label().to_string() };
-                let header = Header { label, category: Some(it.category), urgent, title: it.title.clone() };
-                let village = it.village.clone().unwrap_or_else(|| self.village.clone());
-                LedScene::new(self.geo.clone(), self.theme, Some(header), village, &it.body, it.table.as_ref(), effect)
-            }
+        Scene::Led(match notice(content, Labels::Short, &self.village) {
+            Some(n) => LedScene::new(self.geo.clone(), self.theme, Some(n.header), n.village, n.paragraphs, n.table, effect),
+            None => LedScene::idle(self.geo.clone(), self.theme, self.village.clone()),
         })
     }
 
@@ -122,30 +116,11 @@ impl Renderer {
     }
 }
 
-/// Content in the poster design: category labels read as on a printed notice board.
-fn poster_scene(style: &Arc<PosterStyle>, content: &Content, effect: Effect) -> PosterScene {
-    let village = style_village(style);
-    match content {
-        Content::Idle | Content::Off => PosterScene::idle(style),
-        Content::Notice { title, text } => {
-            let header = PosterHeader { label: "通知".into(), category: None, urgent: false, title: title.clone().unwrap_or_default() };
-            PosterScene::new(style, Some(header), village, std::slice::from_ref(text), None, None, effect)
-        }
-        Content::Item(s) => {
-            let it = s.item();
-            let urgent = it.priority == Priority::Urgent;
-            let label = match (urgent, it.category) {
-                (true, _) => "紧急通知".to_string(),
-                (false, crate::item::Category::Notice) => "公告".to_string(),
-                (false, c) => format!("{}公开", c.label()),
-            };
-            let header = PosterHeader { label, category: Some(it.category), urgent, title: it.title.clone() };
-            let village = it.village.clone().unwrap_or(village);
-            PosterScene::new(style, Some(header), village, &it.body, it.table.as_ref(), it.url.as_deref(), effect)
-        }
+/// Whether a screen's design draws `c` with a glyph (not a box), asked without laying
+/// anything out (`check`). Font files the library lacks are not judged here.
+pub fn covers<'f>(layout: &Layout, fonts: &'f FontLibrary) -> Box<dyn Fn(char) -> bool + 'f> {
+    match layout.style {
+        LayoutStyle::Led => led::covers(layout, fonts),
+        LayoutStyle::Poster => poster::covers(fonts),
     }
-}
-
-fn style_village(style: &PosterStyle) -> String {
-    style.village().to_string()
 }

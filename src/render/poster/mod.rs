@@ -20,7 +20,8 @@ use jiff::ZonedDateTime as Zoned;
 
 use super::Frame;
 use super::body::{self, Line};
-use super::font::Metrics;
+use super::design::{Design, Flow, Header, View, uncovered};
+use super::font::{FontLibrary, Metrics};
 use super::linebreak::break_lines;
 use super::outline::{Face, OutlineFont};
 use super::theme::Role;
@@ -139,23 +140,6 @@ impl Ticker {
     }
 }
 
-/// What the header band shows.
-#[derive(Debug, Clone)]
-pub struct PosterHeader {
-    pub label: String,
-    pub category: Option<Category>,
-    pub urgent: bool,
-    pub title: String,
-}
-
-#[derive(Debug)]
-enum Kind {
-    Pages { pages: Vec<Vec<Line>>, page_seconds: f64 },
-    Scroll { lines: Vec<Line>, speed: f64 },
-    Marquee { strip: HStrip, speed: f64 },
-    Idle,
-}
-
 /// Identifies what the base frame holds: page and local minute (second when idle).
 type BaseKey = (usize, i64);
 
@@ -163,14 +147,16 @@ type BaseKey = (usize, i64);
 #[derive(Debug)]
 pub struct PosterScene {
     style: Arc<PosterStyle>,
-    header: Option<PosterHeader>,
+    header: Option<Header>,
     /// Header title lines and the face they use.
     title: Vec<String>,
     title_face: usize,
     village: String,
     /// Body rectangle: x, y, w, h.
     body: (i32, i32, u32, u32),
-    kind: Kind,
+    kind: Flow,
+    /// The marquee line, pre-rendered (when the flow is a marquee).
+    strip: Option<Box<HStrip>>,
     /// The body type: the style's, or smaller so a wide table stays a grid.
     face: Face,
     qr: Option<Frame>,
@@ -182,7 +168,7 @@ pub struct PosterScene {
 impl PosterScene {
     pub fn new(
         style: &Arc<PosterStyle>,
-        header: Option<PosterHeader>,
+        header: Option<Header>,
         village: String,
         paragraphs: &[String],
         table: Option<&Table>,
@@ -227,16 +213,19 @@ impl PosterScene {
                 (face, laid) = (s.small_body.clone(), small);
             }
         }
+        let mut strip = None;
         let kind = match effect {
             Effect::Static { page_seconds } => {
                 let per_page = (body_h / pitch(&face)).max(1) as usize;
-                Kind::Pages { pages: body::paginate(&laid, per_page), page_seconds }
+                Flow::Pages { pages: body::paginate(&laid, per_page), page_seconds }
             }
-            Effect::ScrollUp { speed } => Kind::Scroll { lines: laid.lines, speed: speed * speed_scale },
+            Effect::ScrollUp { speed } => Flow::Scroll { lines: laid.lines, speed: speed * speed_scale },
             Effect::Marquee { speed } => {
                 let plain: Vec<String> = paragraphs.iter().map(|p| p.trim_start_matches('\u{3000}').to_string()).collect();
-                let text = body::one_line(&plain, table);
-                Kind::Marquee { strip: HStrip::new(s.body.clone(), text, s.pitch(), BODY, BG), speed: speed * speed_scale }
+                let line = HStrip::new(s.body.clone(), body::one_line(&plain, table), s.pitch(), BODY, BG);
+                let (text, width) = (line.text().to_string(), line.width());
+                strip = Some(Box::new(line));
+                Flow::Marquee { text, width, speed: speed * speed_scale }
             }
         };
         let mut scene = PosterScene {
@@ -247,6 +236,7 @@ impl PosterScene {
             village,
             body: (s.margin as i32, body_y, body_w, body_h),
             kind,
+            strip,
             face,
             qr,
             missing: Vec::new(),
@@ -260,72 +250,29 @@ impl PosterScene {
     /// The idle screen: village, date and a large clock.
     pub fn idle(style: &Arc<PosterStyle>) -> PosterScene {
         let mut p = PosterScene::new(style, None, style.village.clone(), &[], None, None, Effect::Static { page_seconds: 10.0 });
-        p.kind = Kind::Idle;
+        p.kind = Flow::Idle;
         p
     }
 
-    pub fn missing(&self) -> &[char] {
-        &self.missing
-    }
-
     fn find_missing(&self) -> Vec<char> {
-        let face = &self.face;
+        // Spaces are laid out, not drawn: a face without them draws no box.
+        let covers: &dyn Fn(char) -> bool = &|c| c.is_whitespace() || self.face.covers(c);
         let mut texts: Vec<&str> = vec![&self.village];
         if let Some(h) = &self.header {
             texts.push(&h.label);
             texts.push(&h.title);
         }
-        match &self.kind {
-            Kind::Pages { pages, .. } => pages.iter().flatten().flat_map(|l| &l.spans).for_each(|s| texts.push(&s.text)),
-            Kind::Scroll { lines, .. } => lines.iter().flat_map(|l| &l.spans).for_each(|s| texts.push(&s.text)),
-            Kind::Marquee { strip, .. } => texts.push(strip.text()),
-            Kind::Idle => {}
-        }
-        let mut out: Vec<char> = texts.iter().flat_map(|t| t.chars()).filter(|&c| !c.is_control() && !c.is_whitespace() && !face.covers(c)).collect();
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    pub fn natural_duration(&self) -> Duration {
-        let (_, _, bw, bh) = self.body;
-        let secs = match &self.kind {
-            Kind::Pages { pages, page_seconds } => pages.len() as f64 * page_seconds,
-            Kind::Scroll { lines, speed } => (lines.len() as f64 * pitch(&self.face) as f64 + bh as f64) / speed,
-            Kind::Marquee { strip, speed } => (strip.width() as f64 + bw as f64) / speed,
-            Kind::Idle => 10.0,
-        };
-        Duration::from_secs_f64(secs.max(0.0))
-    }
-
-    pub fn page_count(&self) -> usize {
-        match &self.kind {
-            Kind::Pages { pages, .. } => pages.len(),
-            _ => 1,
-        }
-    }
-
-    pub fn page_texts(&self) -> Vec<String> {
-        let lines = |ls: &[Line]| ls.iter().map(Line::plain).collect::<Vec<_>>().join("\n");
-        let head = self.header.as_ref().map(|h| format!("【{}】{}\n", h.label, self.title.concat())).unwrap_or_default();
-        match &self.kind {
-            Kind::Pages { pages, .. } => pages.iter().map(|p| format!("{head}{}", lines(p))).collect(),
-            Kind::Scroll { lines: ls, .. } => vec![format!("{head}{}", lines(ls))],
-            Kind::Marquee { strip, .. } => vec![format!("{head}{}", strip.text())],
-            Kind::Idle => vec![self.village.clone()],
-        }
+        texts.extend(self.kind.texts());
+        uncovered(texts.into_iter().map(|t| (t, covers)))
     }
 
     /// Draws the scene `elapsed` into its slot at local time `now`, with the ticker
     /// `ticker_elapsed` into its run when urgent items are in force.
     pub fn draw(&self, f: &mut Frame, elapsed: Duration, now: &Zoned, ticker: Option<(&Ticker, Duration)>) {
         let t = elapsed.as_secs_f64();
-        let (page, pages) = match &self.kind {
-            Kind::Pages { pages, page_seconds } => (((t / page_seconds) as usize) % pages.len().max(1), pages.len()),
-            _ => (0, 1),
-        };
+        let (page, pages) = self.kind.page_at(t);
         let secs = now.timestamp().as_second();
-        let key = (page, if matches!(self.kind, Kind::Idle) { secs } else { secs.div_euclid(60) });
+        let key = (page, if matches!(self.kind, Flow::Idle) { secs } else { secs.div_euclid(60) });
         if (f.width(), f.height()) != (self.style.w, self.style.h) {
             // Not the screen's size (never from the engine): draw straight into it.
             self.draw_base(f, page, pages, now);
@@ -351,7 +298,7 @@ impl PosterScene {
         }
         let (bx, by, bw, bh) = self.body;
         match &self.kind {
-            Kind::Scroll { lines, speed } => {
+            Flow::Scroll { lines, speed } => {
                 let pitch = pitch(&self.face) as i64;
                 let pass = lines.len() as i64 * pitch + bh as i64;
                 // Unlike the LED design, a slot opens with the first screenful in place (no
@@ -385,13 +332,15 @@ impl PosterScene {
                     }
                 });
             }
-            Kind::Marquee { strip, speed } => {
-                let pass = strip.width() as i64 + bw as i64;
-                let off = (t * speed).floor() as i64 % pass.max(1);
-                let y = by + (bh as i32 - self.style.pitch() as i32) / 2;
-                strip.draw(f, bx as i64 + bw as i64 - off, y, bx..bx + bw as i32);
+            Flow::Marquee { speed, .. } => {
+                if let Some(strip) = &self.strip {
+                    let pass = strip.width() as i64 + bw as i64;
+                    let off = (t * speed).floor() as i64 % pass.max(1);
+                    let y = by + (bh as i32 - self.style.pitch() as i32) / 2;
+                    strip.draw(f, bx as i64 + bw as i64 - off, y, bx..bx + bw as i32);
+                }
             }
-            Kind::Pages { .. } | Kind::Idle => {}
+            Flow::Pages { .. } | Flow::Idle | Flow::Off => {}
         }
         if let Some((tk, te)) = ticker {
             self.draw_ticker(f, tk, te);
@@ -401,7 +350,7 @@ impl PosterScene {
     /// Copies the base frame, except the body rectangle of moving content, which is
     /// cleared instead (the strips cover it next): a third less memory traffic a frame.
     fn copy_base(&self, f: &mut Frame, b: &Frame) {
-        if !matches!(self.kind, Kind::Scroll { .. } | Kind::Marquee { .. }) {
+        if !matches!(self.kind, Flow::Scroll { .. } | Flow::Marquee { .. }) {
             f.as_rgb_mut().copy_from_slice(b.as_rgb());
             return;
         }
@@ -417,7 +366,7 @@ impl PosterScene {
             let (s, d) = (&src[y * stride..(y + 1) * stride], &mut dst[y * stride..(y + 1) * stride]);
             d[..x0].copy_from_slice(&s[..x0]);
             d[x1..].copy_from_slice(&s[x1..]);
-            if matches!(self.kind, Kind::Marquee { .. }) {
+            if matches!(self.kind, Flow::Marquee { .. }) {
                 // The marquee strip covers only its own rows; the rest of the body is background.
                 d[x0..x1].chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&bg));
             }
@@ -443,7 +392,7 @@ impl PosterScene {
     fn draw_base(&self, f: &mut Frame, page: usize, pages: usize, now: &Zoned) {
         let s = &*self.style;
         f.fill(BG);
-        if let Kind::Idle = self.kind {
+        if let Flow::Idle = self.kind {
             self.draw_idle(f, now);
             return;
         }
@@ -451,7 +400,7 @@ impl PosterScene {
             self.draw_header(f, h);
         }
         let (bx, by, bw, bh) = self.body;
-        if let Kind::Pages { pages: ps, .. } = &self.kind
+        if let Flow::Pages { pages: ps, .. } = &self.kind
             && let Some(lines) = ps.get(page)
         {
             for (i, l) in lines.iter().enumerate() {
@@ -470,7 +419,7 @@ impl PosterScene {
         self.draw_footer(f, page, pages, now);
     }
 
-    fn draw_header(&self, f: &mut Frame, h: &PosterHeader) {
+    fn draw_header(&self, f: &mut Frame, h: &Header) {
         let s = &*self.style;
         let band = band_color(h.category, h.urgent);
         f.fill_rect(0, 0, s.w, s.head_h, band);
@@ -548,6 +497,40 @@ impl PosterScene {
         let off = (elapsed.as_secs_f64() * tk.speed).floor() as i64 % pass.max(1);
         tk.strip.draw(f, lane.end as i64 - off, y, lane);
     }
+}
+
+impl Design for PosterScene {
+    fn flow(&self) -> &Flow {
+        &self.kind
+    }
+
+    fn view(&self) -> View {
+        let (_, _, bw, bh) = self.body;
+        View { width: bw, height: bh, pitch: pitch(&self.face) }
+    }
+
+    /// The header band's label and title (the title may take two lines there).
+    fn heading(&self) -> String {
+        self.header.as_ref().map(|h| format!("【{}】{}\n", h.label, self.title.concat())).unwrap_or_default()
+    }
+
+    fn village(&self) -> &str {
+        &self.village
+    }
+
+    fn missing(&self) -> &[char] {
+        &self.missing
+    }
+
+    fn draw(&self, f: &mut Frame, elapsed: Duration, now: &Zoned, ticker: Option<(&Ticker, Duration)>) {
+        PosterScene::draw(self, f, elapsed, now, ticker);
+    }
+}
+
+/// Whether the design's outline font draws `c`; spaces and control characters are not drawn.
+pub fn covers(fonts: &FontLibrary) -> Box<dyn Fn(char) -> bool + '_> {
+    let face = fonts.outline().map(|o| o.face(32));
+    Box::new(move |c| c.is_control() || c.is_whitespace() || face.as_ref().is_none_or(|f| f.covers(c)))
 }
 
 fn pitch(face: &Face) -> u32 {

@@ -25,8 +25,8 @@ fn now() -> Zoned {
     "2026-12-01T09:00:00+08:00".parse::<jiff::Timestamp>().unwrap().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
 }
 
-fn header(title: &str) -> Option<PosterHeader> {
-    Some(PosterHeader { label: "通知".into(), category: None, urgent: false, title: title.into() })
+fn header(title: &str) -> Option<Header> {
+    Some(Header { label: "通知".into(), category: None, urgent: false, title: title.into() })
 }
 
 fn draw(s: &PosterScene, secs: f64, ticker: Option<(&Ticker, Duration)>) -> Frame {
@@ -48,7 +48,7 @@ fn scrolling_moves_prerendered_lines_by_whole_pixels_and_rasterizes_nothing_in_s
     let s = PosterScene::new(&st, header("停水通知"), "青山村".into(), &[text], None, None, Effect::ScrollUp { speed: 16.0 });
     let (bx, by, bw, bh) = s.body;
     let speed = match s.kind {
-        Kind::Scroll { speed, .. } => speed,
+        Flow::Scroll { speed, .. } => speed,
         _ => unreachable!(),
     };
     // Warm up: every glyph of the text has been drawn once.

@@ -1,0 +1,296 @@
+//! The LED design: one piece of content laid out for a bitmap-font screen, drawn at any
+//! moment of its slot.
+//!
+//! Layout (line breaking, pages, table shape) happens once in `LedScene::new`;
+//! `draw` is a pure function of (scene, elapsed time, local time) and only
+//! moves prepared lines, so an hour of marquee lands exactly where the
+//! arithmetic says (offset = floor(elapsed * speed), no accumulated error).
+
+use std::time::Duration;
+
+use jiff::ZonedDateTime as Zoned;
+
+use crate::schedule::Effect;
+
+use super::Frame;
+use super::body::{self, Line};
+use super::design::{Design, Flow, Header, View, uncovered};
+use super::display::Layout;
+use super::font::{FontLibrary, FontSet, Metrics};
+use super::poster::Ticker;
+use super::theme::{Role, Theme};
+
+/// Where the zones are on the screen.
+#[derive(Debug, Clone)]
+pub struct Geometry {
+    pub width: u32,
+    pub height: u32,
+    /// Header text row top and height (text + 1 px rule), if shown.
+    pub header: Option<(i32, u32)>,
+    pub body_top: i32,
+    pub body_height: u32,
+    pub footer: Option<(i32, u32)>,
+    pub font: FontSet,
+    pub small: FontSet,
+}
+
+impl Geometry {
+    pub fn lines_per_page(&self) -> usize {
+        (self.body_height / self.font.height()).max(1) as usize
+    }
+
+    /// Pixels from one body line to the next, spreading spare rows evenly.
+    fn pitch(&self) -> u32 {
+        let n = self.lines_per_page() as u32;
+        let spare = self.body_height.saturating_sub(n * self.font.height());
+        self.font.height() + spare / n
+    }
+}
+
+/// Content laid out for an LED screen, ready to be drawn at any elapsed time.
+#[derive(Debug, Clone)]
+pub struct LedScene {
+    geo: Geometry,
+    theme: Theme,
+    header: Option<Header>,
+    village: String,
+    kind: Flow,
+    missing: Vec<char>,
+}
+
+/// Speed of a header title that is too long to fit, px/s, and its pauses.
+const TITLE_SPEED: f64 = 24.0;
+const TITLE_HOLD: f64 = 2.0;
+
+impl LedScene {
+    /// Lays out content. `paragraphs`/`table` are the masked item text; `header`
+    /// is shown in the header zone when the layout has one, else prefixed to the body.
+    pub fn new(
+        geo: Geometry,
+        theme: Theme,
+        header: Option<Header>,
+        village: String,
+        paragraphs: &[String],
+        table: Option<&crate::item::Table>,
+        effect: Effect,
+    ) -> LedScene {
+        let mut paragraphs: Vec<String> = paragraphs.to_vec();
+        if geo.header.is_none()
+            && let Some(h) = header.as_ref().filter(|h| !h.title.is_empty())
+        {
+            paragraphs.insert(0, format!("【{}】{}", h.label, h.title));
+        }
+        let width = geo.width;
+        let kind = match effect {
+            Effect::Static { page_seconds } => {
+                let b = body::layout_body(&paragraphs, table, width, &geo.font);
+                Flow::Pages { pages: body::paginate(&b, geo.lines_per_page()), page_seconds }
+            }
+            Effect::Marquee { speed } => {
+                let text = body::one_line(&paragraphs, table);
+                let w = geo.font.measure(&text);
+                Flow::Marquee { text, width: w, speed }
+            }
+            Effect::ScrollUp { speed } => {
+                let b = body::layout_body(&paragraphs, table, width, &geo.font);
+                Flow::Scroll { lines: b.lines, speed }
+            }
+        };
+        let mut scene = LedScene { geo, theme, header, village, kind, missing: Vec::new() };
+        scene.missing = scene.find_missing();
+        scene
+    }
+
+    /// The idle screen: village name, date and clock.
+    pub fn idle(geo: Geometry, theme: Theme, village: String) -> LedScene {
+        let mut s = LedScene { geo, theme, header: None, village, kind: Flow::Idle, missing: Vec::new() };
+        s.missing = s.find_missing();
+        s
+    }
+
+    /// The screen switched off: black.
+    pub fn off(geo: Geometry, theme: Theme) -> LedScene {
+        LedScene { geo, theme, header: None, village: String::new(), kind: Flow::Off, missing: Vec::new() }
+    }
+
+    fn find_missing(&self) -> Vec<char> {
+        let (small, font): (&dyn Fn(char) -> bool, &dyn Fn(char) -> bool) = (&|c| self.geo.small.covers(c), &|c| self.geo.font.covers(c));
+        let mut texts: Vec<(&str, &dyn Fn(char) -> bool)> = vec![(&self.village, small)];
+        if let Some(h) = &self.header {
+            texts.push((&h.title, small));
+            texts.push((&h.label, small));
+        }
+        texts.extend(self.kind.texts().into_iter().map(|t| (t, font)));
+        uncovered(texts)
+    }
+
+    /// Draws the scene as it is `elapsed` into its slot; `now` is local time for the clock.
+    pub fn draw(&self, f: &mut Frame, elapsed: Duration, now: &Zoned) {
+        if let Flow::Off = self.kind {
+            f.fill(embedded_graphics::pixelcolor::Rgb888::new(0, 0, 0));
+            return;
+        }
+        f.fill(self.theme.background);
+        let t = elapsed.as_secs_f64();
+        let (page, pages) = self.kind.page_at(t);
+        match &self.kind {
+            Flow::Pages { pages, .. } => self.draw_lines(f, pages.get(page).map_or(&[][..], Vec::as_slice), self.first_line_y()),
+            Flow::Scroll { lines, speed } => {
+                // One pass: the strip enters at the bottom and leaves at the top; then again.
+                let pass = lines.len() as i64 * self.geo.pitch() as i64 + self.geo.body_height as i64;
+                let off = (t * speed).floor() as i64 % pass.max(1);
+                let y = self.geo.body_top as i64 + self.geo.body_height as i64 - off;
+                self.draw_lines(f, lines, y as i32);
+            }
+            Flow::Marquee { text, speed, width } => {
+                // One pass: the text enters at the right and leaves at the left; then again.
+                let pass = *width as i64 + self.geo.width as i64;
+                let off = (t * speed).floor() as i64 % pass.max(1);
+                let x = self.geo.width as i64 - off;
+                let y = self.geo.body_top + (self.geo.body_height as i32 - self.geo.font.height() as i32) / 2;
+                self.geo.font.draw_str(f, x.clamp(i32::MIN as i64, i32::MAX as i64) as i32, y, text, self.theme.body);
+            }
+            Flow::Idle => self.draw_idle(f, now),
+            Flow::Off => {}
+        }
+        // Header and footer are drawn last: they cover anything scrolling under them.
+        if let (Some((y, h)), Some(head)) = (self.geo.header, &self.header) {
+            self.draw_header(f, y, h, head, t);
+        }
+        if let Some((y, h)) = self.geo.footer
+            && !matches!(self.kind, Flow::Idle | Flow::Off)
+        {
+            self.draw_footer(f, y, h, page, pages, now);
+        }
+    }
+
+    fn first_line_y(&self) -> i32 {
+        let n = self.geo.lines_per_page() as u32;
+        let used = self.geo.pitch() * n - (self.geo.pitch() - self.geo.font.height());
+        self.geo.body_top + (self.geo.body_height.saturating_sub(used) / 2) as i32
+    }
+
+    fn draw_lines(&self, f: &mut Frame, lines: &[Line], mut y: i32) {
+        let pitch = self.geo.pitch() as i32;
+        let (top, bottom) = (self.geo.body_top - pitch, self.geo.body_top + self.geo.body_height as i32);
+        for l in lines {
+            if y >= bottom {
+                break;
+            }
+            if y > top {
+                for s in &l.spans {
+                    self.geo.font.draw_str(f, s.x, y, &s.text, self.theme.color(s.role));
+                }
+            }
+            y += pitch;
+        }
+    }
+
+    fn draw_header(&self, f: &mut Frame, y: i32, h: u32, head: &Header, t: f64) {
+        let font = &self.geo.small;
+        let fh = font.height();
+        f.fill_rect(0, y, self.geo.width, h, self.theme.background);
+        let pad = 1;
+        let label_w = font.measure(&head.label) + 2 * pad as u32;
+        let avail = self.geo.width.saturating_sub(label_w + 2);
+        let title_w = font.measure(&head.title);
+        let x0 = label_w as i32 + 2;
+        let shift = if title_w <= avail { 0 } else { title_offset(t, title_w - avail) };
+        font.draw_str(f, x0 - shift, y, &head.title, self.theme.title);
+        // The label box covers the title as it scrolls in under it.
+        f.fill_rect(0, y, label_w + 2, fh, self.theme.background);
+        f.fill_rect(0, y, label_w, fh, self.theme.label_bg(head.category, head.urgent));
+        font.draw_str(f, pad, y, &head.label, self.theme.label_text);
+        if h > fh {
+            f.fill_rect(0, y + fh as i32, self.geo.width, 1, self.theme.rule);
+        }
+    }
+
+    fn draw_footer(&self, f: &mut Frame, y: i32, h: u32, page: usize, pages: usize, now: &Zoned) {
+        let font = &self.geo.small;
+        f.fill_rect(0, y, self.geo.width, h, self.theme.background);
+        let clock = now.strftime("%H:%M").to_string();
+        let date = now.strftime("%m-%d").to_string();
+        let page_text = if pages > 1 { format!("第{}/{}页 ", page + 1, pages) } else { String::new() };
+        let w = self.geo.width;
+        // Drop the date, then the village, when the screen is too narrow for all.
+        let mut right = format!("{page_text}{date} {clock}");
+        if font.measure(&right) + font.measure(&self.village) + 4 > w {
+            right = format!("{page_text}{clock}");
+        }
+        let rw = font.measure(&right);
+        if font.measure(&self.village) + rw + 4 <= w {
+            font.draw_str(f, 0, y, &self.village, self.theme.footer);
+        }
+        font.draw_str(f, w as i32 - rw as i32, y, &right, self.theme.footer);
+    }
+
+    fn draw_idle(&self, f: &mut Frame, now: &Zoned) {
+        let (big, small) = (&self.geo.font, &self.geo.small);
+        let weekday = ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][now.weekday().to_monday_zero_offset() as usize];
+        let date = format!("{}年{}月{}日 {weekday}", now.year(), now.month(), now.day());
+        let clock = now.strftime("%H:%M:%S").to_string();
+        let h = self.geo.height as i32;
+        let rows: Vec<(&FontSet, String, Role)> = if h >= (big.height() + 2 * small.height() + 4) as i32 {
+            vec![(big, self.village.clone(), Role::Title), (small, date, Role::Footer), (small, clock, Role::Body)]
+        } else {
+            vec![(big, self.village.clone(), Role::Title), (small, format!("{} {}", now.strftime("%m-%d"), now.strftime("%H:%M")), Role::Body)]
+        };
+        let total: i32 = rows.iter().map(|(f, _, _)| f.height() as i32).sum();
+        let gap = ((h - total) / (rows.len() as i32 + 1)).max(0);
+        let mut y = gap;
+        for (font, text, role) in rows {
+            let x = (self.geo.width as i32 - font.measure(&text) as i32) / 2;
+            font.draw_str(f, x.max(0), y, &text, self.theme.color(role));
+            y += font.height() as i32 + gap;
+        }
+    }
+}
+
+/// Whether the design's bitmap fonts (body and small sizes) draw `c`; control characters are not drawn at all.
+pub fn covers<'f>(layout: &Layout, fonts: &'f FontLibrary) -> Box<dyn Fn(char) -> bool + 'f> {
+    let sets: Vec<&FontSet> = [layout.font, layout.small_font].iter().filter_map(|s| fonts.set(*s)).collect();
+    Box::new(move |c| c.is_control() || sets.iter().all(|s| s.covers(c)))
+}
+
+/// A too-long title: hold, move left until its end shows, hold, jump back; a pure function of t.
+fn title_offset(t: f64, overflow: u32) -> i32 {
+    let travel = overflow as f64 / TITLE_SPEED;
+    let cycle = TITLE_HOLD + travel + TITLE_HOLD;
+    let p = t % cycle;
+    if p < TITLE_HOLD {
+        0
+    } else if p < TITLE_HOLD + travel {
+        ((p - TITLE_HOLD) * TITLE_SPEED).floor() as i32
+    } else {
+        overflow as i32
+    }
+}
+
+impl Design for LedScene {
+    fn flow(&self) -> &Flow {
+        &self.kind
+    }
+
+    fn view(&self) -> View {
+        View { width: self.geo.width, height: self.geo.body_height, pitch: self.geo.pitch() }
+    }
+
+    /// The header zone's text; a layout without one puts the header in the body instead.
+    fn heading(&self) -> String {
+        self.header.as_ref().filter(|_| self.geo.header.is_some()).map(|h| format!("【{}】{}\n", h.label, h.title)).unwrap_or_default()
+    }
+
+    fn village(&self) -> &str {
+        &self.village
+    }
+
+    fn missing(&self) -> &[char] {
+        &self.missing
+    }
+
+    /// The LED design shows urgent items by rotation, not with a ticker.
+    fn draw(&self, f: &mut Frame, elapsed: Duration, now: &Zoned, _ticker: Option<(&Ticker, Duration)>) {
+        LedScene::draw(self, f, elapsed, now);
+    }
+}
