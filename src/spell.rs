@@ -92,6 +92,11 @@ impl Spell {
     pub fn is_failing(&self) -> bool {
         self.failing.is_some()
     }
+
+    /// Failures in the current spell (0 when not failing).
+    pub fn failures(&self) -> u64 {
+        self.failing.as_ref().map_or(0, |f| f.total)
+    }
 }
 
 /// Doubling delays between attempts, from `min` to `max`.

@@ -258,7 +258,10 @@ fn gif_loop(
     let (w, h) = (first.frame.width() * scale, first.frame.height() * scale);
     let mut rec = match GifRecorder::new(Vec::new(), w, h) {
         Ok(r) => r,
-        Err(e) => return error!(screen, sink = "gif", error = %e, "cannot start recording"),
+        Err(e) => {
+            status.failed(&e);
+            return error!(screen, sink = "gif", error = %e, "cannot start recording");
+        }
     };
     let scaled = |o: &Output| if scale > 1 { png::scaled(&o.frame, scale, scale >= 3) } else { o.frame.clone() };
     let mut prev = first;
@@ -270,6 +273,7 @@ fn gif_loop(
         skipped += o.number.saturating_sub(prev.number + 1);
         let delay = o.at.duration_since(prev.at).as_millis().clamp(0, 60_000) as u32;
         if let Err(e) = rec.push(&scaled(&prev), delay) {
+            status.failed(&e);
             return error!(screen, sink = "gif", error = %e, "recording failed");
         }
         frames += 1;
@@ -284,7 +288,10 @@ fn gif_loop(
             status.written.store(frames, std::sync::atomic::Ordering::Relaxed);
             info!(screen, sink = "gif", path = %path.display(), frames, skipped, "recording written")
         }
-        Err(e) => error!(screen, sink = "gif", path = %path.display(), error = %e, "cannot write recording"),
+        Err(e) => {
+            status.failed(&e);
+            error!(screen, sink = "gif", path = %path.display(), error = %e, "cannot write recording")
+        }
     }
 }
 

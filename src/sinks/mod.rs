@@ -16,12 +16,11 @@ pub mod pixmap;
 pub mod png;
 pub mod runner;
 pub mod serial;
+pub mod status;
 pub mod stream;
 pub mod terminal;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::Timestamp;
 
@@ -31,6 +30,7 @@ use crate::tomlread::Table;
 
 pub use crate::schedule::hours::Power;
 pub use kind::{CardPreview, Claim, Resource, Sharing, Sink, SinkConfig, SinkLoop, SinkRun, TextCard, conflict};
+pub use status::{Failures, SinkStatus};
 
 /// Reads the rest of a `[[screens.sinks]]` table of one kind; errors go to the table's file.
 pub type Parse = fn(&mut Table<'_, '_>, &ParseContext<'_>) -> Option<SinkConfig>;
@@ -82,42 +82,4 @@ pub struct Output {
     /// controller cards send this instead of pixels. `None` before the first slot.
     pub on_air: Option<OnAir>,
     pub power: Power,
-}
-
-/// What a sink reports about itself, shared with the daemon (status, evidence).
-#[derive(Debug, Default)]
-pub struct SinkStatus {
-    pub screen: String,
-    pub kind: String,
-    /// Frames (or text updates) the device accepted.
-    pub written: AtomicU64,
-    /// Acknowledgements from devices that send them (LED cards).
-    pub acked: AtomicU64,
-    pub errors: AtomicU64,
-    /// Bytes written to the device (serial sinks).
-    pub bytes: AtomicU64,
-    /// Frames per second achieved lately, times 1000 (frame-streaming sinks).
-    pub fps_milli: AtomicU64,
-    /// The last error, cleared when writing works again.
-    pub last_error: Mutex<Option<String>>,
-}
-
-impl SinkStatus {
-    pub fn new(screen: &str, kind: &str) -> SinkStatus {
-        SinkStatus { screen: screen.to_string(), kind: kind.to_string(), ..SinkStatus::default() }
-    }
-
-    pub fn wrote(&self) {
-        self.written.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut e) = self.last_error.lock() {
-            *e = None;
-        }
-    }
-
-    pub fn failed(&self, error: impl std::fmt::Display) {
-        self.errors.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut e) = self.last_error.lock() {
-            *e = Some(error.to_string());
-        }
-    }
 }

@@ -12,12 +12,11 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
 
 use crate::render::Frame;
 use crate::tomlread::Table;
 
-use super::{Claim, Output, ParseContext, Resource, Sink, SinkConfig, SinkLoop, SinkRun, SinkStatus};
+use super::{Claim, Failures, Output, ParseContext, Resource, Sink, SinkConfig, SinkLoop, SinkRun, SinkStatus};
 
 /// `type = "png"`: the current frame as a PNG, at most once per `every`.
 #[derive(Debug, Clone, PartialEq)]
@@ -167,31 +166,20 @@ fn png_loop(
     handle: &Handle,
 ) {
     let mut last_number = None;
-    let mut spell = crate::spell::Spell::default_reminder();
+    let mut failures = Failures::new(screen, "png", path.display());
     loop {
         let o = Arc::clone(&rx.borrow());
         if Some(o.number) != last_number {
             last_number = Some(o.number);
             let frame = if scale > 1 { scaled(&o.frame, scale, scale >= 3) } else { o.frame.clone() };
-            let res = save(path, &frame);
-            match &res {
-                Ok(()) => status.wrote(),
-                Err(e) => status.failed(e),
-            }
             // Said once per failure spell (and a reminder every 10 minutes), not once per frame.
             let now = std::time::Instant::now();
-            match res {
+            match save(path, &frame) {
                 Ok(()) => {
-                    if let Some(r) = spell.success(now) {
-                        info!(screen, sink = "png", path = %path.display(), failures = r.failures, seconds = r.lasted.as_secs(), "writing again");
-                    }
+                    status.wrote();
+                    failures.ok(now);
                 }
-                Err(e) => {
-                    if let Some(say) = spell.failure(&e.to_string(), now) {
-                        let secs = say.failing_for.as_secs();
-                        warn!(screen, sink = "png", path = %path.display(), error = %e, repeated = say.repeated, failing_seconds = secs, "cannot write frame; will keep trying");
-                    }
-                }
+                Err(e) => failures.failed(status, &e, "cannot write frame; will keep trying", now),
             }
         }
         let stop = handle.block_on(async {

@@ -14,6 +14,7 @@ use tracing::{debug, info, warn};
 use crate::diag::Diag;
 use crate::item::Item;
 use crate::item::parse::{Format, Limits, parse_item, unknown_keys};
+use crate::spell::Spell;
 use crate::tomlread::Table;
 
 use super::{Source, SourceConfig, SourceContext, SourceUpdate};
@@ -145,6 +146,8 @@ fn list(dir: &Path) -> std::io::Result<Vec<(PathBuf, SystemTime, u64)>> {
 /// Polling (not inotify) because it is cheap for a few hundred files and works on every filesystem.
 pub async fn run(source: String, dir: PathBuf, poll: Duration, limits: Limits, tx: mpsc::Sender<SourceUpdate>, cancel: CancellationToken) {
     let mut last: Option<Vec<(PathBuf, SystemTime, u64)>> = None;
+    // The same broken file is warned about once per spell (and a reminder), not at every rescan.
+    let mut spell = Spell::default_reminder();
     let mut tick = tokio::time::interval(poll);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -159,8 +162,22 @@ pub async fn run(source: String, dir: PathBuf, poll: Duration, limits: Limits, t
         last = listing;
         let (s, d, l) = (source.clone(), dir.clone(), limits);
         let Ok(update) = tokio::task::spawn_blocking(move || scan(&s, &d, &l)).await else { return };
+        let now = std::time::Instant::now();
+        let say = match &update.failure {
+            Some(f) => spell.failure(f, now).is_some(),
+            None => {
+                if let Some(r) = spell.success(now) {
+                    info!(source = %source, failures = r.failures, seconds = r.lasted.as_secs(), "every item file reads again");
+                }
+                true
+            }
+        };
         for p in &update.problems {
-            warn!(source = %source, problem = %p, "item not loaded");
+            if say {
+                warn!(source = %source, problem = %p, "item not loaded");
+            } else {
+                debug!(source = %source, problem = %p, "item still not loaded");
+            }
         }
         info!(source = %source, items = update.items.len(), problems = update.problems.len(), "folder scanned");
         debug!(source = %source, dir = %dir.display(), "sending update");

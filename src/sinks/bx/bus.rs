@@ -17,7 +17,7 @@ use tracing::{info, warn};
 
 use super::config::Baud;
 use crate::sinks::serial;
-use crate::spell::Backoff;
+use crate::spell::{Backoff, Spell};
 
 use super::command::{self, Reply};
 use super::packet::{self, BROADCAST, Decoder};
@@ -63,8 +63,8 @@ pub fn bus_for(path: &Path, baud: Baud) -> std::io::Result<Arc<Bus>> {
         return Ok(b);
     }
     let (tx, rx) = mpsc::channel();
-    let owner =
-        Owner { path: path.to_path_buf(), baud, port: None, speed: None, backoff: Backoff::new(Duration::from_millis(500), Duration::from_secs(30)) };
+    let backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
+    let owner = Owner { path: path.to_path_buf(), baud, port: None, speed: None, backoff, spell: Spell::default_reminder() };
     let name = format!("bus-{}", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     std::thread::Builder::new().name(name).spawn(move || owner.run(rx))?;
     let bus = Arc::new(Bus { tx: Mutex::new(tx), path: path.to_path_buf(), baud });
@@ -89,6 +89,8 @@ struct Owner {
     /// The baud rate in use (found by probing when `auto`).
     speed: Option<u32>,
     backoff: Backoff,
+    /// Port failures are logged once per spell.
+    spell: Spell,
 }
 
 impl Owner {
@@ -126,10 +128,9 @@ impl Owner {
         };
         match serial::open(&self.path, first, Duration::from_millis(20)) {
             Ok(p) => {
-                if self.backoff.failing() {
-                    info!(port = %self.name(), "serial port is back");
-                } else {
-                    info!(port = %self.name(), baud = first, "serial port opened");
+                match self.spell.success(now) {
+                    Some(r) => info!(port = %self.name(), failures = r.failures, seconds = r.lasted.as_secs(), "serial port is back"),
+                    None => info!(port = %self.name(), baud = first, "serial port opened"),
                 }
                 self.backoff.succeed();
                 self.port = Some(p);
@@ -140,8 +141,8 @@ impl Owner {
                 Ok(())
             }
             Err(e) => {
-                if !self.backoff.failing() {
-                    warn!(port = %self.name(), error = %e, "cannot open serial port; will keep trying");
+                if let Some(say) = self.spell.failure(&e.to_string(), now) {
+                    warn!(port = %self.name(), error = %e, repeated = say.repeated, "cannot open serial port; will keep trying");
                 }
                 let d = self.backoff.fail(now);
                 Err(BusError::Unavailable(self.name(), format!("{e} (retry in {:.1} s)", d.as_secs_f64())))
@@ -174,10 +175,11 @@ impl Owner {
     fn drop_port(&mut self, why: String) -> BusError {
         self.port = None;
         self.speed = None;
-        if !self.backoff.failing() {
-            warn!(port = %self.name(), error = %why, "serial port failed; reopening with backoff");
+        let now = Instant::now();
+        if let Some(say) = self.spell.failure(&why, now) {
+            warn!(port = %self.name(), error = %why, repeated = say.repeated, "serial port failed; reopening with backoff");
         }
-        self.backoff.fail(Instant::now());
+        self.backoff.fail(now);
         BusError::Io(self.name(), why)
     }
 

@@ -28,7 +28,7 @@ use tracing::{info, warn};
 
 use crate::schedule::{Effect, OnAir, Playlist, Slot, SlotContent, Timing};
 
-use super::{Output, Power, SinkStatus};
+use super::{Failures, Output, Power, SinkStatus};
 use bus::Bus;
 use command::{Area, Reply, RunMode};
 pub use config::{Baud, BxConfig, CardColor, CardModel, DEFAULT_SKIP_NOTICE, Unsupported};
@@ -82,6 +82,7 @@ pub struct BxSink {
     power: Option<Power>,
     last_update: Option<Instant>,
     retry: crate::spell::Backoff,
+    failures: Failures,
 }
 
 impl BxSink {
@@ -96,6 +97,7 @@ impl BxSink {
             last_update: None,
             // Never retry faster than the card accepts updates of an area (it may have got the last one).
             retry: crate::spell::Backoff::new(cfg.min_refresh, Duration::from_secs(30)),
+            failures: Failures::new(screen, "bx", format!("{} address {}", cfg.port.display(), cfg.address)),
         }
     }
 
@@ -133,7 +135,7 @@ impl BxSink {
                 vec![command::power(false)]
             };
             for c in cmds {
-                if let Err(e) = self.send(c, status) {
+                if let Err(e) = self.send(c, status, now) {
                     return self.failed(e, status, now);
                 }
             }
@@ -178,7 +180,7 @@ impl BxSink {
         let bytes = area.encode().len();
         let (what, chunks) = (plan.what.clone(), plan.chunks.len());
         self.last_update = Some(now);
-        match self.send(command::dynamic_area(&area), status) {
+        match self.send(command::dynamic_area(&area), status, now) {
             Ok(()) => {
                 status.wrote();
                 info!(screen = %self.screen, sink = "bx", address = self.cfg.address, item = %what, chunk = idx + 1, chunks, bytes, "sent to card");
@@ -190,13 +192,11 @@ impl BxSink {
     }
 
     /// One request; a NACK or transport failure is an error.
-    fn send(&mut self, data: Vec<u8>, status: &SinkStatus) -> Result<(), String> {
+    fn send(&mut self, data: Vec<u8>, status: &SinkStatus, now: Instant) -> Result<(), String> {
         match self.bus.transact(self.cfg.address, data, self.cfg.reply_timeout) {
             Ok(Reply::Ack) => {
                 status.acked.fetch_add(1, Ordering::Relaxed);
-                if self.retry.failing() {
-                    info!(screen = %self.screen, sink = "bx", address = self.cfg.address, "card answers again");
-                }
+                self.failures.ok(now);
                 self.retry.succeed();
                 Ok(())
             }
@@ -212,10 +212,7 @@ impl BxSink {
     }
 
     fn failed(&mut self, e: String, status: &SinkStatus, now: Instant) -> Duration {
-        status.failed(&e);
-        if !self.retry.failing() {
-            warn!(screen = %self.screen, sink = "bx", address = self.cfg.address, port = %self.bus.path.display(), error = %e, "card update failed; retrying with backoff");
-        }
+        self.failures.failed(status, &e, "card update failed; retrying with backoff", now);
         // Let a retry go out as soon as the backoff allows, not a refresh period later.
         self.last_update = None;
         self.retry.fail(now).min(Duration::from_secs(1))

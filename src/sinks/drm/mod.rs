@@ -36,7 +36,11 @@ impl Sink for DrmConfig {
     #[cfg(feature = "drm")]
     fn start(&self, screen: &str, first: &Output) -> std::io::Result<SinkLoop> {
         let mut out = kms::DrmOutput::open(&self.path, screen, first.frame.width(), first.frame.height()).map_err(std::io::Error::other)?;
-        Ok(Box::new(move |r: super::SinkRun| super::device::device_loop(&r.screen, "drm", |f| out.show(f), r.rx, &r.status, &r.cancel, &r.handle)))
+        let path = self.path.clone();
+        Ok(Box::new(move |r: super::SinkRun| {
+            let failures = super::Failures::new(&r.screen, "drm", path.display());
+            super::device::device_loop(&r.screen, failures, |f| out.show(f), r.rx, &r.status, &r.cancel, &r.handle)
+        }))
     }
 
     #[cfg(not(feature = "drm"))]

@@ -6,7 +6,7 @@ use crate::tomlread::Table;
 
 use super::{Framebuffer, PixelFormat};
 use crate::sinks::device::device_loop;
-use crate::sinks::{Claim, Output, ParseContext, Resource, Sink, SinkConfig, SinkLoop, SinkRun};
+use crate::sinks::{Claim, Failures, Output, ParseContext, Resource, Sink, SinkConfig, SinkLoop, SinkRun};
 
 /// `[[screens.sinks]] type = "fbdev"`.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,9 +72,10 @@ impl Sink for FbdevConfig {
     /// Opens and maps the framebuffer now, so a wrong path or size stops the start.
     fn start(&self, screen: &str, first: &Output) -> std::io::Result<SinkLoop> {
         let mut fb = Framebuffer::open(self, screen, first.frame.width(), first.frame.height()).map_err(std::io::Error::other)?;
-        let blank_on_exit = self.blank_on_exit;
+        let (blank_on_exit, path) = (self.blank_on_exit, self.path.clone());
         Ok(Box::new(move |r: SinkRun| {
-            device_loop(&r.screen, "fbdev", |f| fb.show(f), r.rx, &r.status, &r.cancel, &r.handle);
+            let failures = Failures::new(&r.screen, "fbdev", path.display());
+            device_loop(&r.screen, failures, |f| fb.show(f), r.rx, &r.status, &r.cancel, &r.handle);
             if blank_on_exit {
                 fb.blank();
             }

@@ -22,7 +22,7 @@ use tracing::{info, warn};
 
 use super::pixmap::PixMap;
 use super::serial::{self, wire_time};
-use super::{Output, SinkStatus};
+use super::{Failures, Output, SinkStatus};
 use crate::spell::Backoff;
 
 pub use config::{Stream, StreamConfig};
@@ -132,6 +132,7 @@ pub fn run(
     let mut map = PixMap::new(&cfg.map);
     let mut port: Option<TTYPort> = None;
     let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
+    let mut failures = Failures::new(screen, kind, cfg.port.display());
     let mut last_number = None;
     let mut next_send = Instant::now();
     let (mut payload, mut wire) = (Vec::new(), Vec::new());
@@ -159,10 +160,7 @@ pub fn run(
                             port = Some(p);
                         }
                         Err(e) => {
-                            if !backoff.failing() {
-                                warn!(screen, sink = kind, port = %cfg.port.display(), error = %e, "cannot open serial port; will keep trying");
-                            }
-                            status.failed(&e);
+                            failures.failed(status, &e, "cannot open serial port; will keep trying", now);
                             backoff.fail(now);
                             wait = backoff.until.map(|u| u.saturating_duration_since(now));
                         }
@@ -185,12 +183,12 @@ pub fn run(
                             last_number = Some(o.number);
                             next_send = now + wire_time(wire.len(), cfg.baud);
                             status.wrote();
+                            failures.ok(now);
                             status.bytes.fetch_add(wire.len() as u64, Ordering::Relaxed);
                             window.1 += 1;
                         }
                         Err(e) => {
-                            warn!(screen, sink = kind, port = %cfg.port.display(), error = %e, "serial write failed; reopening with backoff");
-                            status.failed(&e);
+                            failures.failed(status, &e, "serial write failed; reopening with backoff", now);
                             port = None;
                             backoff.fail(now);
                         }

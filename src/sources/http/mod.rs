@@ -18,7 +18,7 @@ pub mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use tokio::sync::mpsc;
@@ -29,6 +29,7 @@ use crate::clock::Clock;
 use crate::diag::Diag;
 use crate::item::SourceHealth;
 use crate::item::parse::Limits;
+use crate::spell::{Backoff, Spell};
 
 use super::SourceUpdate;
 pub use config::{HttpSource, Secret};
@@ -187,7 +188,12 @@ pub struct HttpFeed {
     /// When a confirmation was last persisted.
     persisted: Option<Timestamp>,
     last_error: Option<String>,
-    failures: u32,
+    /// Failed polls are logged once per spell (with reminders).
+    spell: Spell,
+    /// While failing: waits from `FIRST_BACKOFF` doubling up to `max_backoff`.
+    backoff: Backoff,
+    /// The wait the last failure asked for.
+    retry_in: Duration,
     /// Problems outside the feed (a cache moved aside), reported until a feed is accepted.
     notes: Vec<Diag>,
 }
@@ -206,7 +212,9 @@ impl HttpFeed {
             last_success: None,
             persisted: None,
             last_error: None,
-            failures: 0,
+            spell: Spell::default_reminder(),
+            backoff: Backoff::new(FIRST_BACKOFF, cfg.max_backoff.max(FIRST_BACKOFF)),
+            retry_in: FIRST_BACKOFF,
             notes: Vec::new(),
         })
     }
@@ -326,10 +334,7 @@ impl HttpFeed {
 
     /// How long to wait before the next poll: the interval when well, exponential backoff while failing; ± jitter.
     pub fn next_delay(&self) -> Duration {
-        let base = match self.failures {
-            0 => self.cfg.interval,
-            n => FIRST_BACKOFF.saturating_mul(1u32 << (n - 1).min(16)).min(self.cfg.max_backoff.max(FIRST_BACKOFF)),
-        };
+        let base = if self.spell.is_failing() { self.retry_in } else { self.cfg.interval };
         let j = self.cfg.jitter.min(base / 2).as_millis() as u64;
         if j == 0 {
             return base;
@@ -361,20 +366,24 @@ impl HttpFeed {
     }
 
     fn recovered(&mut self) {
-        if self.last_error.take().is_some() {
-            info!(source = %self.cfg.name, failures = self.failures, "feed reachable again");
+        if let Some(r) = self.spell.success(Instant::now()) {
+            info!(source = %self.cfg.name, failures = r.failures, seconds = r.lasted.as_secs(), "feed reachable again");
         }
-        self.failures = 0;
+        self.last_error = None;
+        self.backoff.succeed();
     }
 
     fn failed(&mut self, en: String, zh: String) -> Polled {
-        self.failures = self.failures.saturating_add(1);
-        if self.last_error.as_deref() != Some(en.as_str()) {
-            warn!(source = %self.cfg.name, url = %self.cfg.url, failures = self.failures, problem = %en, zh = %zh, "feed poll failed; keeping the feed in force");
-            self.last_error = Some(en.clone());
-        } else {
-            debug!(source = %self.cfg.name, failures = self.failures, problem = %en, "feed poll failed again");
+        let now = Instant::now();
+        self.retry_in = self.backoff.fail(now);
+        let failures = self.spell.failures() + 1;
+        match self.spell.failure(&en, now) {
+            Some(say) => {
+                warn!(source = %self.cfg.name, url = %self.cfg.url, failures, repeated = say.repeated, problem = %en, zh = %zh, "feed poll failed; keeping the feed in force")
+            }
+            None => debug!(source = %self.cfg.name, failures, problem = %en, "feed poll failed again"),
         }
+        self.last_error = Some(en.clone());
         Polled::Failed(en)
     }
 
@@ -430,7 +439,7 @@ pub async fn run(cfg: HttpSource, state_dir: PathBuf, clock: Clock, tx: mpsc::Se
             p = feed.poll() => p,
         };
         // A failure that repeats an earlier one changes nothing the store would show.
-        let send = !matches!(&polled, Polled::Failed(_)) || feed.failures == 1;
+        let send = !matches!(&polled, Polled::Failed(_)) || feed.spell.failures() == 1;
         if send && tx.send(feed.update()).await.is_err() {
             return;
         }
@@ -440,5 +449,48 @@ pub async fn run(cfg: HttpSource, state_dir: PathBuf, clock: Clock, tx: mpsc::Se
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(wait) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(max_backoff: Duration) -> HttpSource {
+        HttpSource {
+            name: "district".into(),
+            url: "http://127.0.0.1:9/feed.json".into(),
+            interval: Duration::from_secs(60),
+            jitter: Duration::ZERO,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            max_backoff,
+            max_body_bytes: 8 << 20,
+            max_items: 10_000,
+            token: None,
+            ca_pem: None,
+            public_keys: Vec::new(),
+            require_signature: false,
+            stale_after: Duration::from_secs(86_400),
+        }
+    }
+
+    #[test]
+    fn failing_polls_wait_five_seconds_doubling_up_to_max_backoff_then_the_interval_again() {
+        let d = tempfile::tempdir().unwrap();
+        let mut f = HttpFeed::new(&source(Duration::from_secs(60)), d.path(), Clock::System).unwrap();
+        assert_eq!(f.next_delay(), Duration::from_secs(60));
+        let waits: Vec<u64> = (0..6)
+            .map(|_| {
+                f.failed("connection refused".into(), "连接被拒绝".into());
+                f.next_delay().as_secs()
+            })
+            .collect();
+        assert_eq!(waits, [5, 10, 20, 40, 60, 60]);
+        assert_eq!(f.spell.failures(), 6);
+        f.recovered();
+        assert_eq!(f.next_delay(), Duration::from_secs(60));
+        f.failed("timeout".into(), "超时".into());
+        assert_eq!(f.next_delay(), FIRST_BACKOFF, "a new spell starts from the first wait");
     }
 }

@@ -1,0 +1,91 @@
+//! What a sink reports about itself (`SinkStatus`, read by the status page and the
+//! evidence log), and `Failures`: how every sink counts and logs its failures.
+
+use std::fmt::Display;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use tracing::{info, warn};
+
+use crate::spell::Spell;
+
+/// What a sink reports about itself, shared with the daemon (status, evidence).
+#[derive(Debug, Default)]
+pub struct SinkStatus {
+    pub screen: String,
+    pub kind: String,
+    /// Frames (or text updates) the device accepted.
+    pub written: AtomicU64,
+    /// Acknowledgements from devices that send them (LED cards).
+    pub acked: AtomicU64,
+    pub errors: AtomicU64,
+    /// Bytes written to the device (serial sinks).
+    pub bytes: AtomicU64,
+    /// Frames per second achieved lately, times 1000 (frame-streaming sinks).
+    pub fps_milli: AtomicU64,
+    /// The last error, cleared when writing works again.
+    pub last_error: Mutex<Option<String>>,
+}
+
+impl SinkStatus {
+    pub fn new(screen: &str, kind: &str) -> SinkStatus {
+        SinkStatus { screen: screen.to_string(), kind: kind.to_string(), ..SinkStatus::default() }
+    }
+
+    pub fn wrote(&self) {
+        self.written.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut e) = self.last_error.lock() {
+            *e = None;
+        }
+    }
+
+    pub fn failed(&self, error: impl std::fmt::Display) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut e) = self.last_error.lock() {
+            *e = Some(error.to_string());
+        }
+    }
+}
+
+/// One sink's failures: counted in its status, logged once per failure spell (with a
+/// reminder every ten minutes and the count of repeats), and once when it works again.
+#[derive(Debug)]
+pub struct Failures {
+    screen: String,
+    kind: &'static str,
+    /// Where the sink writes (a path, a port), for the log lines.
+    at: String,
+    spell: Spell,
+}
+
+impl Failures {
+    pub fn new(screen: &str, kind: &'static str, at: impl Display) -> Failures {
+        Failures { screen: screen.to_string(), kind, at: at.to_string(), spell: Spell::default_reminder() }
+    }
+
+    /// An attempt failed: counted in `status`; `what` says what failed and what happens next.
+    pub fn failed(&mut self, status: &SinkStatus, error: &dyn Display, what: &str, now: Instant) {
+        status.failed(error);
+        if let Some(say) = self.spell.failure(&error.to_string(), now) {
+            let (screen, at, secs) = (&self.screen, &self.at, say.failing_for.as_secs());
+            warn!(screen, sink = self.kind, at, error = %error, repeated = say.repeated, failing_seconds = secs, "{what}");
+        }
+    }
+
+    /// An attempt worked: says so when it ends a failure spell.
+    pub fn ok(&mut self, now: Instant) {
+        if let Some(r) = self.spell.success(now) {
+            let (screen, at) = (&self.screen, &self.at);
+            info!(screen, sink = self.kind, at, failures = r.failures, seconds = r.lasted.as_secs(), "writing again");
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    pub fn is_failing(&self) -> bool {
+        self.spell.is_failing()
+    }
+}
