@@ -61,14 +61,37 @@ impl Running {
     }
 }
 
+/// Why the daemon could not start; each says what to fix. The cause is the error's
+/// `source` (`cli` prints the chain with `{:#}`).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("status endpoint cannot listen on {addr}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the evidence log in {}", dir.display())]
+    Evidence {
+        dir: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("screen `{screen}`: {why}")]
+    Screen { screen: String, why: String },
+    /// A sink could not open its device (the message names it and what to change), or a thread could not start.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
 /// Starts everything; returns once all tasks are running.
-pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: CancellationToken) -> anyhow::Result<Running> {
+pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: CancellationToken) -> Result<Running, StartError> {
     let tracker = TaskTracker::new();
     let started = clock.now();
     // Bind before anything else runs, so a port in use stops the start with a clear error.
     let status_listener = match &config.status {
         Some(st) => {
-            let l = std::net::TcpListener::bind(st.listen).map_err(|e| anyhow::anyhow!("status endpoint cannot listen on {}: {e}", st.listen))?;
+            let l = std::net::TcpListener::bind(st.listen).map_err(|source| StartError::Listen { addr: st.listen, source })?;
             l.set_nonblocking(true)?;
             Some(tokio::net::TcpListener::from_std(l)?)
         }
@@ -82,8 +105,8 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
         time_zone: config.time_zone_name.clone(),
         screens: config.screens.iter().map(|s| s.name.clone()).collect(),
     };
-    let (recorder, evidence_thread) = Recorder::start(&log, clock.clone(), start_event)
-        .map_err(|e| anyhow::anyhow!("cannot open the evidence log in {}: {e}", log.dir.display()))?;
+    let (recorder, evidence_thread) =
+        Recorder::start(&log, clock.clone(), start_event).map_err(|source| StartError::Evidence { dir: log.dir.clone(), source })?;
     let (src_tx, src_rx) = mpsc::channel(16);
     for s in &config.sources {
         let cx = SourceContext { state_dir: config.state_dir.clone(), clock: clock.clone(), tx: src_tx.clone(), cancel: cancel.clone() };
@@ -102,7 +125,7 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     let mut sink_status = Vec::new();
     let liveness = Arc::new(Liveness::from_env(config.screens.len()));
     for (index, sc) in config.screens.iter().enumerate() {
-        let engine = ScreenEngine::new(sc, config, &fonts).map_err(|e| anyhow::anyhow!("screen `{}`: {e}", sc.name))?;
+        let engine = ScreenEngine::new(sc, config, &fonts).map_err(|why| StartError::Screen { screen: sc.name.clone(), why })?;
         let now = clock.now();
         let mut frame = Frame::new(sc.display.width, sc.display.height);
         engine.draw(&mut frame, now);

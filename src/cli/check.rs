@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use jiff::Timestamp;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::diag::Diag;
 use crate::item::Showable;
@@ -14,7 +15,7 @@ use crate::render::font::FontLibrary;
 use super::{EXIT_PROBLEMS, offline_catalog};
 
 pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
-    let now = at.unwrap_or_else(Timestamp::now);
+    let now = at.unwrap_or_else(|| Clock::System.now());
     let (cfg, mut diags) = Config::load(path);
     let Some(cfg) = cfg else {
         print_diags(&diags);

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use jiff::Timestamp;
 
+use crate::clock::Clock;
 use crate::item::Showable;
 use crate::item::parse::Limits;
 use crate::item::showable::Refusal;
@@ -22,7 +23,7 @@ const MAX_BODY: u64 = 8 << 20;
 const MAX_ITEMS: usize = 10_000;
 
 pub fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
-    let now = at.unwrap_or_else(Timestamp::now);
+    let now = at.unwrap_or_else(|| Clock::System.now());
     let body = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let mut lines = Vec::new();
     for k in keys {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
 
+use crate::clock::Clock;
 use crate::engine::ScreenEngine;
 use crate::fsutil::write_atomic;
 use crate::render::Frame;
@@ -45,7 +46,7 @@ pub struct Args {
 
 pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
     let Offline { cfg, screen, mut engine, catalog, fonts } = offline_screen(&a.config, a.screen.as_deref())?;
-    let start = a.at.unwrap_or_else(Timestamp::now);
+    let start = a.at.unwrap_or_else(|| Clock::System.now());
     let end = start + SignedDuration::from_secs(a.seconds as i64);
     let fps = if a.text { 1 } else { screen.fps.clamp(1, 50) };
     let step = SignedDuration::from_nanos(1_000_000_000 / fps as i64);

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use crate::clock::Clock;
 use crate::evidence::report::{Builder, Query};
 use crate::evidence::{format, verify};
 
@@ -62,7 +63,7 @@ pub fn report(a: Args) -> anyhow::Result<ExitCode> {
         newest = newest.max(r.at);
         b.add(r);
     })?;
-    let now = a.at.unwrap_or_else(|| crate::clock::Clock::System.now().max(newest));
+    let now = a.at.unwrap_or_else(|| Clock::System.now().max(newest));
     let report = b.finish(now);
     let log_line = match &v.problem {
         None => format!("Log verified 日志校验通过: {} records, chain intact; {} torn record(s) skipped.", v.records, v.torn.len()),

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::clock::Clock;
 use crate::timeline;
 
 use super::{Offline, offline_screen};
@@ -26,7 +27,7 @@ pub struct Args {
 
 pub fn schedule(a: Args) -> anyhow::Result<ExitCode> {
     let Offline { cfg, screen, mut engine, catalog, .. } = offline_screen(&a.config, a.screen.as_deref())?;
-    let from = a.from.unwrap_or_else(Timestamp::now);
+    let from = a.from.unwrap_or_else(|| Clock::System.now());
     let until = from + SignedDuration::from_hours(a.hours as i64);
     let segments = timeline::simulate(&mut engine, &catalog, from, until, std::time::Duration::from_secs(1));
     let tz = cfg.time_zone.clone();

@@ -103,7 +103,7 @@ impl Recorder {
         publish_head(&w, &stats);
         info!(dir = %cfg.dir.display(), next = resume.seq, "evidence log open");
         let (tx, rx) = sync_channel(queue.max(1));
-        let dormant = Dormant { writer: w, rx, stats: Arc::clone(&stats), dir: cfg.dir.clone() };
+        let dormant = Dormant { writer: w, rx, stats: Arc::clone(&stats), dir: cfg.dir.clone(), clock: clock.clone() };
         Ok((Recorder { tx, clock, stats, sources: Arc::default() }, dormant))
     }
 
@@ -192,13 +192,14 @@ pub struct Dormant {
     rx: Receiver<Msg>,
     stats: Arc<Stats>,
     dir: PathBuf,
+    clock: Clock,
 }
 
 impl Dormant {
     /// Starts the writer thread; join it after `Recorder::stop`.
     pub fn spawn(self) -> std::io::Result<std::thread::JoinHandle<()>> {
-        let Dormant { writer, rx, stats, dir } = self;
-        std::thread::Builder::new().name("evidence-writer".into()).spawn(move || writer_loop(writer, rx, &stats, &dir))
+        let Dormant { writer, rx, stats, dir, clock } = self;
+        std::thread::Builder::new().name("evidence-writer".into()).spawn(move || writer_loop(writer, rx, &stats, &dir, &clock))
     }
 }
 
@@ -213,7 +214,7 @@ fn publish_head(w: &writer::Writer, stats: &Stats) {
 
 /// Writes records as they come; syncs once per batch (everything queued at that moment).
 /// On a write error the records wait in memory and are retried every second.
-fn writer_loop(mut w: writer::Writer, rx: Receiver<Msg>, stats: &Stats, dir: &Path) {
+fn writer_loop(mut w: writer::Writer, rx: Receiver<Msg>, stats: &Stats, dir: &Path, clock: &Clock) {
     let mut backlog: std::collections::VecDeque<Msg> = std::collections::VecDeque::new();
     let mut failing = false;
     let mut stopping = false;
@@ -242,7 +243,7 @@ fn writer_loop(mut w: writer::Writer, rx: Receiver<Msg>, stats: &Stats, dir: &Pa
         if lost > 0 {
             let at = match backlog.front() {
                 Some(Msg::Record { at, .. } | Msg::Stop { at, .. }) => *at,
-                None => Timestamp::now(),
+                None => clock.now(),
             };
             backlog.push_front(Msg::Record { at, trusted: false, event: Event::Dropped { count: lost } });
         }
