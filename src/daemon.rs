@@ -1,14 +1,18 @@
 //! The running daemon: wires sources -> store -> screen loops -> sinks and shuts them down in order.
 //!
 //! Shutdown is detect (signal, in `cli`), notify (one CancellationToken),
-//! wait (TaskTracker for tasks, joins for sink threads).
+//! wait (named tasks, then sink threads) within `SHUTDOWN_DEADLINE`: what is
+//! still running then is logged by name and abandoned (`shutdown`).
+
+mod shutdown;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use crate::clock::Clock;
@@ -24,6 +28,8 @@ use crate::schedule::Content;
 use crate::sinks::{Output, Power, SinkStatus, runner};
 use crate::sources::SourceContext;
 use crate::{status, store};
+pub use shutdown::SHUTDOWN_DEADLINE;
+use shutdown::Tasks;
 
 /// Handles to what the daemon runs, for tests and the status endpoint.
 pub struct Running {
@@ -39,25 +45,25 @@ pub struct Running {
     pub status_addr: Option<std::net::SocketAddr>,
     /// systemd readiness and watchdog, fed by the screen loops.
     pub liveness: Arc<Liveness>,
-    tracker: TaskTracker,
+    tasks: Tasks,
     threads: Vec<std::thread::JoinHandle<()>>,
     evidence_thread: std::thread::JoinHandle<()>,
 }
 
 impl Running {
-    /// Waits for every task and sink thread to finish (after cancellation).
-    pub async fn wait(self) {
-        self.tracker.close();
-        self.tracker.wait().await;
+    /// Waits for every task and sink thread to finish (after cancellation), at most
+    /// `SHUTDOWN_DEADLINE`; returns what was abandoned (each is logged).
+    pub async fn wait(self) -> Vec<String> {
+        self.wait_within(SHUTDOWN_DEADLINE).await
+    }
+
+    /// Like `wait`, with another deadline.
+    pub async fn wait_within(self, deadline: std::time::Duration) -> Vec<String> {
         // Screen loops have queued their last plays: the `stop` record goes after them.
         let recorder = self.recorder;
         let mut threads = self.threads;
         threads.push(self.evidence_thread);
-        let _ = tokio::task::spawn_blocking(move || {
-            recorder.stop();
-            threads.into_iter().for_each(|t| drop(t.join()))
-        })
-        .await;
+        shutdown::wait_all(&self.tasks, move || recorder.stop(), threads, deadline).await
     }
 }
 
@@ -86,7 +92,7 @@ pub enum StartError {
 
 /// Starts everything; returns once all tasks are running.
 pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: CancellationToken) -> Result<Running, StartError> {
-    let tracker = TaskTracker::new();
+    let tasks = Tasks::default();
     let started = clock.now();
     // Bind before anything else runs, so a port in use stops the start with a clear error.
     let status_listener = match &config.status {
@@ -110,17 +116,17 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     let (src_tx, src_rx) = mpsc::channel(16);
     for s in &config.sources {
         let cx = SourceContext { state_dir: config.state_dir.clone(), clock: clock.clone(), tx: src_tx.clone(), cancel: cancel.clone() };
-        tracker.spawn(s.start(cx));
+        tasks.spawn(format!("source {}", s.name()), s.start(cx));
     }
     drop(src_tx);
     let (cat_tx, cat_rx) = watch::channel(Arc::new(Catalog::default()));
-    tracker.spawn(store::run(src_rx, cat_tx, config.masking.clone(), cancel.clone()));
-    tracker.spawn(evidence::sources::watch_catalog(cat_rx.clone(), recorder.clone(), cancel.clone()));
+    tasks.spawn("store", store::run(src_rx, cat_tx, config.masking.clone(), cancel.clone()));
+    tasks.spawn("evidence catalog watcher", evidence::sources::watch_catalog(cat_rx.clone(), recorder.clone(), cancel.clone()));
 
     let mut screens = Vec::new();
     let (cfg_tx, cfg_rx) = watch::channel(Arc::new(config.clone()));
     let (reload_tx, reload_rx) = watch::channel(ReloadStatus { ok: true, ..ReloadStatus::default() });
-    tracker.spawn(reload::run(Arc::new(config.clone()), cfg_tx, reload_tx, clock.clone(), recorder.clone(), cancel.clone()));
+    tasks.spawn("reload", reload::run(Arc::new(config.clone()), cfg_tx, reload_tx, clock.clone(), recorder.clone(), cancel.clone()));
     let mut threads = Vec::new();
     let mut sink_status = Vec::new();
     let liveness = Arc::new(Liveness::from_env(config.screens.len()));
@@ -140,7 +146,7 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
         }
         let feeds = Feeds { catalog: cat_rx.clone(), configs: cfg_rx.clone(), fonts: Arc::clone(&fonts) };
         let reports = Reports { plays: PlayTracker::new(&sc.name, recorder.clone(), screen_sinks), live: (Arc::clone(&liveness), index) };
-        tracker.spawn(screen_loop(engine, sc.fps, feeds, tx, clock.clone(), reports, cancel.clone()));
+        tasks.spawn(format!("screen {}", sc.name), screen_loop(engine, sc.fps, feeds, tx, clock.clone(), reports, cancel.clone()));
         screens.push((sc.name.clone(), rx));
     }
     let mut status_addr = None;
@@ -155,20 +161,9 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
             recorder: recorder.clone(),
             token: config.status.as_ref().and_then(|s| s.token.clone()),
         };
-        tracker.spawn(status::serve(listener, Arc::new(state), cancel.clone()));
+        tasks.spawn("status endpoint", status::serve(listener, Arc::new(state), cancel.clone()));
     }
-    Ok(Running {
-        catalog: cat_rx,
-        screens,
-        sinks: sink_status,
-        reload: reload_rx,
-        recorder,
-        status_addr,
-        liveness,
-        tracker,
-        threads,
-        evidence_thread,
-    })
+    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, reload: reload_rx, recorder, status_addr, liveness, tasks, threads, evidence_thread })
 }
 
 /// What a screen loop reports to: the evidence log's play tracker, and

@@ -42,7 +42,7 @@ pub fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<Exi
     init_logging(&cfg, terminal)?;
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(cfg.fonts_dir.as_deref())).context("loading fonts")?);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         let clock = match at {
             Some(t) => Clock::starting_at(t),
             None => Clock::guarded(),
@@ -57,7 +57,10 @@ pub fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<Exi
         running.wait().await;
         info!("stopped");
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // Work abandoned at the shutdown deadline (a blocking call stuck in a device) must not hold the exit.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
 }
 
 async fn wait_for_signal() {

@@ -19,6 +19,8 @@ pub mod serial;
 pub mod status;
 pub mod stream;
 pub mod terminal;
+#[cfg(test)]
+pub mod testkinds;
 
 use std::path::PathBuf;
 
@@ -45,6 +47,10 @@ pub const KINDS: &[(&str, Parse)] = &[
     ("adalight", stream::config::parse_adalight),
     ("fbdev", fbdev::config::parse),
     ("drm", drm::parse),
+    #[cfg(test)]
+    ("panic", testkinds::parse_panic),
+    #[cfg(test)]
+    ("hang", testkinds::parse_hang),
 ];
 
 /// What a sink's reader may need from around its table.

@@ -26,6 +26,9 @@ pub struct SinkStatus {
     pub fps_milli: AtomicU64,
     /// The last error, cleared when writing works again.
     pub last_error: Mutex<Option<String>>,
+    /// Why the sink's thread ended before shutdown (`panic: ...`): the output is dead
+    /// until yiping restarts, and counts as failing for the evidence log.
+    pub stopped: Mutex<Option<String>>,
 }
 
 impl SinkStatus {
@@ -44,6 +47,31 @@ impl SinkStatus {
         self.errors.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut e) = self.last_error.lock() {
             *e = Some(error.to_string());
+        }
+    }
+
+    /// The sink's thread panicked: it stays failing (nothing will clear the error) and is marked stopped.
+    pub fn panicked(&self, message: &str) {
+        let why = format!("panic: {message}");
+        self.failed(&why);
+        if let Ok(mut s) = self.stopped.lock() {
+            *s = Some(why);
+        }
+    }
+
+    /// Why the sink stopped, when its thread ended early.
+    pub fn stopped(&self) -> Option<String> {
+        self.stopped.lock().ok().and_then(|s| s.clone())
+    }
+
+    /// `ok`, `failing` or `panicked`, for the status page.
+    pub fn state(&self) -> &'static str {
+        if self.stopped().is_some() {
+            "panicked"
+        } else if self.last_error.lock().ok().is_some_and(|e| e.is_some()) {
+            "failing"
+        } else {
+            "ok"
         }
     }
 }

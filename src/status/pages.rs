@@ -35,7 +35,7 @@ fn secs(a: Timestamp, b: Timestamp) -> f64 {
     (b.duration_since(a).as_millis() as f64 / 1000.0).max(0.0)
 }
 
-/// Problems that make `/healthz` fail: a stuck screen loop or an evidence log that cannot be written.
+/// Problems that make `/healthz` fail: a stuck screen loop, a sink whose thread died, or an evidence log that cannot be written.
 pub fn health(s: &State) -> Vec<String> {
     let now = s.clock.now();
     let mut bad = Vec::new();
@@ -43,6 +43,11 @@ pub fn health(s: &State) -> Vec<String> {
         let o = rx.borrow();
         if now.duration_since(o.at).as_secs() > STALE_FRAME_SECONDS {
             bad.push(format!("screen {name}: no frame for {:.0} s", secs(o.at, now)));
+        }
+    }
+    for k in &s.sinks {
+        if let Some(why) = k.stopped() {
+            bad.push(format!("sink {} of screen {} stopped: {why}", k.kind, k.screen));
         }
     }
     let st = s.recorder.stats();
@@ -103,7 +108,7 @@ pub fn status_json(s: &State) -> Value {
             let err = k.last_error.lock().ok().and_then(|e| e.clone());
             json!({
                 "screen": k.screen, "kind": k.kind,
-                "state": if err.is_some() { "failing" } else { "ok" },
+                "state": k.state(),
                 "written": k.written.load(Ordering::Relaxed), "acked": k.acked.load(Ordering::Relaxed),
                 "errors": k.errors.load(Ordering::Relaxed), "last_error": err,
             })
