@@ -17,8 +17,8 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use yiping::render::Frame;
 use yiping::schedule::Effect;
-use yiping::sinks::bx::{self, bus, command, packet, plan};
 use yiping::sinks::bx::{Baud, BxConfig, CardModel};
+use yiping::sinks::bx::{bus, command, packet, plan};
 use yiping::sinks::pixmap::PixMapConfig;
 use yiping::sinks::stream::StreamConfig;
 use yiping::sinks::stream::{self, FrameReader, Protocol};
@@ -80,7 +80,7 @@ fn bx_figures() {
     println!("BX-5K slot updates (one A3 06 request per update, plus the card's {ACK_BYTES}-byte ACK):");
     println!("{:<38} {:>7} {:>11} {:>9} {:>9} {:>9} {:>9}", "content", "updates", "wire bytes", "9600 s", "meas s", "57600 s", "meas s");
     for (name, text, effect, w, h) in cases {
-        let on_air = bx::notice_on_air(Some("通知"), &text, effect, 600, at);
+        let on_air = yiping::schedule::testkit::notice_on_air(Some("通知"), &text, effect, 600, at);
         let mut cfg = BxConfig::new(link.clone());
         cfg.model = CardModel::Bx5k;
         let p = plan::plan(Some(&on_air), &cfg, w, h);

@@ -9,30 +9,21 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::item::Catalog;
 use crate::item::mask::MaskPolicy;
-use crate::item::{Catalog, Entry};
+use crate::item::showable::Contribution;
 use crate::sources::SourceUpdate;
 
 /// Merges per-source updates: every item becomes an `Entry` keyed `<source>/<id>`, masked by its list's rules.
 pub fn build_catalog(updates: &BTreeMap<String, SourceUpdate>, policy: &MaskPolicy) -> Catalog {
-    let mut entries: Vec<Arc<Entry>> = Vec::new();
-    let mut problems = Vec::new();
-    let mut freshness = BTreeMap::new();
-    let mut failures = BTreeMap::new();
-    for u in updates.values() {
-        problems.extend(u.problems.iter().cloned());
-        failures.insert(u.source.clone(), u.failure.clone());
-        if let Some(h) = &u.health {
-            freshness.insert(u.source.clone(), h.clone());
-        }
-        for it in &u.items {
-            let rules = policy.rules_for(it.list.as_deref());
-            entries.push(Arc::new(Entry::new(&u.source, Arc::clone(it), &rules)));
-        }
-    }
-    entries.sort_by(|a, b| a.key.cmp(&b.key));
-    entries.dedup_by(|a, b| a.key == b.key);
-    Catalog { entries, problems, freshness, failures }
+    let parts = updates.values().map(|u| Contribution {
+        source: &u.source,
+        items: &u.items,
+        problems: &u.problems,
+        health: u.health.as_ref(),
+        failure: u.failure.as_deref(),
+    });
+    Catalog::merge(parts, policy)
 }
 
 /// Whether an update carries exactly the items (the same shared objects) and problems of the previous one.
@@ -55,7 +46,7 @@ pub async fn run(mut rx: mpsc::Receiver<SourceUpdate>, out: watch::Sender<Arc<Ca
             let cur = Arc::clone(&out.borrow());
             let freshness = latest.values().filter_map(|u| Some((u.source.clone(), u.health.clone()?))).collect();
             let failures = latest.values().map(|u| (u.source.clone(), u.failure.clone())).collect();
-            Catalog { entries: cur.entries.clone(), problems: cur.problems.clone(), freshness, failures }
+            cur.refreshed(freshness, failures)
         } else {
             build_catalog(&latest, &policy)
         };
@@ -90,16 +81,16 @@ mod tests {
         let task = tokio::spawn(run(rx, out, MaskPolicy::default(), cancel.clone()));
         tx.send(update(vec![Arc::clone(&item)], "2026-11-27T00:00:00Z")).await.unwrap();
         cat.changed().await.unwrap();
-        let first = Arc::clone(&cat.borrow_and_update().entries[0]);
+        let first = Arc::clone(&cat.borrow_and_update().entries()[0]);
         tx.send(update(vec![Arc::clone(&item)], "2026-11-27T01:00:00Z")).await.unwrap();
         cat.changed().await.unwrap();
         let c = cat.borrow_and_update().clone();
-        assert!(Arc::ptr_eq(&first, &c.entries[0]), "same entry, not re-masked");
+        assert!(Arc::ptr_eq(&first, &c.entries()[0]), "same entry, not re-masked");
         assert_eq!(c.freshness["district"].last_success, Some("2026-11-27T01:00:00Z".parse().unwrap()));
         // New content (a new object) is merged again.
         tx.send(update(vec![Arc::new((*item).clone())], "2026-11-27T02:00:00Z")).await.unwrap();
         cat.changed().await.unwrap();
-        assert!(!Arc::ptr_eq(&first, &cat.borrow().entries[0]));
+        assert!(!Arc::ptr_eq(&first, &cat.borrow().entries()[0]));
         cancel.cancel();
         task.await.unwrap();
     }

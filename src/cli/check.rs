@@ -48,22 +48,22 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
     diags.extend(catalog.problems.iter().cloned());
 
     println!("items 条目 (judged at {now}):");
-    for e in &catalog.entries {
-        let it = &e.original;
+    for e in catalog.entries() {
+        let it = e.original();
         let state = match Showable::admit(e, now) {
             Ok(_) => "showable 可显示".to_string(),
             Err(Refusal::NotApproved(s)) => format!("not shown: status {s:?} 未审核通过，不显示").to_lowercase(),
             Err(Refusal::NotYetDue) => format!("not yet due 未到公示期 (from {})", it.display.from),
             Err(Refusal::Expired) => format!("expired 已过公示期 (until {})", it.display.until),
         };
-        let masked = if e.masked_count > 0 { format!(", {} text(s) masked 已脱敏", e.masked_count) } else { String::new() };
-        println!("  {:<40} {:<8} {state}{masked}", e.key, it.category.key());
+        let masked = if e.masked_count() > 0 { format!(", {} text(s) masked 已脱敏", e.masked_count()) } else { String::new() };
+        println!("  {:<40} {:<8} {state}{masked}", e.key(), it.category.key());
         // Characters that no font of any screen can draw.
         if let Some(fonts) = &fonts {
             for sc in &cfg.screens {
                 // Each design knows its fonts: the outline font on HD posters, the bitmap sizes on LED screens.
                 let covers = crate::render::covers(&sc.display.layout, fonts);
-                let mut missing: Vec<char> = e.public.texts().flat_map(str::chars).filter(|&c| !covers(c)).collect();
+                let mut missing: Vec<char> = e.public().texts().flat_map(str::chars).filter(|&c| !covers(c)).collect();
                 missing.sort_unstable();
                 missing.dedup();
                 if !missing.is_empty() {
@@ -71,10 +71,10 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
                     let codes: Vec<String> = missing.iter().map(|c| format!("U+{:04X}", *c as u32)).collect();
                     diags.push(Diag::file(
                         path,
-                        format!("条目 {} 在屏幕“{}”上有字体缺少的字：{chars}（{}），将显示为方框", e.key, sc.name, codes.join(" ")),
+                        format!("条目 {} 在屏幕“{}”上有字体缺少的字：{chars}（{}），将显示为方框", e.key(), sc.name, codes.join(" ")),
                         format!(
                             "item {} has characters no font of screen `{}` covers: {chars} ({}); they would show as boxes",
-                            e.key,
+                            e.key(),
                             sc.name,
                             codes.join(" ")
                         ),
@@ -85,7 +85,7 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
         // Characters a text card's own font (GB2312 on a bx card) cannot show.
         for sc in &cfg.screens {
             let Some(card) = sc.sinks.iter().find_map(|k| k.text_card()) else { continue };
-            let bad = card.unsupported_in(&e.public);
+            let bad = card.unsupported_in(e.public());
             if bad.is_empty() {
                 continue;
             }
@@ -96,10 +96,10 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
             diags.push(
                 Diag::file(
                     path,
-                    format!("条目 {} 含控制卡（{charset} 字库）无法显示的字：{chars}（{}），屏幕“{}”上{zh}", e.key, codes.join(" "), sc.name),
+                    format!("条目 {} 含控制卡（{charset} 字库）无法显示的字：{chars}（{}），屏幕“{}”上{zh}", e.key(), codes.join(" "), sc.name),
                     format!(
                         "item {} has characters outside {charset} that the card of screen `{}` cannot show: {chars} ({}); {en}",
-                        e.key,
+                        e.key(),
                         sc.name,
                         codes.join(" ")
                     ),
@@ -116,7 +116,7 @@ pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
     let warnings = diags.len() - errors;
     println!(
         "\n{errors} error(s) 个错误, {warnings} warning(s) 个警告; {} item(s) 个条目, {} showable now 当前可显示",
-        catalog.entries.len(),
+        catalog.entries().len(),
         catalog.showable(now).len()
     );
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
@@ -150,16 +150,16 @@ fn minimums(cfg: &Config, catalog: &crate::item::Catalog, fonts: &FontLibrary, n
         let by_key = crate::timeline::seconds_by_key(&segs);
         let on_hours = segs.iter().filter(|s| !s.is_off()).map(|s| s.seconds()).sum::<i64>() as f64 / 3600.0;
         let shown_items = by_key.keys().filter(|k| !k.starts_with("notice:") && *k != "idle" && *k != "off").count();
-        for e in &catalog.entries {
-            let Some(min) = e.original.display.min_seconds_per_day else { continue };
+        for e in catalog.entries() {
+            let Some(min) = e.original().display.min_seconds_per_day else { continue };
             if Showable::admit(e, now).is_err() {
                 continue;
             }
-            let (got, turns) = by_key.get(&e.key).copied().unwrap_or((0, 0));
+            let (got, turns) = by_key.get(e.key()).copied().unwrap_or((0, 0));
             let per_turn = if turns > 0 { got / turns as i64 } else { 0 };
             let line = format!(
                 "{}: {} turns × {per_turn} s = {got} s/day within {on_hours:.1} on-hours, shared with {} other item(s); minimum {min} s",
-                e.key,
+                e.key(),
                 turns,
                 shown_items.saturating_sub(1)
             );
@@ -172,13 +172,13 @@ fn minimums(cfg: &Config, catalog: &crate::item::Catalog, fonts: &FontLibrary, n
                     format!(
                         "屏幕“{}”每天只能显示条目 {} 共 {got} 秒（{turns} 次 × {per_turn} 秒，开屏 {on_hours:.1} 小时，与另外 {} 条轮播），低于要求的 {min} 秒：请增加开屏时间、提高该类别权重（weight）或减少轮播内容",
                         sc.name,
-                        e.key,
+                        e.key(),
                         shown_items.saturating_sub(1)
                     ),
                     format!(
                         "screen `{}` can give item {} only {got} s/day ({turns} turns × {per_turn} s in {on_hours:.1} on-hours, shared with {} other item(s)), below its minimum of {min} s: lengthen the screen hours, raise its slot's weight or shorten the rotation",
                         sc.name,
-                        e.key,
+                        e.key(),
                         shown_items.saturating_sub(1)
                     ),
                 ));

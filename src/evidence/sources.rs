@@ -78,10 +78,10 @@ pub async fn watch_catalog(mut catalog: watch::Receiver<Arc<crate::item::Catalog
             r = catalog.changed() => if r.is_err() { return },
         }
         let cat: Arc<Catalog> = Arc::clone(&catalog.borrow_and_update());
-        for e in &cat.entries {
-            let item = super::record::ItemSeen::of(&e.key, &e.original);
-            if seen.get(&e.key) != Some(&item.content_sha256) {
-                seen.insert(e.key.clone(), item.content_sha256.clone());
+        for e in cat.entries() {
+            let item = super::record::ItemSeen::of(e.key(), e.original());
+            if seen.get(e.key()) != Some(&item.content_sha256) {
+                seen.insert(e.key().to_string(), item.content_sha256.clone());
                 recorder.now(super::Event::Item(Box::new(item)));
             }
         }

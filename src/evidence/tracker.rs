@@ -109,7 +109,7 @@ impl PlayTracker {
 
     fn open(&mut self, on_air: &OnAir, now: Timestamp) {
         let content_sha256 = match &on_air.content {
-            Content::Item(s) => Some(content_sha256(&s.entry().original)),
+            Content::Item(s) => Some(content_sha256(s.entry().original())),
             _ => None,
         };
         self.open = Some(Segment { on_air: on_air.clone(), start: now, base: self.counters(), content_sha256 });
@@ -133,7 +133,7 @@ impl PlayTracker {
         let a = &seg.on_air;
         let (content, item, revision, category, list, urgent, window, min) = match &a.content {
             Content::Item(s) => {
-                let it = &s.entry().original;
+                let it = s.entry().original();
                 (
                     "item",
                     s.key().to_string(),

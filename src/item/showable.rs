@@ -4,7 +4,9 @@
 //! which checks status and display window against `now`. The scheduler and
 //! renderer take `Showable`, so nothing unapproved or out of its window can
 //! reach a screen by construction. The text a `Showable` exposes is the
-//! masked copy; the original stays in `Entry` for evidence hashes.
+//! masked copy; the original stays in `Entry` for evidence hashes. An `Entry`
+//! (private fields) is made only by `Entry::new`, which masks, and entries get
+//! into a `Catalog` only through `Catalog::merge`: nothing skips masking.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,21 +15,21 @@ use jiff::Timestamp;
 
 use crate::diag::Diag;
 
-use super::mask::{self, MaskRules};
+use super::mask::{self, MaskPolicy, MaskRules};
 use super::{Item, Status};
 
 /// An item as held by the store: the original and the copy fit for a public screen.
 #[derive(Debug)]
 pub struct Entry {
     /// Unique across sources: `<source>/<id>`.
-    pub key: String,
-    pub source: String,
+    key: String,
+    source: String,
     /// Exactly what the source delivered.
-    pub original: Arc<Item>,
+    original: Arc<Item>,
     /// The same item with personal numbers masked; the only text screens get.
-    pub public: Item,
+    public: Item,
     /// How many text fields masking changed (for logs and `check`).
-    pub masked_count: usize,
+    masked_count: usize,
 }
 
 impl Entry {
@@ -47,6 +49,30 @@ impl Entry {
             t.rows.iter_mut().flatten().for_each(&mut m);
         }
         Entry { key: format!("{source}/{}", item.id), source: source.to_string(), original: item, public, masked_count: count }
+    }
+
+    /// Unique across sources: `<source>/<id>`.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Exactly what the source delivered (evidence hashes it; never shown).
+    pub fn original(&self) -> &Arc<Item> {
+        &self.original
+    }
+
+    /// The same item with personal numbers masked; the only text screens get.
+    pub fn public(&self) -> &Item {
+        &self.public
+    }
+
+    /// How many text fields masking changed (for logs and `check`).
+    pub fn masked_count(&self) -> usize {
+        self.masked_count
     }
 }
 
@@ -97,8 +123,8 @@ impl Showable {
 /// Everything the sources currently hold, merged; rebuilt whenever a source reports.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    /// Sorted by key; one entry per key.
-    pub entries: Vec<Arc<Entry>>,
+    /// Sorted by key; one entry per key. Private: only `merge` fills it.
+    entries: Vec<Arc<Entry>>,
     /// Problems found while reading sources (bad files, duplicate ids).
     pub problems: Vec<Diag>,
     /// How fresh each network source's content is, by source name (folder sources have none).
@@ -130,7 +156,49 @@ impl SourceHealth {
     }
 }
 
+/// What one source contributes to a catalog (its latest full update).
+pub struct Contribution<'a> {
+    pub source: &'a str,
+    pub items: &'a [Arc<Item>],
+    pub problems: &'a [Diag],
+    pub health: Option<&'a SourceHealth>,
+    pub failure: Option<&'a str>,
+}
+
 impl Catalog {
+    /// Merges sources: every item becomes an `Entry` keyed `<source>/<id>`, masked
+    /// by its list's rules. The one way entries get into a catalog.
+    pub fn merge<'a>(parts: impl IntoIterator<Item = Contribution<'a>>, policy: &MaskPolicy) -> Catalog {
+        let mut entries: Vec<Arc<Entry>> = Vec::new();
+        let mut problems = Vec::new();
+        let mut freshness = BTreeMap::new();
+        let mut failures = BTreeMap::new();
+        for u in parts {
+            problems.extend(u.problems.iter().cloned());
+            failures.insert(u.source.to_string(), u.failure.map(str::to_string));
+            if let Some(h) = u.health {
+                freshness.insert(u.source.to_string(), h.clone());
+            }
+            for it in u.items {
+                let rules = policy.rules_for(it.list.as_deref());
+                entries.push(Arc::new(Entry::new(u.source, Arc::clone(it), &rules)));
+            }
+        }
+        entries.sort_by(|a, b| a.key.cmp(&b.key));
+        entries.dedup_by(|a, b| a.key == b.key);
+        Catalog { entries, problems, freshness, failures }
+    }
+
+    /// The same entries and problems, with the sources' newer health (a poll that only confirmed its content).
+    pub fn refreshed(&self, freshness: BTreeMap<String, SourceHealth>, failures: BTreeMap<String, Option<String>>) -> Catalog {
+        Catalog { entries: self.entries.clone(), problems: self.problems.clone(), freshness, failures }
+    }
+
+    /// Every entry, sorted by key.
+    pub fn entries(&self) -> &[Arc<Entry>] {
+        &self.entries
+    }
+
     /// The items that may be shown at `now`, in key order.
     pub fn showable(&self, now: Timestamp) -> Vec<Showable> {
         self.entries.iter().filter_map(|e| Showable::admit(e, now).ok()).collect()

@@ -12,6 +12,8 @@ pub mod parse;
 pub mod plan;
 pub mod playlist;
 pub mod rules;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;

@@ -126,7 +126,7 @@ pub fn status_json(s: &State) -> Value {
         "screens": screens,
         "sources": sources,
         "sinks": sinks,
-        "items": {"total": cat.entries.len(), "showable": cat.showable(now).len(), "problems": cat.problems.len()},
+        "items": {"total": cat.entries().len(), "showable": cat.showable(now).len(), "problems": cat.problems.len()},
         "evidence": {
             "records_written": ev.written.load(Ordering::Relaxed),
             "records_dropped": ev.dropped.load(Ordering::Relaxed),
@@ -184,7 +184,7 @@ pub fn metrics(s: &State) -> String {
     family("yiping_source_failures_total", "counter", "Failed fetches per source.", src_rows(&|st| st.failures as f64));
     family("yiping_source_up", "gauge", "1 when the source's last fetch worked.", src_rows(&|st| if st.error.is_none() { 1.0 } else { 0.0 }));
     let cat = Arc::clone(&s.catalog.borrow());
-    family("yiping_items", "gauge", "Items held by the store.", vec![(String::new(), cat.entries.len() as f64)]);
+    family("yiping_items", "gauge", "Items held by the store.", vec![(String::new(), cat.entries().len() as f64)]);
     family(
         "yiping_showable_items",
         "gauge",

@@ -266,7 +266,7 @@ async fn items_revoked_or_removed_between_polls_leave_the_screen_within_one_poll
     publish(&server, &signer, 3, &[]);
     let took = wait("district/c", false).await;
     assert!(took <= Duration::from_secs(61), "{took:?}");
-    assert!(running.catalog.borrow().entries.is_empty());
+    assert!(running.catalog.borrow().entries().is_empty());
     cancel.cancel();
     running.wait().await;
 }
@@ -539,7 +539,7 @@ async fn folder_and_http_sources_combine_with_ids_namespaced_per_source() {
     let mut keys = Vec::new();
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        keys = running.catalog.borrow().entries.iter().map(|e| e.key.clone()).collect::<Vec<_>>();
+        keys = running.catalog.borrow().entries().iter().map(|e| e.key().to_string()).collect::<Vec<_>>();
         if keys.len() == 2 {
             break;
         }

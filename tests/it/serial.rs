@@ -135,7 +135,7 @@ impl Drop for Card {
 }
 
 fn output(number: u64, title: &str, text: &str, effect: Effect) -> Arc<Output> {
-    let mut on_air = bx::notice_on_air(Some(title), text, effect, 600, at());
+    let mut on_air = yiping::schedule::testkit::notice_on_air(Some(title), text, effect, 600, at());
     on_air.seq = number; // as the scheduler numbers successive contents
     Arc::new(Output { frame: Frame::new(128, 32), at: at(), caption: String::new(), number, on_air: Some(on_air), power: Power::default() })
 }
@@ -574,7 +574,7 @@ fn card_preview_draws_the_cards_pages_with_its_metrics() {
     let mut cfg = bx_config(Path::new("/dev/null"), 1);
     cfg.width = Some(64);
     cfg.height = Some(16);
-    let on_air = bx::notice_on_air(None, "欢迎A1光临", Effect::Static { page_seconds: 2.0 }, 60, at());
+    let on_air = yiping::schedule::testkit::notice_on_air(None, "欢迎A1光临", Effect::Static { page_seconds: 2.0 }, 60, at());
     let view = bx::preview::CardView::new(Some(&on_air), &cfg, 64, 16);
     // 16 + 16 + 8 + 8 + 16 px = one full 64 px line; one 16 px line per page.
     assert_eq!(view.page_texts(), vec!["欢迎A1光", "临"]);
@@ -634,7 +634,8 @@ fn bx_a_slot_longer_than_the_cards_timeout_is_sent_once_not_every_second() {
     let (master, _slave) = pty_at(&link);
     let card = Card::spawn(master, |_, _| Answer::Ack);
     // 30 hours: more than the card's 65,535 s area timeout.
-    let mut on_air = bx::notice_on_air(Some("长期公告"), "本村长期公告。", Effect::Static { page_seconds: 5.0 }, 30 * 3600, at());
+    let mut on_air =
+        yiping::schedule::testkit::notice_on_air(Some("长期公告"), "本村长期公告。", Effect::Static { page_seconds: 5.0 }, 30 * 3600, at());
     on_air.seq = 1;
     let o =
         Arc::new(Output { frame: Frame::new(128, 32), at: at(), caption: String::new(), number: 1, on_air: Some(on_air), power: Power::default() });

@@ -26,7 +26,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::schedule::{Effect, OnAir, Playlist, Slot, SlotContent, Timing};
+use crate::schedule::OnAir;
 
 use super::{Failures, Output, Power, SinkStatus};
 use bus::Bus;
@@ -217,28 +217,4 @@ impl BxSink {
         self.last_update = None;
         self.retry.fail(now).min(Duration::from_secs(1))
     }
-}
-
-/// An operator notice on air from `now` for `seconds` with `effect`, made by the
-/// real scheduler (for tests and benchmarks that drive sinks directly).
-pub fn notice_on_air(title: Option<&str>, text: &str, effect: Effect, seconds: u64, now: Timestamp) -> OnAir {
-    let playlist = Playlist {
-        name: "bx".into(),
-        file: None,
-        when: Default::default(),
-        priority: 0,
-        slots: vec![Slot {
-            name: "notice".into(),
-            content: SlotContent::Notice { title: title.map(str::to_string), text: text.to_string() },
-            effect,
-            timing: Timing::Fixed(Duration::from_secs(seconds)),
-            when: Default::default(),
-            weight: 1,
-            urgent: false,
-        }],
-    };
-    let local = now.to_zoned_datetime(jiff::tz::TimeZone::UTC);
-    let urgent = crate::schedule::UrgentPolicy::default();
-    let inputs = crate::schedule::Inputs { playlist: &playlist, urgent: &urgent, items: &[], local: &local };
-    crate::schedule::Rotation::default().step(&inputs, now, &|_, _| Duration::from_secs(1)).expect("a notice slot always has content").next
 }

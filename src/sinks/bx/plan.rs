@@ -262,7 +262,7 @@ mod tests {
     }
 
     fn notice(text: &str, effect: Effect) -> OnAir {
-        super::super::notice_on_air(Some("停水通知"), text, effect, 60, "2026-12-01T09:00:00+08:00".parse().unwrap())
+        crate::schedule::testkit::notice_on_air(Some("停水通知"), text, effect, 60, "2026-12-01T09:00:00+08:00".parse().unwrap())
     }
 
     #[test]
