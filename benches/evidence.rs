@@ -5,10 +5,10 @@
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
-use yiping::clock::Clock;
-use yiping::evidence::report::{Builder, Query};
-use yiping::evidence::writer::Writer;
-use yiping::evidence::{EndReason, Event, LogConfig, Play, Recorder, SinkReport, format, verify};
+use yiping::api::clock::Clock;
+use yiping::api::evidence::report::{Builder, Query};
+use yiping::api::evidence::writer::Writer;
+use yiping::api::evidence::{EndReason, Event, LogConfig, Play, Recorder, SinkReport, format, verify};
 
 fn tz() -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()
@@ -42,7 +42,7 @@ fn main() {
     println!("log folder on: {}", dir.path().display());
 
     // 0. Reading one record back (what verify and report pay per record).
-    let (line, _) = yiping::evidence::record::encode(&yiping::evidence::Record {
+    let (line, _) = yiping::api::evidence::record::encode(&yiping::api::evidence::Record {
         seq: 1,
         at: t0,
         prev: "0".repeat(64),
@@ -52,12 +52,12 @@ fn main() {
     let n = 100_000;
     let t = Instant::now();
     for _ in 0..n {
-        std::hint::black_box(yiping::evidence::record::decode(std::hint::black_box(&line)).unwrap());
+        std::hint::black_box(yiping::api::evidence::record::decode(std::hint::black_box(&line)).unwrap());
     }
     let decode = t.elapsed().as_secs_f64() * 1e6 / n as f64;
     let t = Instant::now();
     for _ in 0..n {
-        std::hint::black_box(yiping::evidence::record::sha256_hex(std::hint::black_box(line.as_bytes())));
+        std::hint::black_box(yiping::api::evidence::record::sha256_hex(std::hint::black_box(line.as_bytes())));
     }
     println!(
         "decode one record (parse + hash):   {decode:>8.2} µs/record, of which SHA-256 {:.2} µs ({} B)",

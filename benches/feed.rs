@@ -12,12 +12,12 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use yiping::clock::Clock;
-use yiping::item::mask::MaskPolicy;
-use yiping::item::parse::Limits;
-use yiping::sources::http::HttpSource;
-use yiping::sources::http::verify::{Keys, key_line};
-use yiping::sources::http::{HttpFeed, Policy, Polled, accept};
+use yiping::api::clock::Clock;
+use yiping::api::item::mask::MaskPolicy;
+use yiping::api::item::parse::Limits;
+use yiping::api::sources::http::HttpSource;
+use yiping::api::sources::http::verify::{Keys, key_line};
+use yiping::api::sources::http::{HttpFeed, Policy, Polled, accept};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -81,9 +81,15 @@ fn main() {
         let mut updates = BTreeMap::new();
         updates.insert(
             "district".to_string(),
-            yiping::sources::SourceUpdate { source: "district".into(), items: a.feed.items, problems: a.feed.problems, health: None, failure: None },
+            yiping::api::sources::SourceUpdate {
+                source: "district".into(),
+                items: a.feed.items,
+                problems: a.feed.problems,
+                health: None,
+                failure: None,
+            },
         );
-        let cat = yiping::store::build_catalog(&updates, &MaskPolicy::default());
+        let cat = yiping::api::store::build_catalog(&updates, &MaskPolicy::default());
         let shown = cat.showable(now).len();
         apply.push(t.elapsed());
         assert_eq!(shown, 10_000);

@@ -8,12 +8,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use yiping::config::Config;
-use yiping::render::font::FontLibrary;
-use yiping::render::{Frame, Renderer};
-use yiping::schedule::Content;
-use yiping::schedule::Effect;
-use yiping::sinks::fbdev::{FbdevConfig, Framebuffer, PixelFormat};
+use yiping::api::config::Config;
+use yiping::api::render::font::FontLibrary;
+use yiping::api::render::{Frame, Renderer};
+use yiping::api::schedule::Content;
+use yiping::api::schedule::Effect;
+use yiping::api::sinks::fbdev::{FbdevConfig, Framebuffer, PixelFormat};
 
 fn rss_kib(field: &str) -> u64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use yiping::config::Config;
-use yiping::render::font::FontLibrary;
-use yiping::render::{Frame, Renderer};
-use yiping::schedule::Content;
-use yiping::schedule::Effect;
+use yiping::api::config::Config;
+use yiping::api::render::font::FontLibrary;
+use yiping::api::render::{Frame, Renderer};
+use yiping::api::schedule::Content;
+use yiping::api::schedule::Effect;
 
 fn renderer(dir: &std::path::Path, screen: &str, fonts: &Arc<FontLibrary>) -> Renderer {
     let cfg = dir.join("yiping.toml");

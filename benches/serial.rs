@@ -15,14 +15,14 @@ use std::time::{Duration, Instant};
 use serialport::{SerialPort, TTYPort};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
-use yiping::render::Frame;
-use yiping::schedule::Effect;
-use yiping::sinks::bx::{Baud, BxConfig, CardModel};
-use yiping::sinks::bx::{bus, command, packet, plan};
-use yiping::sinks::pixmap::PixMapConfig;
-use yiping::sinks::stream::StreamConfig;
-use yiping::sinks::stream::{self, FrameReader, Protocol};
-use yiping::sinks::{Output, Power, SinkStatus};
+use yiping::api::render::Frame;
+use yiping::api::schedule::Effect;
+use yiping::api::sinks::bx::{Baud, BxConfig, CardModel};
+use yiping::api::sinks::bx::{bus, command, packet, plan};
+use yiping::api::sinks::pixmap::PixMapConfig;
+use yiping::api::sinks::stream::StreamConfig;
+use yiping::api::sinks::stream::{self, FrameReader, Protocol};
+use yiping::api::sinks::{Output, Power, SinkStatus};
 
 /// Bytes of a card's ACK frame (8 preamble bytes, header, 5 data bytes, CRC, tail).
 const ACK_BYTES: usize = 30;
@@ -80,7 +80,7 @@ fn bx_figures() {
     println!("BX-5K slot updates (one A3 06 request per update, plus the card's {ACK_BYTES}-byte ACK):");
     println!("{:<38} {:>7} {:>11} {:>9} {:>9} {:>9} {:>9}", "content", "updates", "wire bytes", "9600 s", "meas s", "57600 s", "meas s");
     for (name, text, effect, w, h) in cases {
-        let on_air = yiping::schedule::testkit::notice_on_air(Some("通知"), &text, effect, 600, at);
+        let on_air = yiping::api::schedule::testkit::notice_on_air(Some("通知"), &text, effect, 600, at);
         let mut cfg = BxConfig::new(link.clone());
         cfg.model = CardModel::Bx5k;
         let p = plan::plan(Some(&on_air), &cfg, w, h);

@@ -16,10 +16,10 @@ use tracing::{info, warn};
 
 /// How far the system clock may lag the trusted estimate before it is called implausible
 /// (HTTP dates have one-second resolution; servers' clocks drift a little).
-pub const SLACK: SignedDuration = SignedDuration::from_secs(120);
+pub(crate) const SLACK: SignedDuration = SignedDuration::from_secs(120);
 
 /// When this binary was built (embedded by build.rs): the time is certainly not earlier.
-pub fn build_time() -> Timestamp {
+pub(crate) fn build_time() -> Timestamp {
     let secs: i64 = env!("YIPING_BUILD_EPOCH").parse().unwrap_or(0);
     Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)
 }

@@ -4,7 +4,7 @@
 //! wait (named tasks, then sink threads) within `SHUTDOWN_DEADLINE`: what is
 //! still running then is logged by name and abandoned (`shutdown`).
 
-mod shutdown;
+pub(crate) mod shutdown;
 #[cfg(test)]
 mod tests;
 
@@ -28,7 +28,7 @@ use crate::schedule::Content;
 use crate::sinks::{Output, Power, SinkStatus, runner};
 use crate::sources::SourceContext;
 use crate::{status, store};
-pub use shutdown::SHUTDOWN_DEADLINE;
+pub(crate) use shutdown::SHUTDOWN_DEADLINE;
 use shutdown::Tasks;
 
 /// Handles to what the daemon runs, for tests and the status endpoint.

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 
 /// The demo's simulated start: its items are written for this morning.
-pub const DEMO_AT: &str = "2026-12-01T09:00:00+08:00";
+pub(crate) const DEMO_AT: &str = "2026-12-01T09:00:00+08:00";
 
 /// Files of deploy/demo, embedded.
-pub const FILES: &[(&str, &str)] = &[
+pub(crate) const FILES: &[(&str, &str)] = &[
     ("yiping.toml", include_str!("../deploy/demo/yiping.toml")),
     ("playlists/square.toml", include_str!("../deploy/demo/playlists/square.toml")),
     ("items/qingshan-2026q3-finance.json", include_str!("../deploy/demo/items/qingshan-2026q3-finance.json")),
@@ -23,7 +23,7 @@ pub const FILES: &[(&str, &str)] = &[
 ];
 
 /// The demo config path: the source tree's, or embedded copies written under `scratch`.
-pub fn config_path(scratch: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn config_path(scratch: &Path) -> std::io::Result<PathBuf> {
     let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/demo/yiping.toml");
     if tree.is_file() {
         return Ok(tree);

@@ -60,7 +60,7 @@ impl fmt::Display for Diag {
 }
 
 /// 1-based line and character column of a byte offset (clamped to the text).
-pub fn line_col(src: &str, offset: usize) -> (u32, u32) {
+pub(crate) fn line_col(src: &str, offset: usize) -> (u32, u32) {
     let mut offset = offset.min(src.len());
     while !src.is_char_boundary(offset) {
         offset -= 1;

@@ -19,7 +19,7 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// (`.<name>.<pid>.<n>.tmp`), write, fsync, rename over `path`, fsync the directory.
 ///
 /// On an error before the rename the temp file is removed and `path` is left as it was.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = temp_path(path)?;
     let result = (|| {
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
@@ -37,12 +37,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Makes a rename or a new file in `dir` durable (fsync of the directory itself).
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
 
 /// Removes temp files `write_atomic` left beside `path` when a crash interrupted it; returns how many.
-pub fn clean_temps(path: &Path) -> usize {
+pub(crate) fn clean_temps(path: &Path) -> usize {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return 0 };
     let prefix = format!(".{name}.");
     let ours = |n: &str| n.strip_prefix(&prefix).is_some_and(|rest| rest.ends_with(".tmp"));

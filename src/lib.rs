@@ -1,30 +1,36 @@
 //! yiping (一屏): shows approved public-disclosure notices on village screens.
 //!
 //! Data flows one way: `sources` -> `store` -> `schedule` -> `render` -> `sinks`.
-//! See ARCHITECTURE.md for the invariants each module keeps.
+//! See ARCHITECTURE.md for the layers, the invariants each module keeps, and the
+//! facade (`api`): every module is private to the crate; `api` re-exports the few
+//! items the binary, the integration tests and the benchmarks use.
 
-pub mod cli;
-pub mod clock;
-pub mod component;
-pub mod config;
-pub mod daemon;
-pub mod demo;
-pub mod diag;
-pub mod engine;
-pub mod evidence;
-pub mod fsutil;
-pub mod item;
-pub mod mmap;
-pub mod notify;
-pub mod reload;
-pub mod render;
-pub mod schedule;
-pub mod sinks;
-pub mod sources;
-pub mod spell;
-pub mod status;
-pub mod store;
+#![warn(unreachable_pub)]
+
+pub mod api;
+
+mod cli;
+mod clock;
+mod component;
+mod config;
+mod daemon;
+mod demo;
+mod diag;
+mod engine;
+mod evidence;
+mod fsutil;
+mod item;
+mod mmap;
+mod notify;
+mod reload;
+mod render;
+mod schedule;
+mod sinks;
+mod sources;
+mod spell;
+mod status;
+mod store;
 #[cfg(test)]
 mod testutil;
-pub mod timeline;
-pub mod tomlread;
+mod timeline;
+mod tomlread;

@@ -8,7 +8,7 @@ use std::io;
 use std::os::fd::AsRawFd;
 
 /// A mapping of `len` bytes of a file, unmapped on drop.
-pub struct Mmap {
+pub(crate) struct Mmap {
     ptr: *mut u8,
     len: usize,
 }
@@ -20,14 +20,14 @@ unsafe impl Sync for Mmap {}
 
 impl Mmap {
     /// Maps the whole file read-only. An empty file gives an empty map.
-    pub fn read_only(file: &File) -> io::Result<Mmap> {
+    pub(crate) fn read_only(file: &File) -> io::Result<Mmap> {
         let len = file.metadata()?.len() as usize;
         Self::map(file, len, libc::PROT_READ)
     }
 
     /// Maps the first `len` bytes of a file (or device) shared and writable:
     /// writes reach the file (or the framebuffer) directly.
-    pub fn shared_rw(file: &File, len: usize) -> io::Result<Mmap> {
+    pub(crate) fn shared_rw(file: &File, len: usize) -> io::Result<Mmap> {
         Self::map(file, len, libc::PROT_READ | libc::PROT_WRITE)
     }
 
@@ -43,21 +43,22 @@ impl Mmap {
         Ok(Mmap { ptr: ptr.cast(), len })
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
-    pub fn as_slice(&self) -> &[u8] {
+    pub(crate) fn as_slice(&self) -> &[u8] {
         // SAFETY: ptr..ptr+len is mapped for the life of self.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 
     /// Only for `shared_rw` maps (writing a read-only map faults).
-    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
         // SAFETY: as above, and `&mut self` makes this the only live slice.
         unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
     }

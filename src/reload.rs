@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::diag::Diag;
 
 /// How often the files are checked for changes.
-pub const POLL: Duration = Duration::from_secs(2);
+pub(crate) const POLL: Duration = Duration::from_secs(2);
 
 /// The outcome of the last reload attempt, for status and tests.
 #[derive(Debug, Clone, Default)]
@@ -77,7 +77,7 @@ fn restart_needed(old: &Config, new: &Config) -> Vec<String> {
 }
 
 /// Watches and reloads until cancelled; publishes each valid config on `out`.
-pub async fn run(
+pub(crate) async fn run(
     initial: Arc<Config>,
     out: watch::Sender<Arc<Config>>,
     status: watch::Sender<ReloadStatus>,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 /// One failure spell's bookkeeping for one thing that can fail (a device, a path, a feed).
 #[derive(Debug, Clone)]
-pub struct Spell {
+pub(crate) struct Spell {
     reminder: Duration,
     failing: Option<Failing>,
 }
@@ -31,7 +31,7 @@ struct Failing {
 
 /// Say this failure: the caller logs one line with these fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Say {
+pub(crate) struct Say {
     /// True for the first failure of a spell or a different error than before; false for a reminder.
     pub new: bool,
     /// Failures not logged since the previous line (0 for a new spell).
@@ -42,24 +42,24 @@ pub struct Say {
 
 /// The spell is over: the caller logs one line saying so.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recovered {
+pub(crate) struct Recovered {
     pub failures: u64,
     pub lasted: Duration,
 }
 
 impl Spell {
     /// `reminder`: the least time between two lines about the same ongoing failure.
-    pub fn new(reminder: Duration) -> Spell {
+    pub(crate) fn new(reminder: Duration) -> Spell {
         Spell { reminder, failing: None }
     }
 
     /// Ten minutes between reminders: often enough to see a failure persists, rare enough for an SD card.
-    pub fn default_reminder() -> Spell {
+    pub(crate) fn default_reminder() -> Spell {
         Spell::new(Duration::from_secs(600))
     }
 
     /// Records a failure of `kind` (e.g. the error's message or kind); `Some` when it should be logged.
-    pub fn failure(&mut self, kind: &str, now: Instant) -> Option<Say> {
+    pub(crate) fn failure(&mut self, kind: &str, now: Instant) -> Option<Say> {
         match &mut self.failing {
             None => {
                 self.failing = Some(Failing { since: now, last_said: now, kind: kind.to_string(), unsaid: 0, total: 1 });
@@ -85,23 +85,23 @@ impl Spell {
     }
 
     /// Records a success; `Some` when it ends a failure spell (log that it works again).
-    pub fn success(&mut self, now: Instant) -> Option<Recovered> {
+    pub(crate) fn success(&mut self, now: Instant) -> Option<Recovered> {
         self.failing.take().map(|f| Recovered { failures: f.total, lasted: now.saturating_duration_since(f.since) })
     }
 
-    pub fn is_failing(&self) -> bool {
+    pub(crate) fn is_failing(&self) -> bool {
         self.failing.is_some()
     }
 
     /// Failures in the current spell (0 when not failing).
-    pub fn failures(&self) -> u64 {
+    pub(crate) fn failures(&self) -> u64 {
         self.failing.as_ref().map_or(0, |f| f.total)
     }
 }
 
 /// Doubling delays between attempts, from `min` to `max`.
 #[derive(Debug, Clone)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     min: Duration,
     max: Duration,
     next: Duration,
@@ -110,31 +110,26 @@ pub struct Backoff {
 }
 
 impl Backoff {
-    pub fn new(min: Duration, max: Duration) -> Backoff {
+    pub(crate) fn new(min: Duration, max: Duration) -> Backoff {
         Backoff { min, max, next: min, until: None }
     }
 
     /// Records a failure at `now`; returns the delay before the next attempt.
-    pub fn fail(&mut self, now: Instant) -> Duration {
+    pub(crate) fn fail(&mut self, now: Instant) -> Duration {
         let d = self.next;
         self.next = (self.next * 2).min(self.max);
         self.until = Some(now + d);
         d
     }
 
-    pub fn succeed(&mut self) {
+    pub(crate) fn succeed(&mut self) {
         self.next = self.min;
         self.until = None;
     }
 
     /// Whether an attempt may be made at `now`.
-    pub fn ready(&self, now: Instant) -> bool {
+    pub(crate) fn ready(&self, now: Instant) -> bool {
         self.until.is_none_or(|u| now >= u)
-    }
-
-    /// Whether the last attempt failed.
-    pub fn failing(&self) -> bool {
-        self.until.is_some()
     }
 }
 
@@ -190,7 +185,7 @@ mod tests {
         assert_eq!(b.fail(t), Duration::from_secs(2));
         assert_eq!(b.fail(t), Duration::from_secs(2));
         b.succeed();
-        assert!(b.ready(t) && !b.failing());
+        assert!(b.ready(t) && b.until.is_none());
         assert_eq!(b.fail(t), Duration::from_millis(500));
     }
 }

@@ -32,7 +32,7 @@ fn same_content(old: &SourceUpdate, new: &SourceUpdate) -> bool {
 }
 
 /// Receives source updates until cancelled or every source is gone, publishing a fresh catalog after each.
-pub async fn run(mut rx: mpsc::Receiver<SourceUpdate>, out: watch::Sender<Arc<Catalog>>, policy: MaskPolicy, cancel: CancellationToken) {
+pub(crate) async fn run(mut rx: mpsc::Receiver<SourceUpdate>, out: watch::Sender<Arc<Catalog>>, policy: MaskPolicy, cancel: CancellationToken) {
     let mut latest: BTreeMap<String, SourceUpdate> = BTreeMap::new();
     loop {
         let update = tokio::select! {

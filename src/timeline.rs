@@ -12,7 +12,7 @@ use crate::schedule::{Content, Ended};
 
 /// One stretch of time with one content on screen.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Segment {
+pub(crate) struct Segment {
     pub start: Timestamp,
     pub end: Timestamp,
     pub slot: String,
@@ -27,18 +27,18 @@ pub struct Segment {
 }
 
 impl Segment {
-    pub fn seconds(&self) -> i64 {
+    pub(crate) fn seconds(&self) -> i64 {
         self.end.duration_since(self.start).as_secs()
     }
 
-    pub fn is_off(&self) -> bool {
+    pub(crate) fn is_off(&self) -> bool {
         self.key == "off"
     }
 }
 
 /// Runs the engine from `from` to `until` in steps of `step` and returns what was on screen.
 /// Same inputs, same output.
-pub fn simulate(engine: &mut ScreenEngine, catalog: &Catalog, from: Timestamp, until: Timestamp, step: Duration) -> Vec<Segment> {
+pub(crate) fn simulate(engine: &mut ScreenEngine, catalog: &Catalog, from: Timestamp, until: Timestamp, step: Duration) -> Vec<Segment> {
     let step = SignedDuration::try_from(step).unwrap_or(SignedDuration::from_secs(1));
     let mut out: Vec<Segment> = Vec::new();
     let mut t = from;
@@ -75,7 +75,7 @@ pub fn simulate(engine: &mut ScreenEngine, catalog: &Catalog, from: Timestamp, u
 }
 
 /// Seconds on screen per content key.
-pub fn seconds_by_key(segments: &[Segment]) -> BTreeMap<String, (i64, u32)> {
+pub(crate) fn seconds_by_key(segments: &[Segment]) -> BTreeMap<String, (i64, u32)> {
     let mut m: BTreeMap<String, (i64, u32)> = BTreeMap::new();
     for s in segments {
         let e = m.entry(s.key.clone()).or_default();

@@ -15,7 +15,7 @@ use toml::de::{DeTable, DeValue};
 use crate::diag::Diag;
 
 /// One TOML file being read, and the problems found so far.
-pub struct TomlFile<'s> {
+pub(crate) struct TomlFile<'s> {
     pub path: PathBuf,
     pub src: &'s str,
     diags: RefCell<Vec<Diag>>,
@@ -23,7 +23,7 @@ pub struct TomlFile<'s> {
 
 impl<'s> TomlFile<'s> {
     /// Parses `src`; syntax errors are recorded and the readable rest is returned.
-    pub fn parse(path: &Path, src: &'s str) -> (TomlFile<'s>, Spanned<DeTable<'s>>) {
+    pub(crate) fn parse(path: &Path, src: &'s str) -> (TomlFile<'s>, Spanned<DeTable<'s>>) {
         let (root, errors) = DeTable::parse_recoverable(src);
         let file = TomlFile { path: path.to_path_buf(), src, diags: RefCell::new(Vec::new()) };
         for e in errors {
@@ -33,29 +33,29 @@ impl<'s> TomlFile<'s> {
         (file, root)
     }
 
-    pub fn error(&self, offset: usize, zh: impl Into<String>, en: impl Into<String>) {
+    pub(crate) fn error(&self, offset: usize, zh: impl Into<String>, en: impl Into<String>) {
         self.diags.borrow_mut().push(Diag::at(&self.path, self.src, offset, zh, en));
     }
 
-    pub fn warn(&self, offset: usize, zh: impl Into<String>, en: impl Into<String>) {
+    pub(crate) fn warn(&self, offset: usize, zh: impl Into<String>, en: impl Into<String>) {
         self.diags.borrow_mut().push(Diag::at(&self.path, self.src, offset, zh, en).warning());
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.diags.borrow().iter().any(Diag::is_error)
     }
 
-    pub fn into_diags(self) -> Vec<Diag> {
+    pub(crate) fn into_diags(self) -> Vec<Diag> {
         self.diags.into_inner()
     }
 
     /// Reads a table value (the root or a nested one).
-    pub fn table<'v>(&'v self, v: &'v Spanned<DeTable<'s>>, what: &str) -> Table<'v, 's> {
+    pub(crate) fn table<'v>(&'v self, v: &'v Spanned<DeTable<'s>>, what: &str) -> Table<'v, 's> {
         Table { file: self, table: v.get_ref(), span: v.span(), what: what.to_string(), seen: Vec::new() }
     }
 
     /// Deserializes one value, recording an error at its position when it does not fit.
-    pub fn value<T: DeserializeOwned>(&self, v: &Spanned<DeValue<'s>>, what: &str) -> Option<T> {
+    pub(crate) fn value<T: DeserializeOwned>(&self, v: &Spanned<DeValue<'s>>, what: &str) -> Option<T> {
         match T::deserialize(v.clone().into_deserializer()) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -69,7 +69,7 @@ impl<'s> TomlFile<'s> {
 }
 
 /// A table being read: remembers which keys were used so unknown ones can be reported.
-pub struct Table<'v, 's> {
+pub(crate) struct Table<'v, 's> {
     pub file: &'v TomlFile<'s>,
     table: &'v DeTable<'s>,
     pub span: Range<usize>,
@@ -84,33 +84,33 @@ impl<'v, 's> Table<'v, 's> {
     }
 
     /// The keys of this table, in file order (for tables keyed by name).
-    pub fn keys(&self) -> Vec<String> {
+    pub(crate) fn keys(&self) -> Vec<String> {
         self.table.iter().map(|(k, _)| k.get_ref().to_string()).collect()
     }
 
     /// Whether the key is present (marks it as used).
-    pub fn has(&mut self, key: &str) -> bool {
+    pub(crate) fn has(&mut self, key: &str) -> bool {
         self.raw(key).is_some()
     }
 
     /// The position of a key's value, or of the table when absent.
-    pub fn pos(&self, key: &str) -> usize {
+    pub(crate) fn pos(&self, key: &str) -> usize {
         self.table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map_or(self.span.start, |(_, v)| v.span().start)
     }
 
     /// An optional field.
-    pub fn opt<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
+    pub(crate) fn opt<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
         let v = self.raw(key)?;
         self.file.value(v, key)
     }
 
     /// An optional field with a default (an invalid value is reported and the default used only to go on reading).
-    pub fn or<T: DeserializeOwned>(&mut self, key: &str, default: T) -> T {
+    pub(crate) fn or<T: DeserializeOwned>(&mut self, key: &str, default: T) -> T {
         self.opt(key).unwrap_or(default)
     }
 
     /// A required field: missing is an error at the table's position.
-    pub fn req<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
+    pub(crate) fn req<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
         match self.raw(key) {
             Some(v) => self.file.value(v, key),
             None => {
@@ -121,7 +121,7 @@ impl<'v, 's> Table<'v, 's> {
     }
 
     /// An integer field that must lie in `range`.
-    pub fn int_in(&mut self, key: &str, range: std::ops::RangeInclusive<i64>, default: Option<i64>) -> Option<i64> {
+    pub(crate) fn int_in(&mut self, key: &str, range: std::ops::RangeInclusive<i64>, default: Option<i64>) -> Option<i64> {
         let got = match default {
             Some(d) => Some(self.or(key, d)),
             None => self.req(key),
@@ -139,7 +139,7 @@ impl<'v, 's> Table<'v, 's> {
 
     /// A required key naming one of `names` (a component's `type`); returns its index.
     /// An unknown name is reported as serde reports an unknown enum variant.
-    pub fn choice(&mut self, key: &str, names: &[&str]) -> Option<usize> {
+    pub(crate) fn choice(&mut self, key: &str, names: &[&str]) -> Option<usize> {
         let name: String = self.req(key)?;
         let found = names.iter().position(|n| *n == name);
         if found.is_none() {
@@ -150,7 +150,7 @@ impl<'v, 's> Table<'v, 's> {
     }
 
     /// A nested table.
-    pub fn sub(&mut self, key: &str) -> Option<Table<'v, 's>> {
+    pub(crate) fn sub(&mut self, key: &str) -> Option<Table<'v, 's>> {
         let v = self.raw(key)?;
         match v.get_ref() {
             DeValue::Table(t) => Some(Table { file: self.file, table: t, span: v.span(), what: format!("[{key}]"), seen: Vec::new() }),
@@ -162,7 +162,7 @@ impl<'v, 's> Table<'v, 's> {
     }
 
     /// An array of tables (`[[key]]`); each element named `key[i]` in messages.
-    pub fn tables(&mut self, key: &str) -> Vec<Table<'v, 's>> {
+    pub(crate) fn tables(&mut self, key: &str) -> Vec<Table<'v, 's>> {
         let Some(v) = self.raw(key) else { return Vec::new() };
         let DeValue::Array(items) = v.get_ref() else {
             self.file.error(v.span().start, format!("“{key}”应为表的数组（[[{key}]]）"), format!("`{key}` must be an array of tables ([[{key}]])"));
@@ -179,7 +179,7 @@ impl<'v, 's> Table<'v, 's> {
     }
 
     /// Reports every key that was never asked for: typos must not pass silently.
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         for (k, _) in self.table.iter() {
             let name = k.get_ref().as_ref();
             if !self.seen.iter().any(|s| s == name) {

@@ -14,7 +14,7 @@ use crate::render::font::FontLibrary;
 
 use super::{EXIT_PROBLEMS, offline_catalog};
 
-pub fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
+pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
     let now = at.unwrap_or_else(|| Clock::System.now());
     let (cfg, mut diags) = Config::load(path);
     let Some(cfg) = cfg else {

@@ -22,7 +22,7 @@ use super::EXIT_PROBLEMS;
 const MAX_BODY: u64 = 8 << 20;
 const MAX_ITEMS: usize = 10_000;
 
-pub fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
+pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
     let now = at.unwrap_or_else(|| Clock::System.now());
     let body = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let mut lines = Vec::new();

@@ -15,7 +15,7 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 /// True when stderr is connected to the journal (systemd sets $JOURNAL_STREAM to "DEV:INODE" of it).
-pub fn stderr_is_journal() -> bool {
+pub(super) fn stderr_is_journal() -> bool {
     let Some(v) = std::env::var_os("JOURNAL_STREAM") else { return false };
     // SAFETY: fstat fills a stat struct we own; on failure we return false.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -34,7 +34,7 @@ fn matches_stream(value: &str, dev: u64, ino: u64) -> bool {
 }
 
 /// sd-daemon(3) priorities: error 3, warning 4, info 6, debug and trace 7.
-pub fn priority(level: &Level) -> u8 {
+pub(super) fn priority(level: &Level) -> u8 {
     match *level {
         Level::ERROR => 3,
         Level::WARN => 4,
@@ -44,7 +44,7 @@ pub fn priority(level: &Level) -> u8 {
 }
 
 /// Wraps a formatter and puts the `<N>` priority in front of each line.
-pub struct WithPriority<F>(pub F);
+pub(super) struct WithPriority<F>(pub F);
 
 impl<S, N, F> FormatEvent<S, N> for WithPriority<F>
 where

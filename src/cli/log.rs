@@ -9,7 +9,7 @@ use super::EXIT_PROBLEMS;
 use crate::evidence::verify;
 
 #[derive(Subcommand)]
-pub enum LogCommand {
+pub(super) enum LogCommand {
     /// Check every record's hash and link; report the first edited, deleted, inserted or reordered one
     Verify {
         /// The log folder (default: `[evidence] dir` of --config)
@@ -21,7 +21,7 @@ pub enum LogCommand {
 }
 
 /// The log folder from --dir, or from the config's `[evidence] dir`.
-pub fn log_dir(dir: Option<PathBuf>, config: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub(super) fn log_dir(dir: Option<PathBuf>, config: Option<&Path>) -> anyhow::Result<PathBuf> {
     match (dir, config) {
         (Some(d), _) => Ok(d),
         (None, Some(c)) => Ok(super::load_config(c)?.evidence.dir),
@@ -29,7 +29,7 @@ pub fn log_dir(dir: Option<PathBuf>, config: Option<&Path>) -> anyhow::Result<Pa
     }
 }
 
-pub fn log(cmd: LogCommand) -> anyhow::Result<ExitCode> {
+pub(super) fn log(cmd: LogCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         LogCommand::Verify { dir, config } => {
             let dir = log_dir(dir, config.as_deref())?;

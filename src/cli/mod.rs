@@ -16,11 +16,11 @@ use clap::{Parser, Subcommand};
 use jiff::Timestamp;
 
 /// Exit codes: 0 fine, 1 problems found (`check`), 2 could not run.
-pub const EXIT_PROBLEMS: u8 = 1;
-pub const EXIT_FAILED: u8 = 2;
+pub(crate) const EXIT_PROBLEMS: u8 = 1;
+pub(crate) const EXIT_FAILED: u8 = 2;
 
 /// `yiping --version`: the crate version and the commit it was built from (build.rs).
-pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("YIPING_GIT_COMMIT"), ")");
+pub(crate) const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("YIPING_GIT_COMMIT"), ")");
 
 #[derive(Parser)]
 #[command(name = "yiping", version = VERSION, about = "一屏: shows approved public-disclosure notices (三务公开) on village screens")]

@@ -17,7 +17,7 @@ use crate::sinks::{gif::GifRecorder, png};
 use super::{Offline, offline_screen};
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[arg(long)]
     config: PathBuf,
     /// Screen name (default: the first screen)
@@ -44,7 +44,7 @@ pub struct Args {
     card: bool,
 }
 
-pub fn preview(a: Args) -> anyhow::Result<ExitCode> {
+pub(super) fn preview(a: Args) -> anyhow::Result<ExitCode> {
     let Offline { cfg, screen, mut engine, catalog, fonts } = offline_screen(&a.config, a.screen.as_deref())?;
     let start = a.at.unwrap_or_else(|| Clock::System.now());
     let end = start + SignedDuration::from_secs(a.seconds as i64);

@@ -11,7 +11,7 @@ use crate::evidence::report::{Builder, Query};
 use crate::evidence::{format, verify};
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// First day (YYYY-MM-DD, local)
     #[arg(long)]
     from: Date,
@@ -42,7 +42,7 @@ enum Format {
     Json,
 }
 
-pub fn report(a: Args) -> anyhow::Result<ExitCode> {
+pub(super) fn report(a: Args) -> anyhow::Result<ExitCode> {
     if a.to < a.from {
         anyhow::bail!("--to {} is before --from {}", a.to, a.from);
     }

@@ -15,7 +15,7 @@ use crate::render::font::FontLibrary;
 use crate::sinks::Resource;
 use crate::{daemon, demo};
 
-pub fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
+pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
     let demo_mode = config.is_none();
     let path = match config {
         Some(p) => p,

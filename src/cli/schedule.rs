@@ -11,7 +11,7 @@ use crate::timeline;
 use super::{Offline, offline_screen};
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[arg(long)]
     config: PathBuf,
     /// Screen name (default: the first screen)
@@ -25,7 +25,7 @@ pub struct Args {
     hours: u32,
 }
 
-pub fn schedule(a: Args) -> anyhow::Result<ExitCode> {
+pub(super) fn schedule(a: Args) -> anyhow::Result<ExitCode> {
     let Offline { cfg, screen, mut engine, catalog, .. } = offline_screen(&a.config, a.screen.as_deref())?;
     let from = a.from.unwrap_or_else(|| Clock::System.now());
     let until = from + SignedDuration::from_hours(a.hours as i64);

@@ -3,7 +3,7 @@
 //! Loading is pure apart from reading the files: it never opens devices or
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
-mod screen;
+pub(crate) mod screen;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ use crate::sources::{self, SourceConfig};
 use crate::status::config::{StatusConfig, parse_status};
 use crate::tomlread::TomlFile;
 
-pub use screen::ScreenConfig;
+pub(crate) use screen::ScreenConfig;
 
 /// A validated configuration.
 #[derive(Debug, Clone)]

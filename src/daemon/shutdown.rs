@@ -25,7 +25,7 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// The daemon's tasks, each with a name shutdown can report.
 #[derive(Clone, Default)]
-pub struct Tasks {
+pub(crate) struct Tasks {
     tracker: TaskTracker,
     running: Arc<Mutex<BTreeMap<u64, String>>>,
     next: Arc<AtomicU64>,
@@ -46,7 +46,7 @@ impl Drop for Running {
 }
 
 impl Tasks {
-    pub fn spawn(&self, name: impl Into<String>, task: impl Future<Output = ()> + Send + 'static) {
+    pub(crate) fn spawn(&self, name: impl Into<String>, task: impl Future<Output = ()> + Send + 'static) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut n) = self.running.lock() {
             n.insert(id, name.into());
@@ -59,7 +59,7 @@ impl Tasks {
     }
 
     /// Names of the tasks still running.
-    pub fn running(&self) -> Vec<String> {
+    pub(crate) fn running(&self) -> Vec<String> {
         self.running.lock().map(|n| n.values().cloned().collect()).unwrap_or_default()
     }
 }
@@ -67,7 +67,7 @@ impl Tasks {
 /// After cancellation: waits for `tasks`, then runs `then` (blocking, e.g. the
 /// evidence log's `stop` record), then waits for `threads`, all within
 /// `deadline`. Returns the names of what was abandoned (logged as errors).
-pub async fn wait_all(tasks: &Tasks, then: impl FnOnce() + Send + 'static, threads: Vec<JoinHandle<()>>, deadline: Duration) -> Vec<String> {
+pub(crate) async fn wait_all(tasks: &Tasks, then: impl FnOnce() + Send + 'static, threads: Vec<JoinHandle<()>>, deadline: Duration) -> Vec<String> {
     let end = Instant::now() + deadline;
     let mut abandoned = Vec::new();
     tasks.tracker.close();

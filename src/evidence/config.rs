@@ -21,7 +21,7 @@ impl EvidenceConfig {
 }
 
 /// Reads `[evidence]`; absent means the defaults under `state_dir`.
-pub fn parse_evidence(t: Option<Table<'_, '_>>, state_dir: &Path, rel: &dyn Fn(PathBuf) -> PathBuf) -> EvidenceConfig {
+pub(crate) fn parse_evidence(t: Option<Table<'_, '_>>, state_dir: &Path, rel: &dyn Fn(PathBuf) -> PathBuf) -> EvidenceConfig {
     let mut c = EvidenceConfig::default_for(state_dir);
     if let Some(mut t) = t {
         if let Some(d) = t.opt::<PathBuf>("dir") {

@@ -6,15 +6,15 @@
 //! (group commit). A full channel is never silent: the loss is logged, counted
 //! and written into the chain as a `dropped` record. Nothing here draws or schedules.
 
-pub mod config;
-pub mod files;
-pub mod format;
-pub mod record;
-pub mod report;
-pub mod sources;
-pub mod tracker;
-pub mod verify;
-pub mod writer;
+pub(crate) mod config;
+pub(crate) mod files;
+pub(crate) mod format;
+pub(crate) mod record;
+pub(crate) mod report;
+pub(crate) mod sources;
+pub(crate) mod tracker;
+pub(crate) mod verify;
+pub(crate) mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -28,12 +28,11 @@ use tracing::{error, info, warn};
 
 use crate::clock::Clock;
 
-pub use config::EvidenceConfig;
-pub use record::{EndReason, Event, Play, Record, SinkReport};
-pub use tracker::PlayTracker;
+pub(crate) use record::{Event, Play};
+pub(crate) use tracker::PlayTracker;
 
 /// Records that may wait for the writer; beyond this they are counted as dropped.
-pub const QUEUE: usize = 4096;
+pub(crate) const QUEUE: usize = 4096;
 
 /// How the log is kept.
 #[derive(Debug, Clone, PartialEq)]

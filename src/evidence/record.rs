@@ -144,7 +144,7 @@ impl ItemSeen {
 }
 
 /// SHA-256 of an item exactly as delivered (its JSON form, before masking).
-pub fn content_sha256(it: &crate::item::Item) -> String {
+pub(crate) fn content_sha256(it: &crate::item::Item) -> String {
     sha256_hex(&serde_json::to_vec(it).unwrap_or_default())
 }
 

@@ -70,7 +70,7 @@ impl SourceBook {
 /// Watches the catalog: records every item delivered (new or changed revision),
 /// and each source's failure spells (an unreadable folder or malformed item
 /// file, an unreachable or rejected feed) from what the source reported.
-pub async fn watch_catalog(mut catalog: watch::Receiver<Arc<crate::item::Catalog>>, recorder: super::Recorder, cancel: CancellationToken) {
+pub(crate) async fn watch_catalog(mut catalog: watch::Receiver<Arc<crate::item::Catalog>>, recorder: super::Recorder, cancel: CancellationToken) {
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     loop {
         tokio::select! {

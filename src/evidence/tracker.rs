@@ -25,7 +25,7 @@ struct Segment {
     content_sha256: Option<String>,
 }
 
-pub struct PlayTracker {
+pub(crate) struct PlayTracker {
     screen: String,
     recorder: Recorder,
     sinks: Vec<Arc<SinkStatus>>,
@@ -35,12 +35,12 @@ pub struct PlayTracker {
 }
 
 impl PlayTracker {
-    pub fn new(screen: &str, recorder: Recorder, sinks: Vec<Arc<SinkStatus>>) -> PlayTracker {
+    pub(crate) fn new(screen: &str, recorder: Recorder, sinks: Vec<Arc<SinkStatus>>) -> PlayTracker {
         PlayTracker { screen: screen.to_string(), recorder, sinks, open: None, power: None, device_ok: true }
     }
 
     /// The schedule changed: what was on air ended for `ended`, `next` starts now.
-    pub fn change(&mut self, next: &OnAir, ended: Option<Ended>, now: Timestamp) {
+    pub(crate) fn change(&mut self, next: &OnAir, ended: Option<Ended>, now: Timestamp) {
         let reason = match ended {
             Some(Ended::SlotEnd) | None => EndReason::SlotEnd,
             Some(Ended::Withdrawn) => EndReason::Withdrawn,
@@ -57,7 +57,7 @@ impl PlayTracker {
 
     /// Called every frame with the screen's power and what is on air: records
     /// power and device transitions and starts or ends plays accordingly.
-    pub fn observe(&mut self, power: Power, on_air: Option<&OnAir>, now: Timestamp) {
+    pub(crate) fn observe(&mut self, power: Power, on_air: Option<&OnAir>, now: Timestamp) {
         if self.power.is_none_or(|p| p.on != power.on) {
             self.power = Some(power);
             self.recorder.record(now, Event::Power { screen: self.screen.clone(), on: power.on, brightness: power.brightness });
@@ -82,7 +82,7 @@ impl PlayTracker {
     }
 
     /// The daemon stops: what is on air ends now.
-    pub fn stop(&mut self, now: Timestamp) {
+    pub(crate) fn stop(&mut self, now: Timestamp) {
         self.close(EndReason::Shutdown, now);
     }
 

@@ -3,15 +3,15 @@
 //! An `Item` is what a source read. It is never shown as such: only a
 //! `Showable` (approved, in its window, masked) reaches the scheduler.
 
-pub mod mask;
-pub mod parse;
-pub mod showable;
-pub mod time;
+pub(crate) mod mask;
+pub(crate) mod parse;
+pub(crate) mod showable;
+pub(crate) mod time;
 
 use serde::{Deserialize, Serialize};
 
-pub use showable::{Catalog, Entry, Showable, SourceHealth};
-pub use time::Instant;
+pub(crate) use showable::{Catalog, Entry, Showable, SourceHealth};
+pub(crate) use time::Instant;
 
 /// The three kinds of affairs (三务) plus general notices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::diag::{Diag, line_col};
+use crate::diag::Diag;
 
 use super::{Item, Status};
 
@@ -23,13 +23,13 @@ impl Default for Limits {
 
 /// The syntax an item file is written in, decided by its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Json,
     Toml,
 }
 
 impl Format {
-    pub fn of(path: &Path) -> Option<Format> {
+    pub(crate) fn of(path: &Path) -> Option<Format> {
         match path.extension()?.to_str()? {
             "json" => Some(Format::Json),
             "toml" => Some(Format::Toml),
@@ -39,7 +39,7 @@ impl Format {
 }
 
 /// Parses and validates one item; every problem found is returned with its position.
-pub fn parse_item(path: &Path, src: &str, format: Format, limits: &Limits) -> Result<Item, Vec<Diag>> {
+pub(crate) fn parse_item(path: &Path, src: &str, format: Format, limits: &Limits) -> Result<Item, Vec<Diag>> {
     let item: Item = match format {
         Format::Json => serde_json::from_str(src).map_err(|e| {
             let (line, col) = (e.line() as u32, e.column() as u32);
@@ -67,7 +67,7 @@ const KNOWN: &[(&str, &[&str])] = &[
 /// Warnings for keys an item file has but yiping does not know (a typo such as
 /// `vilage` would otherwise pass silently). The HTTP feed ignores unknown keys
 /// for forward compatibility; operators' own files get told.
-pub fn unknown_keys(path: &Path, src: &str, format: Format) -> Vec<Diag> {
+pub(crate) fn unknown_keys(path: &Path, src: &str, format: Format) -> Vec<Diag> {
     let tables: Vec<(String, Vec<String>)> = match format {
         Format::Json => match serde_json::from_str::<serde_json::Value>(src) {
             Ok(serde_json::Value::Object(top)) => {
@@ -189,11 +189,6 @@ fn key_offset(src: &str, key: &str, format: Format) -> usize {
         }),
     };
     found.unwrap_or(0)
-}
-
-/// Line and column of a key, for callers that report about an item already parsed.
-pub fn key_position(src: &str, key: &str, format: Format) -> (u32, u32) {
-    line_col(src, key_offset(src, key, format))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use super::theme::Role;
 
 /// A run of text at a horizontal position within a line.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Span {
+pub(crate) struct Span {
     pub x: i32,
     pub text: String,
     pub role: Role,
@@ -19,37 +19,37 @@ pub struct Span {
 
 /// One line of the body.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Line {
+pub(crate) struct Line {
     pub spans: Vec<Span>,
     /// A table data row in grid mode: pages starting with it repeat the column headings.
     pub grid_row: bool,
 }
 
 impl Line {
-    pub fn text(text: impl Into<String>, role: Role) -> Line {
+    pub(crate) fn text(text: impl Into<String>, role: Role) -> Line {
         Line { spans: vec![Span { x: 0, text: text.into(), role }], grid_row: false }
     }
 
     /// The line's text, cells separated by two spaces (for `--text` and tests).
-    pub fn plain(&self) -> String {
+    pub(crate) fn plain(&self) -> String {
         self.spans.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("  ")
     }
 }
 
 /// The body as lines, plus the grid heading to repeat on continued pages.
 #[derive(Debug, Clone, Default)]
-pub struct Body {
+pub(crate) struct Body {
     pub lines: Vec<Line>,
     pub grid_heading: Option<Line>,
 }
 
 /// Wraps text to `width`, one `Line` per screen line.
-pub fn wrap(text: &str, width: u32, font: &impl Metrics, role: Role) -> Vec<Line> {
+pub(crate) fn wrap(text: &str, width: u32, font: &impl Metrics, role: Role) -> Vec<Line> {
     break_lines(text, width, |c| font.advance(c)).into_iter().map(|r| Line::text(&text[r], role)).collect()
 }
 
 /// Paragraphs then the table.
-pub fn layout_body(paragraphs: &[String], table: Option<&Table>, width: u32, font: &impl Metrics) -> Body {
+pub(crate) fn layout_body(paragraphs: &[String], table: Option<&Table>, width: u32, font: &impl Metrics) -> Body {
     let mut body = Body::default();
     for p in paragraphs {
         body.lines.extend(wrap(p, width, font, Role::Body));
@@ -156,7 +156,7 @@ fn records(t: &Table, width: u32, font: &impl Metrics) -> Vec<Line> {
 }
 
 /// Splits lines into pages of `per_page`, repeating the grid heading on pages that continue a table.
-pub fn paginate(body: &Body, per_page: usize) -> Vec<Vec<Line>> {
+pub(crate) fn paginate(body: &Body, per_page: usize) -> Vec<Vec<Line>> {
     let per_page = per_page.max(1);
     let mut pages: Vec<Vec<Line>> = Vec::new();
     let mut cur: Vec<Line> = Vec::new();
@@ -183,7 +183,7 @@ pub fn paginate(body: &Body, per_page: usize) -> Vec<Vec<Line>> {
 }
 
 /// The whole body on one line, for marquees: paragraphs, then table rows as "cell cell；".
-pub fn one_line(paragraphs: &[String], table: Option<&Table>) -> String {
+pub(crate) fn one_line(paragraphs: &[String], table: Option<&Table>) -> String {
     let mut parts: Vec<String> = paragraphs.iter().map(|p| p.replace('\n', " ")).collect();
     if let Some(t) = table {
         let rows: Vec<String> = t.rows.iter().map(|r| r.join(" ")).collect();

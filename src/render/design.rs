@@ -26,7 +26,7 @@ pub struct Header {
 
 /// How a design words a header's label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Labels {
+pub(crate) enum Labels {
     /// LED boards: short labels that fit a small header ("紧急", "党务").
     Short,
     /// HD posters: labels as on a printed notice board ("紧急通知", "党务公开", "公告").
@@ -47,7 +47,7 @@ impl Labels {
 
 /// One piece of content as a design lays it out: header, village line, text, table, link.
 #[derive(Debug, Clone)]
-pub struct Notice<'a> {
+pub(crate) struct Notice<'a> {
     pub header: Header,
     /// The item's village, else the screen's.
     pub village: String,
@@ -58,7 +58,7 @@ pub struct Notice<'a> {
 }
 
 /// The one content→header mapping; `None` for idle and off (they have no header).
-pub fn notice<'a>(content: &'a Content, labels: Labels, village: &str) -> Option<Notice<'a>> {
+pub(crate) fn notice<'a>(content: &'a Content, labels: Labels, village: &str) -> Option<Notice<'a>> {
     match content {
         Content::Idle | Content::Off => None,
         Content::Notice { title, text } => Some(Notice {
@@ -80,7 +80,7 @@ pub fn notice<'a>(content: &'a Content, labels: Labels, village: &str) -> Option
 
 /// The body as laid out: pages, one scrolling column, or one moving line.
 #[derive(Debug, Clone)]
-pub enum Flow {
+pub(crate) enum Flow {
     Pages {
         pages: Vec<Vec<Line>>,
         page_seconds: f64,
@@ -103,7 +103,7 @@ pub enum Flow {
 
 /// The body area a flow moves in: the marquee's lane width, the scroll's height, the line pitch.
 #[derive(Debug, Clone, Copy)]
-pub struct View {
+pub(crate) struct View {
     pub width: u32,
     pub height: u32,
     pub pitch: u32,
@@ -111,7 +111,7 @@ pub struct View {
 
 impl Flow {
     /// How long one pass takes: all pages once, or the text crossing the view once.
-    pub fn natural_duration(&self, view: View) -> Duration {
+    pub(crate) fn natural_duration(&self, view: View) -> Duration {
         let secs = match self {
             Flow::Pages { pages, page_seconds } => pages.len() as f64 * page_seconds,
             Flow::Marquee { width, speed, .. } => (*width as f64 + view.width as f64) / speed,
@@ -121,7 +121,7 @@ impl Flow {
         Duration::from_secs_f64(secs.max(0.0))
     }
 
-    pub fn page_count(&self) -> usize {
+    pub(crate) fn page_count(&self) -> usize {
         match self {
             Flow::Pages { pages, .. } => pages.len(),
             _ => 1,
@@ -129,7 +129,7 @@ impl Flow {
     }
 
     /// The page on screen `t` seconds into the slot, and how many there are.
-    pub fn page_at(&self, t: f64) -> (usize, usize) {
+    pub(crate) fn page_at(&self, t: f64) -> (usize, usize) {
         match self {
             Flow::Pages { pages, page_seconds } => (((t / page_seconds) as usize) % pages.len().max(1), pages.len()),
             _ => (0, 1),
@@ -137,7 +137,7 @@ impl Flow {
     }
 
     /// The text of each page (one line per screen line) under `head`; `idle` for the idle screen.
-    pub fn page_texts(&self, head: &str, idle: &str) -> Vec<String> {
+    pub(crate) fn page_texts(&self, head: &str, idle: &str) -> Vec<String> {
         let lines = |ls: &[Line]| ls.iter().map(Line::plain).collect::<Vec<_>>().join("\n");
         match self {
             Flow::Pages { pages, .. } => pages.iter().map(|p| format!("{head}{}", lines(p))).collect(),
@@ -149,7 +149,7 @@ impl Flow {
     }
 
     /// Every piece of body text, for coverage checks.
-    pub fn texts(&self) -> Vec<&str> {
+    pub(crate) fn texts(&self) -> Vec<&str> {
         match self {
             Flow::Pages { pages, .. } => pages.iter().flatten().flat_map(|l| &l.spans).map(|s| s.text.as_str()).collect(),
             Flow::Scroll { lines, .. } => lines.iter().flat_map(|l| &l.spans).map(|s| s.text.as_str()).collect(),
@@ -160,7 +160,7 @@ impl Flow {
 }
 
 /// Characters of `texts` a font lacks (each text with its font's `covers`), sorted, without repeats.
-pub fn uncovered<'a>(texts: impl IntoIterator<Item = (&'a str, &'a dyn Fn(char) -> bool)>) -> Vec<char> {
+pub(crate) fn uncovered<'a>(texts: impl IntoIterator<Item = (&'a str, &'a dyn Fn(char) -> bool)>) -> Vec<char> {
     let mut out: Vec<char> = texts.into_iter().flat_map(|(t, covers)| t.chars().filter(move |&c| !c.is_control() && !covers(c))).collect();
     out.sort_unstable();
     out.dedup();
@@ -168,7 +168,7 @@ pub fn uncovered<'a>(texts: impl IntoIterator<Item = (&'a str, &'a dyn Fn(char) 
 }
 
 /// What every design's scene answers; `Scene` delegates here.
-pub trait Design {
+pub(crate) trait Design {
     /// The laid-out body.
     fn flow(&self) -> &Flow;
 

@@ -55,7 +55,7 @@ pub struct Panel {
 }
 
 /// Reads `width`, `height`, `color` and `led_color` of a `[[screens]]` table.
-pub fn parse_panel(t: &mut Table<'_, '_>) -> Panel {
+pub(crate) fn parse_panel(t: &mut Table<'_, '_>) -> Panel {
     let width = t.int_in("width", 8..=7680, None);
     let height = t.int_in("height", 8..=4320, None);
     let color: ColorMode = t.or("color", ColorMode::Mono);
@@ -64,7 +64,7 @@ pub fn parse_panel(t: &mut Table<'_, '_>) -> Panel {
 }
 
 /// Reads `[screens.layout]` (defaults from the panel) and checks that the zones fit the height.
-pub fn parse_layout(t: &mut Table<'_, '_>, panel: &Panel) -> Layout {
+pub(crate) fn parse_layout(t: &mut Table<'_, '_>, panel: &Panel) -> Layout {
     let (width, height, color) = (panel.width, panel.height, panel.color);
     let small = height.is_none_or(|h| h < 48);
     let hd = color == ColorMode::Rgb && width.is_some_and(|w| w >= 640) && height.is_some_and(|h| h >= 360);
@@ -110,7 +110,7 @@ impl Display {
 }
 
 /// LED colour names and `#rrggbb`.
-pub fn parse_color(s: &str) -> Option<Rgb888> {
+pub(crate) fn parse_color(s: &str) -> Option<Rgb888> {
     Some(match s {
         "red" => Rgb888::new(255, 32, 16),
         "green" => Rgb888::new(32, 255, 64),
@@ -129,7 +129,7 @@ pub fn parse_color(s: &str) -> Option<Rgb888> {
 }
 
 /// A colour key (`parse_color`): `default` when absent, `None` when unknown (reported at the key).
-pub fn read_color(t: &mut Table<'_, '_>, key: &str, default: Rgb888) -> Option<Rgb888> {
+pub(crate) fn read_color(t: &mut Table<'_, '_>, key: &str, default: Rgb888) -> Option<Rgb888> {
     let Some(s) = t.opt::<String>(key) else { return Some(default) };
     match parse_color(&s) {
         Some(c) => Some(c),

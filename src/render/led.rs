@@ -248,7 +248,7 @@ impl LedScene {
 }
 
 /// Whether the design's bitmap fonts (body and small sizes) draw `c`; control characters are not drawn at all.
-pub fn covers<'f>(layout: &Layout, fonts: &'f FontLibrary) -> Box<dyn Fn(char) -> bool + 'f> {
+pub(crate) fn covers<'f>(layout: &Layout, fonts: &'f FontLibrary) -> Box<dyn Fn(char) -> bool + 'f> {
     let sets: Vec<&FontSet> = [layout.font, layout.small_font].iter().filter_map(|s| fonts.set(*s)).collect();
     Box::new(move |c| c.is_control() || sets.iter().all(|s| s.covers(c)))
 }

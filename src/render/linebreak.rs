@@ -48,7 +48,7 @@ use unicode_linebreak::{BreakClass, break_property, linebreaks};
 ///
 /// A line is wider than `max_width` only when it holds a single char (with its combining
 /// marks) that is itself wider. See the module documentation for the rules.
-pub fn break_lines(text: &str, max_width: u32, advance: impl Fn(char) -> u32) -> Vec<Range<usize>> {
+pub(crate) fn break_lines(text: &str, max_width: u32, advance: impl Fn(char) -> u32) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut scratch = Scratch::default();
     let mut start = 0;

@@ -3,28 +3,27 @@
 //! `Renderer` knows one screen (size, colours, layout, fonts) and builds a
 //! `Scene` for each piece of content; the scene draws frames.
 
-pub mod body;
-pub mod design;
-pub mod display;
-pub mod font;
-pub mod frame;
-pub mod led;
-pub mod linebreak;
-pub mod outline;
-pub mod overlay;
-pub mod poster;
-pub mod scene;
-pub mod theme;
+pub(crate) mod body;
+pub(crate) mod design;
+pub(crate) mod display;
+pub(crate) mod font;
+pub(crate) mod frame;
+pub(crate) mod led;
+pub(crate) mod linebreak;
+pub(crate) mod outline;
+pub(crate) mod overlay;
+pub(crate) mod poster;
+pub(crate) mod scene;
+pub(crate) mod theme;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use design::Header;
-pub use display::{Display, Layout, LayoutStyle};
-pub use frame::{ColorMode, Frame};
-pub use led::Geometry;
-pub use poster::Ticker;
-pub use scene::Scene;
+pub(crate) use display::{Display, Layout, LayoutStyle};
+pub(crate) use frame::{ColorMode, Frame};
+pub(crate) use led::Geometry;
+pub(crate) use poster::Ticker;
+pub(crate) use scene::Scene;
 use theme::Theme;
 
 use crate::schedule::{Content, Effect, Slot};
@@ -118,7 +117,7 @@ impl Renderer {
 
 /// Whether a screen's design draws `c` with a glyph (not a box), asked without laying
 /// anything out (`check`). Font files the library lacks are not judged here.
-pub fn covers<'f>(layout: &Layout, fonts: &'f FontLibrary) -> Box<dyn Fn(char) -> bool + 'f> {
+pub(crate) fn covers<'f>(layout: &Layout, fonts: &'f FontLibrary) -> Box<dyn Fn(char) -> bool + 'f> {
     match layout.style {
         LayoutStyle::Led => led::covers(layout, fonts),
         LayoutStyle::Poster => poster::covers(fonts),

@@ -13,19 +13,19 @@ use super::theme::Theme;
 
 /// Draws the last-update marker for the screen's small font and colours.
 #[derive(Clone)]
-pub struct Overlay {
+pub(crate) struct Overlay {
     font: FontSet,
     fg: Rgb888,
     bg: Rgb888,
 }
 
 impl Overlay {
-    pub fn new(font: FontSet, theme: &Theme) -> Overlay {
+    pub(crate) fn new(font: FontSet, theme: &Theme) -> Overlay {
         Overlay { font, fg: theme.emph, bg: theme.background }
     }
 
     /// The longest marker text that fits the frame's width.
-    pub fn stale_text(&self, last: Option<&Zoned>, width: u32) -> String {
+    pub(crate) fn stale_text(&self, last: Option<&Zoned>, width: u32) -> String {
         let candidates: Vec<String> = match last {
             Some(t) => vec![
                 format!("信息更新于 {}", t.strftime("%Y-%m-%d %H:%M")),
@@ -40,7 +40,7 @@ impl Overlay {
     }
 
     /// Draws "信息更新于 <last>" (or "信息尚未同步") in the bottom-right corner.
-    pub fn draw_stale(&self, frame: &mut Frame, last: Option<&Zoned>) {
+    pub(crate) fn draw_stale(&self, frame: &mut Frame, last: Option<&Zoned>) {
         let text = self.stale_text(last, frame.width());
         let w = self.font.measure(&text) + 2;
         let h = self.font.height();

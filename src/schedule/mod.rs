@@ -6,14 +6,14 @@
 //! inputs always give the same decisions (the daemon, `preview`, `schedule`
 //! and the tests all run this one function).
 
-pub mod cron;
-pub mod hours;
-pub mod parse;
-pub mod plan;
-pub mod playlist;
-pub mod rules;
+pub(crate) mod cron;
+pub(crate) mod hours;
+pub(crate) mod parse;
+pub(crate) mod plan;
+pub(crate) mod playlist;
+pub(crate) mod rules;
 #[cfg(any(test, feature = "testkit"))]
-pub mod testkit;
+pub(crate) mod testkit;
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -23,14 +23,14 @@ use jiff::{SignedDuration, Timestamp, ZonedDateTime};
 
 use crate::item::{Category, Priority, Showable};
 
-pub use playlist::{Effect, Playlist, Selector, Slot, SlotContent, Timing};
+pub(crate) use playlist::{Effect, Playlist, Slot, SlotContent, Timing};
 
 /// How long the idle screen stays before the scheduler looks again (it also
 /// leaves at once when something becomes showable).
-pub const IDLE: Duration = Duration::from_secs(10);
+pub(crate) const IDLE: Duration = Duration::from_secs(10);
 
 /// The idle screen's effect (it has no slot).
-pub const IDLE_EFFECT: Effect = Effect::Static { page_seconds: 10.0 };
+pub(crate) const IDLE_EFFECT: Effect = Effect::Static { page_seconds: 10.0 };
 
 /// The shortest an item may stay, whatever the measurement says.
 const MIN_SLOT: Duration = Duration::from_secs(1);
@@ -150,7 +150,7 @@ pub struct Change {
 }
 
 /// Everything the scheduler looks at, besides its own state and `now`.
-pub struct Inputs<'a> {
+pub(crate) struct Inputs<'a> {
     pub playlist: &'a Playlist,
     pub urgent: &'a UrgentPolicy,
     pub items: &'a [Showable],
@@ -160,7 +160,7 @@ pub struct Inputs<'a> {
 
 /// The scheduler's state for one screen. `step` is deterministic: same state and inputs, same result.
 #[derive(Debug, Clone, Default)]
-pub struct Rotation {
+pub(crate) struct Rotation {
     on_air: Option<OnAir>,
     /// Rotation content an urgent interrupt paused, and how far it had got.
     suspended: Option<(OnAir, Duration)>,
@@ -172,13 +172,13 @@ pub struct Rotation {
 type Measure<'a> = &'a dyn Fn(&Content, &Slot) -> Duration;
 
 impl Rotation {
-    pub fn on_air(&self) -> Option<&OnAir> {
+    pub(crate) fn on_air(&self) -> Option<&OnAir> {
         self.on_air.as_ref()
     }
 
     /// Switches the screen off: what is on air ends (`Ended::ScreenOff`); the
     /// rotation resumes after it when the screen comes back. `None` if already off.
-    pub fn switch_off(&mut self, now: Timestamp) -> Option<Change> {
+    pub(crate) fn switch_off(&mut self, now: Timestamp) -> Option<Change> {
         let prev = self.on_air.take();
         if let Some(p) = &prev
             && matches!(p.content, Content::Off)
@@ -206,7 +206,7 @@ impl Rotation {
     }
 
     /// Decides whether the screen changes at `now`. `None`: keep what is on air.
-    pub fn step(&mut self, inp: &Inputs<'_>, now: Timestamp, measure: Measure<'_>) -> Option<Change> {
+    pub(crate) fn step(&mut self, inp: &Inputs<'_>, now: Timestamp, measure: Measure<'_>) -> Option<Change> {
         let urgent = urgent_candidates(inp);
         let due: Vec<&(String, Content, Option<usize>)> = urgent.iter().filter(|(k, _, _)| self.urgent_due(k, now, inp.urgent.every)).collect();
         let prev = self.on_air.clone();

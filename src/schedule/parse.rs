@@ -60,7 +60,7 @@ fn categories(s: &mut Table<'_, '_>) -> Vec<Category> {
 }
 
 /// Reads a playlist file; returns it only when it has no errors, and every diagnostic either way.
-pub fn parse_playlist(path: &Path, src: &str) -> (Option<Playlist>, Vec<Diag>) {
+pub(crate) fn parse_playlist(path: &Path, src: &str) -> (Option<Playlist>, Vec<Diag>) {
     let (file, root) = TomlFile::parse(path, src);
     let mut top = file.table(&root, "playlist");
     let name = top.opt::<String>("name").unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
@@ -143,7 +143,7 @@ fn parse_slot(mut t: Table<'_, '_>, i: usize) -> Option<Slot> {
 
 /// `effect`, `page_seconds`, `speed`, `seconds`, `passes` of a slot (or of a screen's urgent policy).
 /// Returns whether any was invalid (already reported).
-pub fn parse_motion(t: &mut Table<'_, '_>) -> (Effect, Timing, bool) {
+pub(crate) fn parse_motion(t: &mut Table<'_, '_>) -> (Effect, Timing, bool) {
     let effect_name = t.or("effect", EffectName::Static);
     let page_seconds: f64 = t.or("page_seconds", 6.0);
     let speed_default = if matches!(effect_name, EffectName::ScrollUp) { 16.0 } else { 32.0 };
@@ -188,7 +188,7 @@ pub fn parse_motion(t: &mut Table<'_, '_>) -> (Effect, Timing, bool) {
 }
 
 /// A `[when]` table: dates, weekdays, monthdays, time windows; each value or list.
-pub fn parse_when(mut w: Table<'_, '_>) -> When {
+pub(crate) fn parse_when(mut w: Table<'_, '_>) -> When {
     let mut out = When::default();
     let list = |w: &mut Table<'_, '_>, key: &str| -> Vec<String> { w.opt::<OneOrMany<String>>(key).map_or_else(Vec::new, OneOrMany::into_vec) };
     for d in list(&mut w, "dates") {
@@ -228,7 +228,7 @@ pub fn parse_when(mut w: Table<'_, '_>) -> When {
 }
 
 /// `[screens.hours]`: `on` windows, `brightness` steps, `urgent_wakes`.
-pub fn parse_hours(mut h: Table<'_, '_>) -> ScreenHours {
+pub(crate) fn parse_hours(mut h: Table<'_, '_>) -> ScreenHours {
     let mut out = ScreenHours { urgent_wakes: h.or("urgent_wakes", false), ..ScreenHours::default() };
     for w in h.or::<Vec<String>>("on", Vec::new()) {
         match Window::parse(&w) {
@@ -252,7 +252,7 @@ pub fn parse_hours(mut h: Table<'_, '_>) -> ScreenHours {
 }
 
 /// `[screens.urgent]`: how often urgent content repeats and how it moves.
-pub fn parse_urgent(mut u: Table<'_, '_>) -> UrgentPolicy {
+pub(crate) fn parse_urgent(mut u: Table<'_, '_>) -> UrgentPolicy {
     let every = u.int_in("every_minutes", 1..=1440, Some(10)).unwrap_or(10);
     let (effect, timing, _) = parse_motion(&mut u);
     u.finish();

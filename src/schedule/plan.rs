@@ -6,7 +6,7 @@ use super::Playlist;
 
 /// The playlist a screen plays at `local`: the highest-priority scheduled playlist
 /// whose rule holds (the first listed wins a tie), else the screen's default.
-pub fn active<'p>(scheduled: &[&'p Playlist], default: &'p Playlist, local: &ZonedDateTime) -> &'p Playlist {
+pub(crate) fn active<'p>(scheduled: &[&'p Playlist], default: &'p Playlist, local: &ZonedDateTime) -> &'p Playlist {
     let mut best: Option<&Playlist> = None;
     for p in scheduled {
         if p.when.matches(local) && best.is_none_or(|b| p.priority > b.priority) {
@@ -18,7 +18,7 @@ pub fn active<'p>(scheduled: &[&'p Playlist], default: &'p Playlist, local: &Zon
 
 /// The rotation cycle as slot indices: a slot of weight w takes w turns, spread
 /// evenly (smooth weighted round robin), so `[a:1, b:2, c:1]` gives `b a c b`... in a fixed order.
-pub fn cycle(p: &Playlist) -> Vec<usize> {
+pub(crate) fn cycle(p: &Playlist) -> Vec<usize> {
     let weights: Vec<i64> = p.slots.iter().map(|s| s.weight.max(1) as i64).collect();
     let total: i64 = weights.iter().sum();
     let mut current = vec![0i64; weights.len()];

@@ -86,7 +86,7 @@ pub enum Timing {
 }
 
 /// The playlist used when a screen names none: every showable item in turn, by category.
-pub fn default_playlist() -> Playlist {
+pub(crate) fn default_playlist() -> Playlist {
     let slots = Category::ALL
         .iter()
         .map(|&c| Slot {

@@ -61,7 +61,7 @@ impl fmt::Display for Window {
     }
 }
 
-pub fn secs_of(t: Time) -> i64 {
+pub(crate) fn secs_of(t: Time) -> i64 {
     t.hour() as i64 * 3600 + t.minute() as i64 * 60 + t.second() as i64
 }
 
@@ -99,7 +99,7 @@ impl When {
 }
 
 /// Parses `mon`..`sun` (also full English names and 周一..周日).
-pub fn parse_weekday(s: &str) -> Result<Weekday, String> {
+pub(crate) fn parse_weekday(s: &str) -> Result<Weekday, String> {
     use Weekday::*;
     Ok(match s.trim().to_lowercase().as_str() {
         "mon" | "monday" | "周一" | "星期一" => Monday,
@@ -114,7 +114,7 @@ pub fn parse_weekday(s: &str) -> Result<Weekday, String> {
 }
 
 /// Parses `2026-12-01` or `2026-12-01..2026-12-31`.
-pub fn parse_dates(s: &str) -> Result<(Date, Date), String> {
+pub(crate) fn parse_dates(s: &str) -> Result<(Date, Date), String> {
     let p = |x: &str| x.trim().parse::<Date>().map_err(|_| format!("`{}` is not a date like 2026-12-01", x.trim()));
     match s.split_once("..") {
         Some((a, b)) => {

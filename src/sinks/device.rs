@@ -12,7 +12,7 @@ use super::{Failures, Output, SinkStatus};
 
 /// Shows every new frame on a display device (fbdev, DRM); black while the screen is off.
 /// Errors are logged once per failure spell and counted in the status.
-pub fn device_loop<E: std::fmt::Display>(
+pub(crate) fn device_loop<E: std::fmt::Display>(
     screen: &str,
     mut failures: Failures,
     mut show: impl FnMut(&crate::render::Frame) -> Result<(), E>,

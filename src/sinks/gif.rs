@@ -27,13 +27,13 @@ use super::{Claim, Output, ParseContext, Resource, Sink, SinkConfig, SinkLoop, S
 
 /// `type = "gif"`: an animated recording of the first `seconds`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GifConfig {
+pub(crate) struct GifConfig {
     pub path: PathBuf,
     pub seconds: u32,
     pub scale: u32,
 }
 
-pub fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
+pub(crate) fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
     let scale = s.int_in("scale", 1..=16, Some(1));
     let path: Option<PathBuf> = s.req("path");
     let seconds = s.int_in("seconds", 1..=3600, Some(30));
@@ -72,7 +72,7 @@ pub enum GifError {
 ///
 /// The last pushed frame is held back until its total delay is known, so
 /// call `finish`: dropping the recorder loses that frame.
-pub struct GifRecorder<W: Write> {
+pub(crate) struct GifRecorder<W: Write> {
     enc: gif::Encoder<W>,
     width: u16,
     height: u16,
@@ -88,7 +88,7 @@ pub struct GifRecorder<W: Write> {
 
 impl<W: Write> GifRecorder<W> {
     /// Starts a recording of `width` x `height` frames that loops forever.
-    pub fn new(out: W, width: u32, height: u32) -> Result<GifRecorder<W>, GifError> {
+    pub(crate) fn new(out: W, width: u32, height: u32) -> Result<GifRecorder<W>, GifError> {
         let (w, h) = match (u16::try_from(width), u16::try_from(height)) {
             (Ok(w), Ok(h)) if w > 0 && h > 0 => (w, h),
             _ => return Err(GifError::BadSize(width, height)),
@@ -100,7 +100,7 @@ impl<W: Write> GifRecorder<W> {
 
     /// Adds `frame`, shown for `delay_ms`. A frame identical to the previous
     /// one only extends the previous one's delay.
-    pub fn push(&mut self, frame: &Frame, delay_ms: u32) -> Result<(), GifError> {
+    pub(crate) fn push(&mut self, frame: &Frame, delay_ms: u32) -> Result<(), GifError> {
         if frame.width() != u32::from(self.width) || frame.height() != u32::from(self.height) {
             return Err(GifError::SizeMismatch { got_w: frame.width(), got_h: frame.height(), w: self.width.into(), h: self.height.into() });
         }
@@ -116,7 +116,7 @@ impl<W: Write> GifRecorder<W> {
     }
 
     /// Writes the last frame and the GIF trailer; returns the writer.
-    pub fn finish(mut self) -> Result<W, GifError> {
+    pub(crate) fn finish(mut self) -> Result<W, GifError> {
         self.flush(true)?;
         Ok(self.enc.into_inner()?)
     }

@@ -48,7 +48,7 @@ pub trait Sink: DynEq + fmt::Debug + Send + Sync {
 }
 
 /// A sink's loop: runs on the sink's own thread until cancelled or the screen is gone.
-pub type SinkLoop = Box<dyn FnOnce(SinkRun) + Send>;
+pub(crate) type SinkLoop = Box<dyn FnOnce(SinkRun) + Send>;
 
 /// What a sink's loop gets: the screen's frames, its status and the shutdown signal.
 pub struct SinkRun {
@@ -138,7 +138,7 @@ pub trait CardPreview {
 }
 
 /// A configured sink: one `[[screens.sinks]]` table, read by its kind.
-pub type SinkConfig = Component<dyn Sink>;
+pub(crate) type SinkConfig = Component<dyn Sink>;
 
 impl SinkConfig {
     pub fn new(sink: impl Sink) -> SinkConfig {
@@ -147,7 +147,7 @@ impl SinkConfig {
 }
 
 /// Why two sinks cannot both claim what they claim (zh, en), or `None` when they can.
-pub fn conflict(a: &Claim, b: &Claim) -> Option<(String, String)> {
+pub(crate) fn conflict(a: &Claim, b: &Claim) -> Option<(String, String)> {
     if a.resource != b.resource {
         return None;
     }

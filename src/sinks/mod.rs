@@ -6,21 +6,21 @@
 //! Each kind lives in its own module, owns its config type and implements
 //! `Sink`; `KINDS` below is the one list of kinds.
 
-pub mod bx;
-pub mod device;
-pub mod drm;
-pub mod fbdev;
-pub mod gif;
-pub mod kind;
-pub mod pixmap;
-pub mod png;
-pub mod runner;
-pub mod serial;
-pub mod status;
-pub mod stream;
-pub mod terminal;
+pub(crate) mod bx;
+pub(crate) mod device;
+pub(crate) mod drm;
+pub(crate) mod fbdev;
+pub(crate) mod gif;
+pub(crate) mod kind;
+pub(crate) mod pixmap;
+pub(crate) mod png;
+pub(crate) mod runner;
+pub(crate) mod serial;
+pub(crate) mod status;
+pub(crate) mod stream;
+pub(crate) mod terminal;
 #[cfg(test)]
-pub mod testkinds;
+pub(crate) mod testkinds;
 
 use std::path::PathBuf;
 
@@ -30,15 +30,15 @@ use crate::render::Frame;
 use crate::schedule::OnAir;
 use crate::tomlread::Table;
 
-pub use crate::schedule::hours::Power;
-pub use kind::{CardPreview, Claim, Resource, Sharing, Sink, SinkConfig, SinkLoop, SinkRun, TextCard, conflict};
-pub use status::{Failures, SinkStatus};
+pub(crate) use crate::schedule::hours::Power;
+pub(crate) use kind::{CardPreview, Claim, Resource, Sharing, Sink, SinkConfig, SinkLoop, SinkRun, TextCard, conflict};
+pub(crate) use status::{Failures, SinkStatus};
 
 /// Reads the rest of a `[[screens.sinks]]` table of one kind; errors go to the table's file.
-pub type Parse = fn(&mut Table<'_, '_>, &ParseContext<'_>) -> Option<SinkConfig>;
+pub(crate) type Parse = fn(&mut Table<'_, '_>, &ParseContext<'_>) -> Option<SinkConfig>;
 
 /// Every sink kind: its `type` name and its reader. A new kind is one module and one line here.
-pub const KINDS: &[(&str, Parse)] = &[
+pub(crate) const KINDS: &[(&str, Parse)] = &[
     ("png", png::parse),
     ("gif", gif::parse),
     ("terminal", terminal::parse),
@@ -54,7 +54,7 @@ pub const KINDS: &[(&str, Parse)] = &[
 ];
 
 /// What a sink's reader may need from around its table.
-pub struct ParseContext<'a> {
+pub(crate) struct ParseContext<'a> {
     /// Makes a path from the config file absolute (relative to the config's folder).
     pub rel: &'a dyn Fn(PathBuf) -> PathBuf,
     /// The screen's village (its own, else the config's): a text card's idle text by default.
@@ -62,14 +62,14 @@ pub struct ParseContext<'a> {
 }
 
 /// Reads one `[[screens.sinks]]` table by its `type`; errors are recorded in the table's file.
-pub fn parse_sink(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
+pub(crate) fn parse_sink(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
     let names: Vec<&str> = KINDS.iter().map(|(n, _)| *n).collect();
     let i = s.choice("type", &names)?;
     (KINDS[i].1)(s, cx)
 }
 
 /// Why two sinks cannot run side by side (zh, en): every pair of their claims that conflicts.
-pub fn conflicts(a: &SinkConfig, b: &SinkConfig) -> Vec<(String, String)> {
+pub(crate) fn conflicts(a: &SinkConfig, b: &SinkConfig) -> Vec<(String, String)> {
     let theirs = b.claims();
     a.claims().iter().flat_map(|x| theirs.iter().filter_map(move |y| conflict(x, y))).collect()
 }

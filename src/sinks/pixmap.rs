@@ -69,7 +69,7 @@ pub enum Palette {
     Dual { red: Rgb888, green: Rgb888, yellow: Rgb888 },
 }
 
-pub struct PixMap {
+pub(crate) struct PixMap {
     cfg: PixMapConfig,
     /// Frame size the `order` was computed for.
     size: (u32, u32),
@@ -78,7 +78,7 @@ pub struct PixMap {
 }
 
 /// Positions of a `w` x `h` grid in wiring order.
-pub fn positions(order: Order, w: u32, h: u32) -> Vec<(u32, u32)> {
+pub(crate) fn positions(order: Order, w: u32, h: u32) -> Vec<(u32, u32)> {
     let mut v = Vec::with_capacity((w * h) as usize);
     match order {
         Order::Rows | Order::SerpentineRows => {
@@ -98,7 +98,7 @@ pub fn positions(order: Order, w: u32, h: u32) -> Vec<(u32, u32)> {
 }
 
 impl PixMap {
-    pub fn new(cfg: &PixMapConfig) -> PixMap {
+    pub(crate) fn new(cfg: &PixMapConfig) -> PixMap {
         PixMap { cfg: cfg.clone(), size: (0, 0), order: Vec::new() }
     }
 
@@ -141,7 +141,7 @@ impl PixMap {
     }
 
     /// Number of LEDs for a frame of this size.
-    pub fn leds(&mut self, w: u32, h: u32) -> usize {
+    pub(crate) fn leds(&mut self, w: u32, h: u32) -> usize {
         if self.size != (w, h) {
             self.build(w, h);
         }
@@ -149,7 +149,7 @@ impl PixMap {
     }
 
     /// Appends 3 bytes per LED, in chain order and the configured colour order.
-    pub fn map(&mut self, frame: &Frame, power: Power, out: &mut Vec<u8>) {
+    pub(crate) fn map(&mut self, frame: &Frame, power: Power, out: &mut Vec<u8>) {
         let (w, h) = (frame.width(), frame.height());
         self.leds(w, h);
         let scale = if power.on { self.cfg.brightness as f64 / 100.0 * power.brightness.min(100) as f64 / 100.0 } else { 0.0 };

@@ -20,14 +20,14 @@ use super::{Claim, Failures, Output, ParseContext, Resource, Sink, SinkConfig, S
 
 /// `type = "png"`: the current frame as a PNG, at most once per `every`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PngConfig {
+pub(crate) struct PngConfig {
     pub path: PathBuf,
     pub every: Duration,
     /// Each pixel becomes a `scale` x `scale` block (an LED grid from 3 up).
     pub scale: u32,
 }
 
-pub fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
+pub(crate) fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
     let scale = s.int_in("scale", 1..=16, Some(1));
     let path: Option<PathBuf> = s.req("path");
     let every: f64 = s.or("every_seconds", 1.0);
@@ -62,7 +62,7 @@ pub enum PngError {
 ///
 /// A frame with no pixels has no PNG encoding: the result is then empty
 /// (and `save` refuses it).
-pub fn encode(frame: &Frame) -> Vec<u8> {
+pub(crate) fn encode(frame: &Frame) -> Vec<u8> {
     if frame.width() == 0 || frame.height() == 0 {
         return Vec::new();
     }

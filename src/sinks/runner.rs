@@ -18,7 +18,7 @@ use tracing::error;
 use super::{Output, SinkConfig, SinkRun, SinkStatus};
 
 /// Starts a sink thread; the returned handle ends when `cancel` fires (join it on shutdown).
-pub fn spawn(
+pub(crate) fn spawn(
     screen: &str,
     cfg: &SinkConfig,
     rx: watch::Receiver<Arc<Output>>,
@@ -50,7 +50,7 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
 }
 
 /// Waits for a new output; `None` when cancelled or the screen is gone.
-pub fn next(rx: &mut watch::Receiver<Arc<Output>>, cancel: &CancellationToken, handle: &Handle) -> Option<Arc<Output>> {
+pub(crate) fn next(rx: &mut watch::Receiver<Arc<Output>>, cancel: &CancellationToken, handle: &Handle) -> Option<Arc<Output>> {
     handle.block_on(async {
         tokio::select! {
             _ = cancel.cancelled() => None,

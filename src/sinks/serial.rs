@@ -11,7 +11,7 @@ use serialport::{DataBits, FlowControl, Parity, SerialPort, StopBits, TTYPort};
 
 /// Opens `path` 8N1 at `baud`, raw, exclusive; reads time out after `read_timeout`.
 /// Modem lines (RTS/DTR) are left alone: ptys and many adapters reject those ioctls.
-pub fn open(path: &Path, baud: u32, read_timeout: Duration) -> serialport::Result<TTYPort> {
+pub(crate) fn open(path: &Path, baud: u32, read_timeout: Duration) -> serialport::Result<TTYPort> {
     let p = serialport::new(path.to_string_lossy(), baud)
         .data_bits(DataBits::Eight)
         .parity(Parity::None)
@@ -25,7 +25,7 @@ pub fn open(path: &Path, baud: u32, read_timeout: Duration) -> serialport::Resul
 }
 
 /// How long sending `bytes` takes at `baud`, 8N1 (ten bits a byte).
-pub fn wire_time(bytes: usize, baud: u32) -> Duration {
+pub(crate) fn wire_time(bytes: usize, baud: u32) -> Duration {
     Duration::from_secs_f64(bytes as f64 * 10.0 / baud.max(1) as f64)
 }
 

@@ -79,7 +79,7 @@ impl SinkStatus {
 /// One sink's failures: counted in its status, logged once per failure spell (with a
 /// reminder every ten minutes and the count of repeats), and once when it works again.
 #[derive(Debug)]
-pub struct Failures {
+pub(crate) struct Failures {
     screen: String,
     kind: &'static str,
     /// Where the sink writes (a path, a port), for the log lines.
@@ -88,12 +88,12 @@ pub struct Failures {
 }
 
 impl Failures {
-    pub fn new(screen: &str, kind: &'static str, at: impl Display) -> Failures {
+    pub(crate) fn new(screen: &str, kind: &'static str, at: impl Display) -> Failures {
         Failures { screen: screen.to_string(), kind, at: at.to_string(), spell: Spell::default_reminder() }
     }
 
     /// An attempt failed: counted in `status`; `what` says what failed and what happens next.
-    pub fn failed(&mut self, status: &SinkStatus, error: &dyn Display, what: &str, now: Instant) {
+    pub(crate) fn failed(&mut self, status: &SinkStatus, error: &dyn Display, what: &str, now: Instant) {
         status.failed(error);
         if let Some(say) = self.spell.failure(&error.to_string(), now) {
             let (screen, at, secs) = (&self.screen, &self.at, say.failing_for.as_secs());
@@ -102,18 +102,14 @@ impl Failures {
     }
 
     /// An attempt worked: says so when it ends a failure spell.
-    pub fn ok(&mut self, now: Instant) {
+    pub(crate) fn ok(&mut self, now: Instant) {
         if let Some(r) = self.spell.success(now) {
             let (screen, at) = (&self.screen, &self.at);
             info!(screen, sink = self.kind, at, failures = r.failures, seconds = r.lasted.as_secs(), "writing again");
         }
     }
 
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         self.kind
-    }
-
-    pub fn is_failing(&self) -> bool {
-        self.spell.is_failing()
     }
 }

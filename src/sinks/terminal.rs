@@ -22,9 +22,9 @@ use super::{Claim, Output, ParseContext, Resource, Sharing, Sink, SinkConfig, Si
 
 /// `type = "terminal"`: the live screen in the terminal yiping runs in.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TerminalConfig;
+pub(crate) struct TerminalConfig;
 
-pub fn parse(_s: &mut Table<'_, '_>, _cx: &ParseContext<'_>) -> Option<SinkConfig> {
+pub(crate) fn parse(_s: &mut Table<'_, '_>, _cx: &ParseContext<'_>) -> Option<SinkConfig> {
     Some(SinkConfig::new(TerminalConfig))
 }
 
@@ -52,7 +52,7 @@ const DARK_BELOW: u8 = 24;
 type Half = Option<[u8; 3]>;
 
 /// Paints frames as escape sequences, remembering what is already on screen.
-pub struct TerminalPainter {
+pub(crate) struct TerminalPainter {
     cols: u16,
     /// Text rows as last written (without the cursor positioning).
     rows: Vec<String>,
@@ -63,12 +63,12 @@ pub struct TerminalPainter {
 
 impl TerminalPainter {
     /// A painter for a terminal `cols` columns wide (at least 1 is assumed).
-    pub fn new(cols: u16) -> TerminalPainter {
+    pub(crate) fn new(cols: u16) -> TerminalPainter {
         TerminalPainter { cols: cols.max(1), rows: Vec::new(), status: None, announced: None }
     }
 
     /// The terminal changed width: the next `paint` redraws everything.
-    pub fn resize(&mut self, cols: u16) {
+    pub(crate) fn resize(&mut self, cols: u16) {
         *self = TerminalPainter::new(cols);
     }
 
@@ -80,7 +80,7 @@ impl TerminalPainter {
     /// integer factor that fits (a column is lit if any of its source pixels
     /// is; it takes the brightest one's colour), and a note line under the
     /// status says so whenever that factor changes.
-    pub fn paint(&mut self, frame: &Frame, status: &str) -> String {
+    pub(crate) fn paint(&mut self, frame: &Frame, status: &str) -> String {
         let cols = u32::from(self.cols);
         let factor = frame.width().div_ceil(cols).max(1);
         let out_w = frame.width().div_ceil(factor);
@@ -135,12 +135,12 @@ impl TerminalPainter {
     }
 
     /// Hides the cursor and clears the screen once.
-    pub fn enter() -> &'static str {
+    pub(crate) fn enter() -> &'static str {
         "\x1b[?25l\x1b[2J\x1b[H"
     }
 
     /// Resets colours and shows the cursor again.
-    pub fn leave() -> &'static str {
+    pub(crate) fn leave() -> &'static str {
         "\x1b[0m\x1b[?25h\r\n"
     }
 }
@@ -237,7 +237,8 @@ fn is_wide(c: char) -> bool {
 
 /// The frame as half blocks without colour (lit = `is_lit`): '▀' top only,
 /// '▄' bottom only, '█' both, ' ' neither; one line a text row.
-pub fn plain_text(frame: &Frame) -> String {
+#[cfg(test)]
+pub(crate) fn plain_text(frame: &Frame) -> String {
     let mut s = String::new();
     for y in (0..frame.height()).step_by(2) {
         for x in 0..frame.width() {

@@ -10,24 +10,24 @@ use super::{Output, ParseContext, Sink, SinkConfig, SinkLoop, SinkRun};
 
 /// `type = "panic"`: panics as soon as its thread runs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PanicSink;
+pub(crate) struct PanicSink;
 
 /// `type = "hang"`: never looks at the shutdown signal; ends when `release_hung` is called.
 #[derive(Debug, Clone, PartialEq)]
-pub struct HangSink;
+pub(crate) struct HangSink;
 
 static RELEASED: AtomicBool = AtomicBool::new(false);
 
 /// Lets every hung test sink end.
-pub fn release_hung() {
+pub(crate) fn release_hung() {
     RELEASED.store(true, Ordering::SeqCst);
 }
 
-pub fn parse_panic(_s: &mut Table<'_, '_>, _cx: &ParseContext<'_>) -> Option<SinkConfig> {
+pub(crate) fn parse_panic(_s: &mut Table<'_, '_>, _cx: &ParseContext<'_>) -> Option<SinkConfig> {
     Some(SinkConfig::new(PanicSink))
 }
 
-pub fn parse_hang(_s: &mut Table<'_, '_>, _cx: &ParseContext<'_>) -> Option<SinkConfig> {
+pub(crate) fn parse_hang(_s: &mut Table<'_, '_>, _cx: &ParseContext<'_>) -> Option<SinkConfig> {
     Some(SinkConfig::new(HangSink))
 }
 

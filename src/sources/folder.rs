@@ -21,13 +21,13 @@ use super::{Source, SourceConfig, SourceContext, SourceUpdate};
 
 /// `type = "folder"`: item files in a folder, polled for changes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FolderConfig {
+pub(crate) struct FolderConfig {
     pub name: String,
     pub path: PathBuf,
     pub poll: Duration,
 }
 
-pub fn parse(t: &mut Table<'_, '_>, name: Option<String>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig> {
+pub(crate) fn parse(t: &mut Table<'_, '_>, name: Option<String>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig> {
     let path: Option<PathBuf> = t.req("path");
     let poll = t.int_in("poll_seconds", 1..=3600, Some(2));
     Some(SourceConfig::new(FolderConfig { name: name?, path: rel(path?), poll: Duration::from_secs(poll? as u64) }))
@@ -56,7 +56,7 @@ impl Source for FolderConfig {
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// What a folder holds: items by file, and the files that failed.
-pub fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
+pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
     let mut problems = Vec::new();
     let mut by_id: BTreeMap<String, (Arc<Item>, PathBuf)> = BTreeMap::new();
     let files = match list(dir) {
@@ -144,7 +144,7 @@ fn list(dir: &Path) -> std::io::Result<Vec<(PathBuf, SystemTime, u64)>> {
 
 /// Polls the folder every `poll` and sends a full update whenever its listing changes.
 /// Polling (not inotify) because it is cheap for a few hundred files and works on every filesystem.
-pub async fn run(source: String, dir: PathBuf, poll: Duration, limits: Limits, tx: mpsc::Sender<SourceUpdate>, cancel: CancellationToken) {
+pub(crate) async fn run(source: String, dir: PathBuf, poll: Duration, limits: Limits, tx: mpsc::Sender<SourceUpdate>, cancel: CancellationToken) {
     let mut last: Option<Vec<(PathBuf, SystemTime, u64)>> = None;
     // The same broken file is warned about once per spell (and a reminder), not at every rescan.
     let mut spell = Spell::default_reminder();

@@ -47,7 +47,7 @@ pub struct SourceContext {
 }
 
 /// A configured source: one `[[sources]]` table, read by its kind.
-pub type SourceConfig = Component<dyn Source>;
+pub(crate) type SourceConfig = Component<dyn Source>;
 
 impl SourceConfig {
     pub fn new(source: impl Source) -> SourceConfig {

@@ -5,9 +5,9 @@
 //! Each kind lives in its own module, owns its config type and implements
 //! `Source`; `KINDS` below is the one list of kinds.
 
-pub mod folder;
-pub mod http;
-pub mod kind;
+pub(crate) mod folder;
+pub(crate) mod http;
+pub(crate) mod kind;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,16 +17,16 @@ use crate::diag::Diag;
 use crate::item::{Item, SourceHealth};
 use crate::tomlread::Table;
 
-pub use kind::{Source, SourceConfig, SourceContext};
+pub(crate) use kind::{Source, SourceConfig, SourceContext};
 
 /// Reads the rest of a `[[sources]]` table of one kind (`name` already read and checked).
-pub type Parse = fn(&mut Table<'_, '_>, Option<String>, &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig>;
+pub(crate) type Parse = fn(&mut Table<'_, '_>, Option<String>, &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig>;
 
 /// Every source kind: its `type` name and its reader. A new kind is one module and one line here.
-pub const KINDS: &[(&str, Parse)] = &[("folder", folder::parse), ("http", http::config::parse)];
+pub(crate) const KINDS: &[(&str, Parse)] = &[("folder", folder::parse), ("http", http::config::parse)];
 
 /// Reads one `[[sources]]` table by its `type`; errors are recorded in the table's file.
-pub fn parse_source(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig> {
+pub(crate) fn parse_source(t: &mut Table<'_, '_>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig> {
     let names: Vec<&str> = KINDS.iter().map(|(n, _)| *n).collect();
     let kind = t.choice("type", &names)?;
     let name: Option<String> = t.req("name");

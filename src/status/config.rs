@@ -15,10 +15,10 @@ pub struct StatusConfig {
     pub token: Option<String>,
 }
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8480";
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8480";
 
 /// Reads `[status]`; the endpoint runs only when the table is present.
-pub fn parse_status(mut t: Table<'_, '_>) -> Option<StatusConfig> {
+pub(crate) fn parse_status(mut t: Table<'_, '_>) -> Option<StatusConfig> {
     let listen_s: String = t.or("listen", DEFAULT_LISTEN.to_string());
     let token: Option<String> = t.opt("token");
     let listen = match listen_s.parse::<SocketAddr>() {

@@ -5,8 +5,8 @@
 //! a token. Hostile clients cannot hurt the daemon: bounded connections,
 //! header timeout, GET only, nothing read from request bodies.
 
-pub mod config;
-pub mod pages;
+pub(crate) mod config;
+pub(crate) mod pages;
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -23,14 +23,13 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-pub use config::StatusConfig;
-pub use pages::State;
+pub(crate) use pages::State;
 
 /// Connections served at once; more wait in the kernel's backlog.
 const MAX_CONNECTIONS: usize = 32;
 
 /// Serves until cancelled.
-pub async fn serve(listener: TcpListener, state: Arc<State>, cancel: CancellationToken) {
+pub(crate) async fn serve(listener: TcpListener, state: Arc<State>, cancel: CancellationToken) {
     let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     if let Ok(a) = listener.local_addr() {
         info!(listen = %a, token = state.token.is_some(), "status endpoint");

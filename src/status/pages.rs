@@ -18,7 +18,7 @@ use crate::schedule::Content;
 use crate::sinks::{Output, SinkStatus};
 
 /// Everything the endpoint reads.
-pub struct State {
+pub(crate) struct State {
     pub started: Timestamp,
     pub clock: Clock,
     pub screens: Vec<(String, tokio::sync::watch::Receiver<Arc<Output>>)>,
@@ -29,14 +29,14 @@ pub struct State {
 }
 
 /// A screen whose newest frame is older than this is reported stuck.
-pub const STALE_FRAME_SECONDS: i64 = 10;
+pub(crate) const STALE_FRAME_SECONDS: i64 = 10;
 
 fn secs(a: Timestamp, b: Timestamp) -> f64 {
     (b.duration_since(a).as_millis() as f64 / 1000.0).max(0.0)
 }
 
 /// Problems that make `/healthz` fail: a stuck screen loop, a sink whose thread died, or an evidence log that cannot be written.
-pub fn health(s: &State) -> Vec<String> {
+pub(crate) fn health(s: &State) -> Vec<String> {
     let now = s.clock.now();
     let mut bad = Vec::new();
     for (name, rx) in &s.screens {
@@ -57,7 +57,7 @@ pub fn health(s: &State) -> Vec<String> {
     bad
 }
 
-pub fn status_json(s: &State) -> Value {
+pub(crate) fn status_json(s: &State) -> Value {
     let now = s.clock.now();
     let screens: Vec<Value> = s
         .screens
@@ -144,7 +144,7 @@ fn esc(s: &str) -> String {
 }
 
 /// Prometheus text exposition format 0.0.4.
-pub fn metrics(s: &State) -> String {
+pub(crate) fn metrics(s: &State) -> String {
     let now = s.clock.now();
     let mut o = String::new();
     let mut family = |name: &str, kind: &str, help: &str, rows: Vec<(String, f64)>| {
@@ -216,7 +216,7 @@ pub fn metrics(s: &State) -> String {
 }
 
 /// The frame a screen shows now, as PNG; `None` for an unknown screen.
-pub fn frame_png(s: &State, screen: &str) -> Option<Vec<u8>> {
+pub(crate) fn frame_png(s: &State, screen: &str) -> Option<Vec<u8>> {
     let (_, rx) = s.screens.iter().find(|(n, _)| n == screen)?;
     let o = Arc::clone(&rx.borrow());
     Some(crate::sinks::png::encode(&o.frame))

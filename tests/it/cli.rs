@@ -83,14 +83,14 @@ fn preview_writes_png_gif_and_frame_directories() {
     let png = t.path().join("f.png");
     let o = yiping(&root(), &["preview", "--config", cfg, "--at", DEMO_AT, "--seconds", "3", "--out", png.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let f = yiping::sinks::png::decode(&std::fs::read(&png).unwrap()).unwrap();
+    let f = yiping::api::sinks::png::decode(&std::fs::read(&png).unwrap()).unwrap();
     assert_eq!((f.width(), f.height()), (192, 64));
     assert!(f.to_ascii().contains('#'));
 
     let gif = t.path().join("a.gif");
     let o = yiping(&root(), &["preview", "--config", cfg, "--at", DEMO_AT, "--seconds", "4", "--out", gif.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let frames = yiping::sinks::gif::decode_frames(&std::fs::read(&gif).unwrap()).unwrap();
+    let frames = yiping::api::sinks::gif::decode_frames(&std::fs::read(&gif).unwrap()).unwrap();
     assert!(frames.len() > 10, "a moving marquee gives many frames, got {}", frames.len());
     let total: u32 = frames.iter().map(|(_, d)| d).sum();
     assert!((3900..=4100).contains(&total), "gif lasts {total} ms");

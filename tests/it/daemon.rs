@@ -4,13 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
-use yiping::clock::Clock;
-use yiping::config::Config;
-use yiping::render::font::FontLibrary;
+use yiping::api::clock::Clock;
+use yiping::api::config::Config;
+use yiping::api::render::font::FontLibrary;
 
 use crate::support::*;
 
-async fn wait_for(rx: &tokio::sync::watch::Receiver<Arc<yiping::sinks::Output>>, what: &str, present: bool) -> String {
+async fn wait_for(rx: &tokio::sync::watch::Receiver<Arc<yiping::api::sinks::Output>>, what: &str, present: bool) -> String {
     for _ in 0..600 {
         let cap = rx.borrow().caption.clone();
         if cap.contains(what) == present {
@@ -36,7 +36,7 @@ async fn items_appear_rotate_and_leave_the_screen_when_withdrawn() {
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
     let cancel = CancellationToken::new();
-    let running = yiping::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
+    let running = yiping::api::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
     let rx = running.screens[0].1.clone();
 
     wait_for(&rx, "local/a", true).await;

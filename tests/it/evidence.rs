@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio_util::sync::CancellationToken;
-use yiping::clock::Clock;
-use yiping::config::Config;
-use yiping::evidence::{EndReason, Event, LogConfig, Play, Recorder};
-use yiping::render::font::FontLibrary;
+use yiping::api::clock::Clock;
+use yiping::api::config::Config;
+use yiping::api::evidence::{EndReason, Event, LogConfig, Play, Recorder};
+use yiping::api::render::font::FontLibrary;
 
 use crate::support::*;
 
@@ -172,10 +172,10 @@ fn an_item_below_its_daily_minimum_is_flagged() {
     let (rec, h) = Recorder::start(&log_config(d.path()), Clock::System, start_event()).unwrap();
     // Delivered, approved, never shown: the report must still list it.
     let seen = |id: &str, status: &str| {
-        let mut it: yiping::item::Item = serde_json::from_str(&item_json(id, "finance", "财务", &["x"])).unwrap();
+        let mut it: yiping::api::item::Item = serde_json::from_str(&item_json(id, "finance", "财务", &["x"])).unwrap();
         it.status = serde_json::from_value(serde_json::json!(status)).unwrap();
         it.display.min_seconds_per_day = Some(300);
-        Event::Item(Box::new(yiping::evidence::record::ItemSeen::of(&format!("local/{id}"), &it)))
+        Event::Item(Box::new(yiping::api::evidence::record::ItemSeen::of(&format!("local/{id}"), &it)))
     };
     rec.record(t("08:00"), seen("never", "approved"));
     rec.record(t("08:00"), seen("unapproved", "pending"));
@@ -272,9 +272,9 @@ fn log_verify_passes_an_untouched_log_and_catches_edits_deletions_insertions_and
         std::fs::copy(p, c.path().join(p.file_name().unwrap())).unwrap();
     }
     edit_lines(&c.path().join(&second), |l| {
-        let (mut r, _) = yiping::evidence::record::decode(&l[2]).unwrap();
-        r.prev = yiping::evidence::record::GENESIS.into();
-        l[2] = yiping::evidence::record::encode(&r).0;
+        let (mut r, _) = yiping::api::evidence::record::decode(&l[2]).unwrap();
+        r.prev = yiping::api::evidence::record::GENESIS.into();
+        l[2] = yiping::api::evidence::record::encode(&r).0;
     });
     let (code, out) = verify(c.path());
     assert_eq!(code, Some(1), "{out}");
@@ -339,7 +339,7 @@ fn sigkill_during_appends_and_a_torn_tail_leave_a_log_that_verifies_after_restar
     assert_eq!(code, Some(0), "after SIGKILL: {out}");
 
     // A power cut can also leave half a line (a kill cannot: one write() is atomic for the process).
-    let last = yiping::evidence::files::list(&log).unwrap().pop().unwrap().1;
+    let last = yiping::api::evidence::files::list(&log).unwrap().pop().unwrap().1;
     let text = std::fs::read_to_string(&last).unwrap();
     let half = &text.lines().last().unwrap()[..60];
     std::fs::write(&last, format!("{text}{half}")).unwrap();
@@ -381,7 +381,7 @@ async fn the_daemon_records_what_it_showed_and_the_report_adds_up() {
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
     let cancel = CancellationToken::new();
     let start = at(DEMO_AT);
-    let running = yiping::daemon::start(&c, fonts, Clock::starting_at(start), cancel.clone()).unwrap();
+    let running = yiping::api::daemon::start(&c, fonts, Clock::starting_at(start), cancel.clone()).unwrap();
     // 10:40 in, b is on air (a and b alternate every 30 s from 09:00).
     tokio::time::sleep(Duration::from_secs(640)).await;
     // Withdraw b; it leaves at once and is logged as withdrawn.
@@ -393,7 +393,7 @@ async fn the_daemon_records_what_it_showed_and_the_report_adds_up() {
     let log = d.path().join("state/evidence");
     let mut plays = Vec::new();
     let mut delivered = Vec::new();
-    let v = yiping::evidence::verify::read(&log, |r| match &r.event {
+    let v = yiping::api::evidence::verify::read(&log, |r| match &r.event {
         Event::Play(p) => plays.push((**p).clone()),
         Event::Item(i) => delivered.push(i.item.clone()),
         _ => {}

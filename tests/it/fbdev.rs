@@ -4,13 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
-use yiping::clock::Clock;
-use yiping::config::Config;
-use yiping::engine::ScreenEngine;
-use yiping::render::Frame;
-use yiping::render::font::FontLibrary;
-use yiping::sinks::fbdev::FbdevConfig;
-use yiping::sinks::fbdev::{PixelFormat, format};
+use yiping::api::clock::Clock;
+use yiping::api::config::Config;
+use yiping::api::engine::ScreenEngine;
+use yiping::api::render::Frame;
+use yiping::api::render::font::FontLibrary;
+use yiping::api::sinks::fbdev::FbdevConfig;
+use yiping::api::sinks::fbdev::{PixelFormat, format};
 
 use crate::support::*;
 
@@ -19,7 +19,7 @@ fn fonts() -> Arc<FontLibrary> {
 }
 
 /// The frame a fresh engine draws for this config's first screen at `at` (after one scheduler step).
-fn expected_frame(c: &Config, fonts: &Arc<FontLibrary>, items: &[yiping::item::Showable], at: jiff::Timestamp) -> Frame {
+fn expected_frame(c: &Config, fonts: &Arc<FontLibrary>, items: &[yiping::api::item::Showable], at: jiff::Timestamp) -> Frame {
     let sc = &c.screens[0];
     let mut e = ScreenEngine::new(sc, c, fonts).unwrap();
     e.advance(items, at);
@@ -55,7 +55,7 @@ async fn daemon_run(w: u32, h: u32, format_name: &str, format: PixelFormat, stri
     assert!(c.screens[0].sinks[0].get::<FbdevConfig>().is_some_and(|f| f.stride == Some(stride as u32)));
     let fonts = fonts();
     let cancel = CancellationToken::new();
-    let running = yiping::daemon::start(&c, Arc::clone(&fonts), Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
+    let running = yiping::api::daemon::start(&c, Arc::clone(&fonts), Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
     let rx = running.screens[0].1.clone();
     let status = Arc::clone(&running.sinks[0]);
     // A few simulated seconds: the item is picked up and stays on its first page.
@@ -100,7 +100,7 @@ async fn daemon_refuses_a_framebuffer_whose_size_disagrees() {
     );
     let c = Config::load(&write_config(t.path(), &screen, None)).0.unwrap();
     let cancel = CancellationToken::new();
-    let e = match yiping::daemon::start(&c, fonts(), Clock::System, cancel.clone()) {
+    let e = match yiping::api::daemon::start(&c, fonts(), Clock::System, cancel.clone()) {
         Ok(_) => panic!("started with a mismatched framebuffer"),
         Err(e) => format!("{e:#}"),
     };

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
-use yiping::clock::Clock;
-use yiping::config::Config;
-use yiping::render::font::FontLibrary;
-use yiping::sources::http::HttpSource;
-use yiping::sources::http::{HttpFeed, Polled, cache};
+use yiping::api::clock::Clock;
+use yiping::api::config::Config;
+use yiping::api::render::font::FontLibrary;
+use yiping::api::sources::http::HttpSource;
+use yiping::api::sources::http::{HttpFeed, Polled, cache};
 
 use crate::feed_server::*;
 use crate::support::*;
@@ -83,7 +83,7 @@ async fn server_down_at_start_with_a_valid_cache_shows_content_within_a_second()
     let c = load(&write_http_config(t.path(), &url, ""));
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
     let cancel = CancellationToken::new();
-    let running = yiping::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
+    let running = yiping::api::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
     let rx = running.screens[0].1.clone();
     let mut shown = false;
     for _ in 0..10 {
@@ -108,8 +108,13 @@ async fn errors_and_timeouts_back_off_exponentially_then_the_interval_resumes() 
     let (c, _) = source(t.path(), &server, "max_backoff_seconds = 60");
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
     let cancel = CancellationToken::new();
-    let task =
-        tokio::spawn(yiping::sources::http::run(http_of(&c), c.state_dir.clone(), Clock::starting_at(DEMO_AT.parse().unwrap()), tx, cancel.clone()));
+    let task = tokio::spawn(yiping::api::sources::http::run(
+        http_of(&c),
+        c.state_dir.clone(),
+        Clock::starting_at(DEMO_AT.parse().unwrap()),
+        tx,
+        cancel.clone(),
+    ));
     // Failures: one update when the spell starts (health), none while it repeats; then the feed.
     let first = rx.recv().await.unwrap();
     assert!(first.items.is_empty() && first.health.as_ref().unwrap().last_error.as_deref().unwrap().contains("500"), "{:?}", first.health);
@@ -238,7 +243,7 @@ async fn items_revoked_or_removed_between_polls_leave_the_screen_within_one_poll
     let c = load(&write_http_config(t.path(), &server.url(), ""));
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
     let cancel = CancellationToken::new();
-    let running = yiping::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
+    let running = yiping::api::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
     let rx = running.screens[0].1.clone();
     // Waits until the caption shows (or stops showing) `what`; returns how long that took.
     let wait = |what: &'static str, present: bool| {
@@ -314,7 +319,7 @@ async fn a_board_booted_in_1970_shows_the_cached_feed_by_its_generated_time() {
     let clock = Clock::guarded_by(|| "1970-01-01T00:00:10Z".parse().unwrap(), "2026-01-01T00:00:00Z".parse().unwrap());
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
     let cancel = CancellationToken::new();
-    let running = yiping::daemon::start(&c, fonts, clock.clone(), cancel.clone()).unwrap();
+    let running = yiping::api::daemon::start(&c, fonts, clock.clone(), cancel.clone()).unwrap();
     let rx = running.screens[0].1.clone();
     for _ in 0..20 {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -338,15 +343,15 @@ async fn after_stale_after_without_a_fetch_the_screen_says_when_it_last_updated(
     publish(&server, &signer, 1, &[item("a", "甲", "approved")]);
     let c = load(&write_http_config(t.path(), &server.url(), "stale_after_hours = 1"));
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
-    let mut engine = yiping::engine::ScreenEngine::new(&c.screens[0], &c, &fonts).unwrap();
+    let mut engine = yiping::api::engine::ScreenEngine::new(&c.screens[0], &c, &fonts).unwrap();
     let now: jiff::Timestamp = DEMO_AT.parse().unwrap();
     let (_, mut f) = source(t.path(), &server, "stale_after_hours = 1");
     assert_eq!(f.poll().await, Polled::Changed);
     let fresh = f.health();
     let mut map = std::collections::BTreeMap::new();
     map.insert("district".to_string(), fresh);
-    let draw = |e: &yiping::engine::ScreenEngine, at| {
-        let mut fr = yiping::render::Frame::new(128, 32);
+    let draw = |e: &yiping::api::engine::ScreenEngine, at| {
+        let mut fr = yiping::api::render::Frame::new(128, 32);
         e.draw(&mut fr, at);
         fr
     };
@@ -357,7 +362,7 @@ async fn after_stale_after_without_a_fetch_the_screen_says_when_it_last_updated(
     assert_eq!(engine.stale_since(), Some(Some(now)));
     let frame = draw(&engine, later);
     let png = t.path().join("stale.png");
-    yiping::sinks::png::save(&png, &yiping::sinks::png::scaled(&frame, 4, false)).unwrap();
+    yiping::api::sinks::png::save(&png, &yiping::api::sinks::png::scaled(&frame, 4, false)).unwrap();
     if std::env::var_os("YIPING_KEEP_PNG").is_some() {
         std::fs::copy(&png, std::env::temp_dir().join("yiping-stale.png")).unwrap();
     }
@@ -535,7 +540,7 @@ async fn folder_and_http_sources_combine_with_ids_namespaced_per_source() {
     let c = load(&write_http_config(t.path(), &server.url(), extra));
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
     let cancel = CancellationToken::new();
-    let running = yiping::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
+    let running = yiping::api::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
     let mut keys = Vec::new();
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(100)).await;

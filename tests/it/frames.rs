@@ -5,12 +5,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use yiping::config::Config;
-use yiping::engine::ScreenEngine;
-use yiping::render::font::FontLibrary;
-use yiping::render::{Frame, Renderer};
-use yiping::schedule::Content;
-use yiping::schedule::Effect;
+use yiping::api::config::Config;
+use yiping::api::engine::ScreenEngine;
+use yiping::api::render::font::FontLibrary;
+use yiping::api::render::{Frame, Renderer};
+use yiping::api::schedule::Content;
+use yiping::api::schedule::Effect;
 
 use crate::support::*;
 
@@ -141,12 +141,12 @@ pub fn golden(name: &str, f: &Frame) {
     let path = root().join("tests/data/golden").join(format!("{name}.png"));
     if std::env::var_os("YIPING_UPDATE_GOLDEN").is_some() || !path.exists() && std::env::var_os("CI").is_none() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        yiping::sinks::png::save(&path, f).unwrap();
+        yiping::api::sinks::png::save(&path, f).unwrap();
     }
-    let want = yiping::sinks::png::decode(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap();
+    let want = yiping::api::sinks::png::decode(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap();
     if &want != f {
         let got = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.got.png"));
-        yiping::sinks::png::save(&got, f).unwrap();
+        yiping::api::sinks::png::save(&got, f).unwrap();
         panic!("frame differs from {}; see {}", path.display(), got.display());
     }
 }
@@ -156,7 +156,7 @@ fn demo_frame(at: &str) -> Frame {
     let (c, d) = Config::load(&demo_config());
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
     assert_eq!(c.sources[0].kind(), "folder", "the demo reads a folder");
-    let cat = yiping::store::build_catalog(&yiping::sources::offline_updates(&c.sources, &c.state_dir), &c.masking);
+    let cat = yiping::api::store::build_catalog(&yiping::api::sources::offline_updates(&c.sources, &c.state_dir), &c.masking);
     let mut e = ScreenEngine::new(&c.screens[0], &c, &fonts()).unwrap();
     let start: Timestamp = DEMO_AT.parse().unwrap();
     let end: Timestamp = at.parse().unwrap();

@@ -4,11 +4,11 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use yiping::config::Config;
-use yiping::render::font::FontLibrary;
-use yiping::render::{Frame, Renderer};
-use yiping::schedule::Content;
-use yiping::schedule::Effect;
+use yiping::api::config::Config;
+use yiping::api::render::font::FontLibrary;
+use yiping::api::render::{Frame, Renderer};
+use yiping::api::schedule::Content;
+use yiping::api::schedule::Effect;
 
 use crate::frames::golden;
 use crate::support::*;
@@ -33,16 +33,16 @@ fn hd_config(dir: &std::path::Path, w: u32, h: u32, extra: &str) -> Config {
 }
 
 /// The demo catalogue at the demo time: (renderer, showable items).
-fn hd(w: u32, h: u32) -> (Renderer, Vec<yiping::item::Showable>) {
+fn hd(w: u32, h: u32) -> (Renderer, Vec<yiping::api::item::Showable>) {
     let t = tempfile::tempdir().unwrap();
     let c = hd_config(t.path(), w, h, "");
     assert_eq!(c.sources[0].kind(), "folder", "a folder source");
-    let cat = yiping::store::build_catalog(&yiping::sources::offline_updates(&c.sources, &c.state_dir), &c.masking);
+    let cat = yiping::api::store::build_catalog(&yiping::api::sources::offline_updates(&c.sources, &c.state_dir), &c.masking);
     let r = Renderer::new(&c.screens[0].display, &fonts()).unwrap();
     (r, cat.showable(DEMO_AT.parse().unwrap()))
 }
 
-fn item(items: &[yiping::item::Showable], key: &str) -> Content {
+fn item(items: &[yiping::api::item::Showable], key: &str) -> Content {
     Content::Item(items.iter().find(|s| s.key() == key).unwrap_or_else(|| panic!("{key}")).clone())
 }
 
@@ -83,7 +83,7 @@ fn golden_poster_frames_at_three_sizes() {
 
 #[test]
 fn layout_style_defaults_by_colour_and_size_and_can_be_chosen() {
-    use yiping::render::LayoutStyle;
+    use yiping::api::render::LayoutStyle;
     let t = tempfile::tempdir().unwrap();
     let style = |w: u32, h: u32, extra: &str| hd_config(t.path(), w, h, extra).screens[0].display.layout.style;
     assert_eq!(style(1280, 720, ""), LayoutStyle::Poster);
@@ -103,15 +103,15 @@ fn daemon_engine_passes_urgent_titles_to_the_poster_ticker() {
     let t = tempfile::tempdir().unwrap();
     let c = hd_config(t.path(), 1280, 720, "");
     let (_, items) = hd(1280, 720);
-    let mut e = yiping::engine::ScreenEngine::new(&c.screens[0], &c, &fonts()).unwrap();
+    let mut e = yiping::api::engine::ScreenEngine::new(&c.screens[0], &c, &fonts()).unwrap();
     let at: Timestamp = DEMO_AT.parse().unwrap();
     e.advance(&items, at);
     let mut with = Frame::new(1280, 720);
     e.draw(&mut with, at);
     // Without the urgent water-cut item the band above the footer is plain body background.
-    let calm: Vec<_> = items.iter().filter(|s| s.item().priority != yiping::item::Priority::Urgent).cloned().collect();
+    let calm: Vec<_> = items.iter().filter(|s| s.item().priority != yiping::api::item::Priority::Urgent).cloned().collect();
     assert!(calm.len() < items.len(), "the demo has an urgent item");
-    let mut e2 = yiping::engine::ScreenEngine::new(&c.screens[0], &c, &fonts()).unwrap();
+    let mut e2 = yiping::api::engine::ScreenEngine::new(&c.screens[0], &c, &fonts()).unwrap();
     e2.advance(&calm, at);
     let mut without = Frame::new(1280, 720);
     e2.draw(&mut without, at);

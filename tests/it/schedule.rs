@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
-use yiping::clock::Clock;
-use yiping::config::Config;
-use yiping::render::font::FontLibrary;
-use yiping::schedule::Content;
-use yiping::sinks::Output;
+use yiping::api::clock::Clock;
+use yiping::api::config::Config;
+use yiping::api::render::font::FontLibrary;
+use yiping::api::schedule::Content;
+use yiping::api::sinks::Output;
 
 use crate::support::*;
 
@@ -47,7 +47,7 @@ async fn screen_off_hours_reach_the_sinks_as_black_frames_and_come_back() {
     let (c, d) = Config::load(&cfg);
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
     let cancel = CancellationToken::new();
-    let running = yiping::daemon::start(&c, fonts(), Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
+    let running = yiping::api::daemon::start(&c, fonts(), Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
     let rx = running.screens[0].1.clone();
     assert_eq!(c.screens[0].hours.on.len(), 2, "{:?}", c.screens[0].hours);
     let lit = wait_until(&rx, "content lit", |o| o.power.on && o.frame.to_ascii().contains('#')).await;
@@ -71,7 +71,7 @@ async fn a_broken_edit_keeps_the_old_playlist_and_a_fixed_one_takes_over() {
     let (c, d) = Config::load(&cfg);
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
     let cancel = CancellationToken::new();
-    let running = yiping::daemon::start(&c, fonts(), Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
+    let running = yiping::api::daemon::start(&c, fonts(), Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
     let rx = running.screens[0].1.clone();
     let mut reload = running.reload.clone();
     wait_until(&rx, "old notice", |o| notice_text(o).as_deref() == Some("旧通知")).await;

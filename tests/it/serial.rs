@@ -14,16 +14,16 @@ use jiff::Timestamp;
 use serialport::{SerialPort, TTYPort};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
-use yiping::render::Frame;
-use yiping::schedule::Effect;
-use yiping::sinks::bx::BxConfig;
-use yiping::sinks::bx::command::{self, Area, Motion};
-use yiping::sinks::bx::packet::{Decoder, Packet};
-use yiping::sinks::bx::{self, text};
-use yiping::sinks::pixmap::{Order, PixMapConfig};
-use yiping::sinks::stream::StreamConfig;
-use yiping::sinks::stream::{self, FrameReader, Protocol};
-use yiping::sinks::{Output, Power, SinkStatus};
+use yiping::api::render::Frame;
+use yiping::api::schedule::Effect;
+use yiping::api::sinks::bx::BxConfig;
+use yiping::api::sinks::bx::command::{self, Area, Motion};
+use yiping::api::sinks::bx::packet::{Decoder, Packet};
+use yiping::api::sinks::bx::{self, text};
+use yiping::api::sinks::pixmap::{Order, PixMapConfig};
+use yiping::api::sinks::stream::StreamConfig;
+use yiping::api::sinks::stream::{self, FrameReader, Protocol};
+use yiping::api::sinks::{Output, Power, SinkStatus};
 
 const AT: &str = "2026-12-01T09:00:00+08:00";
 
@@ -135,7 +135,7 @@ impl Drop for Card {
 }
 
 fn output(number: u64, title: &str, text: &str, effect: Effect) -> Arc<Output> {
-    let mut on_air = yiping::schedule::testkit::notice_on_air(Some(title), text, effect, 600, at());
+    let mut on_air = yiping::api::schedule::testkit::notice_on_air(Some(title), text, effect, 600, at());
     on_air.seq = number; // as the scheduler numbers successive contents
     Arc::new(Output { frame: Frame::new(128, 32), at: at(), caption: String::new(), number, on_air: Some(on_air), power: Power::default() })
 }
@@ -273,7 +273,7 @@ fn bx_auto_baud_pings_before_the_first_command() {
     let (master, _slave) = pty_at(&link);
     let card = Card::spawn(master, |_, _| Answer::Ack);
     let mut cfg = bx_config(&link, 3);
-    cfg.baud = yiping::sinks::bx::Baud::Auto;
+    cfg.baud = yiping::api::sinks::bx::Baud::Auto;
     let sink = Running::bx(cfg, output(1, "一", "文字", Effect::Static { page_seconds: 5.0 }));
     wait_for("an acknowledged update", || sink.written() == 1);
     assert_eq!(card.commands(), vec![(0xA2, 0x00), (0xA3, 0x00), (0xA3, 0x02), (0xA3, 0x06)]);
@@ -299,14 +299,14 @@ fn bx_two_addresses_share_one_bus_without_interleaving() {
 
 /// A 64x32 RGB frame from the real renderer.
 fn rendered_frame() -> Frame {
-    use yiping::render::font::FontLibrary;
+    use yiping::api::render::font::FontLibrary;
     let t = tempfile::tempdir().unwrap();
     let cfg = crate::support::write_config(t.path(), "name = \"m\"\nwidth = 64\nheight = 32\ncolor = \"rgb\"", None);
-    let (c, d) = yiping::config::Config::load(&cfg);
+    let (c, d) = yiping::api::config::Config::load(&cfg);
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
-    let r = yiping::render::Renderer::new(&c.screens[0].display, &fonts).unwrap();
-    let content = yiping::schedule::Content::Notice { title: Some("公告".into()), text: "村务公开".into() };
+    let r = yiping::api::render::Renderer::new(&c.screens[0].display, &fonts).unwrap();
+    let content = yiping::api::schedule::Content::Notice { title: Some("公告".into()), text: "村务公开".into() };
     let mut f = Frame::new(64, 32);
     r.scene(&content, Effect::Static { page_seconds: 5.0 }).draw(&mut f, Duration::ZERO, &at().to_zoned_datetime(jiff::tz::TimeZone::UTC));
     f
@@ -380,8 +380,8 @@ fn a_port_that_never_exists_does_not_stop_the_sink_or_block_shutdown() {
 
 #[test]
 fn the_daemon_sends_items_to_the_card_and_clears_a_withdrawn_one() {
-    use yiping::clock::Clock;
-    use yiping::render::font::FontLibrary;
+    use yiping::api::clock::Clock;
+    use yiping::api::render::font::FontLibrary;
     let t = tempfile::tempdir().unwrap();
     let link = t.path().join("usb-FTDI-if00-port0");
     let (master, _slave) = pty_at(&link);
@@ -393,13 +393,13 @@ fn the_daemon_sends_items_to_the_card_and_clears_a_withdrawn_one() {
     let cfg = crate::support::write_config(t.path(), &screen, None);
     let item = crate::support::item_json("a", "party", "党务甲", &["低保户张喆。"]);
     std::fs::write(t.path().join("items/a.json"), item).unwrap();
-    let (c, d) = yiping::config::Config::load(&cfg);
+    let (c, d) = yiping::api::config::Config::load(&cfg);
     let c = c.unwrap_or_else(|| panic!("{d:?}"));
     let rt = runtime();
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
     let cancel = CancellationToken::new();
     let running = rt
-        .block_on(async { yiping::daemon::start(&c, fonts, Clock::starting_at(crate::support::DEMO_AT.parse().unwrap()), cancel.clone()) })
+        .block_on(async { yiping::api::daemon::start(&c, fonts, Clock::starting_at(crate::support::DEMO_AT.parse().unwrap()), cancel.clone()) })
         .unwrap();
     let texts = || card.areas().iter().map(|(_, a)| lines(a).concat()).collect::<Vec<_>>();
     wait_for("the item on the card", || texts().iter().any(|s| s.contains("【党务】党务甲")));
@@ -438,7 +438,7 @@ color_order = "RGX"
 palette = "mono"
 on_color = "#12"
 "##;
-    let (c, d) = yiping::config::Config::from_str(Path::new("y.toml"), src);
+    let (c, d) = yiping::api::config::Config::from_str(Path::new("y.toml"), src);
     assert!(c.is_none());
     let got: Vec<String> = d.iter().map(|d| format!("{}:{} {}", d.line, d.col, d.en)).collect();
     let want = [
@@ -460,7 +460,7 @@ on_color = "#12"
 #[test]
 fn the_deploy_examples_check_clean_and_preview_the_card() {
     let root = crate::support::root();
-    let (c, d) = yiping::config::Config::load(&root.join("deploy/examples/hub75-64x32-tpm2.toml"));
+    let (c, d) = yiping::api::config::Config::load(&root.join("deploy/examples/hub75-64x32-tpm2.toml"));
     assert!(c.is_some() && d.is_empty(), "{d:?}");
     let o = crate::support::yiping(&root, &["check", "--config", "deploy/examples/bx5k-128x32-rs485.toml", "--at", crate::support::DEMO_AT]);
     let out = crate::support::stdout(&o);
@@ -538,7 +538,7 @@ fn sinks_that_would_fight_over_a_port_are_config_errors() {
     let bx = |addr: u32, baud: u32| format!("[[screens.sinks]]\ntype = \"bx\"\nport = \"/dev/ttyUSB0\"\naddress = {addr}\nbaud = {baud}\n");
     let tpm2 = "[[screens.sinks]]\ntype = \"tpm2\"\nport = \"/dev/ttyUSB0\"\n";
     let errors = |src: String| {
-        let (_, d) = yiping::config::Config::from_str(Path::new("y.toml"), &src);
+        let (_, d) = yiping::api::config::Config::from_str(Path::new("y.toml"), &src);
         d.iter().filter(|d| d.is_error()).map(|d| d.en.clone()).collect::<Vec<_>>()
     };
     // Two cards on one RS-485 bus: fine.
@@ -560,7 +560,7 @@ fn bx_auto_baud_finds_a_card_that_only_answers_at_57600() {
     // ends: this card answers only once the sink has switched the line to 57600.
     let card = Card::spawn(master, move |_, _| if slave.baud_rate().unwrap_or(0) == 57600 { Answer::Ack } else { Answer::Silence });
     let mut cfg = bx_config(&link, 1);
-    cfg.baud = yiping::sinks::bx::Baud::Auto;
+    cfg.baud = yiping::api::sinks::bx::Baud::Auto;
     let sink = Running::bx(cfg, output(1, "一", "文字", Effect::Static { page_seconds: 5.0 }));
     wait_for("an acknowledged update", || sink.written() == 1);
     assert_eq!(card.commands(), vec![(0xA2, 0x00), (0xA2, 0x00), (0xA3, 0x00), (0xA3, 0x02), (0xA3, 0x06)], "ping at 9600, ping at 57600, then work");
@@ -569,12 +569,12 @@ fn bx_auto_baud_finds_a_card_that_only_answers_at_57600() {
 
 #[test]
 fn card_preview_draws_the_cards_pages_with_its_metrics() {
-    use yiping::render::font::FontLibrary;
+    use yiping::api::render::font::FontLibrary;
     let fonts = FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap();
     let mut cfg = bx_config(Path::new("/dev/null"), 1);
     cfg.width = Some(64);
     cfg.height = Some(16);
-    let on_air = yiping::schedule::testkit::notice_on_air(None, "欢迎A1光临", Effect::Static { page_seconds: 2.0 }, 60, at());
+    let on_air = yiping::api::schedule::testkit::notice_on_air(None, "欢迎A1光临", Effect::Static { page_seconds: 2.0 }, 60, at());
     let view = bx::preview::CardView::new(Some(&on_air), &cfg, 64, 16);
     // 16 + 16 + 8 + 8 + 16 px = one full 64 px line; one 16 px line per page.
     assert_eq!(view.page_texts(), vec!["欢迎A1光", "临"]);
@@ -635,7 +635,7 @@ fn bx_a_slot_longer_than_the_cards_timeout_is_sent_once_not_every_second() {
     let card = Card::spawn(master, |_, _| Answer::Ack);
     // 30 hours: more than the card's 65,535 s area timeout.
     let mut on_air =
-        yiping::schedule::testkit::notice_on_air(Some("长期公告"), "本村长期公告。", Effect::Static { page_seconds: 5.0 }, 30 * 3600, at());
+        yiping::api::schedule::testkit::notice_on_air(Some("长期公告"), "本村长期公告。", Effect::Static { page_seconds: 5.0 }, 30 * 3600, at());
     on_air.seq = 1;
     let o =
         Arc::new(Output { frame: Frame::new(128, 32), at: at(), caption: String::new(), number: 1, on_air: Some(on_air), power: Power::default() });

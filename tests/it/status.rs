@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use http_body_util::BodyExt;
 use tokio_util::sync::CancellationToken;
-use yiping::clock::Clock;
-use yiping::config::Config;
-use yiping::render::font::FontLibrary;
+use yiping::api::clock::Clock;
+use yiping::api::config::Config;
+use yiping::api::render::font::FontLibrary;
 
 use crate::support::*;
 
@@ -35,7 +35,7 @@ async fn get(addr: SocketAddr, path: &str, token: Option<&str>) -> Reply {
     Reply { status, content_type, body }
 }
 
-fn config(dir: &std::path::Path, status: &str) -> (Option<Config>, Vec<yiping::diag::Diag>) {
+fn config(dir: &std::path::Path, status: &str) -> (Option<Config>, Vec<yiping::api::diag::Diag>) {
     let cfg = write_config(dir, "name = \"门口\"\nwidth = 128\nheight = 32\nfps = 10", None);
     let mut text = std::fs::read_to_string(&cfg).unwrap();
     text.push_str(status);
@@ -79,13 +79,13 @@ fn evidence_and_status_mistakes_are_all_reported_with_positions() {
     assert_eq!((e.dir, e.rotate_bytes), (d.path().join("proof"), 2 << 20), "relative to the config file");
 }
 
-async fn start(status: &str) -> (tempfile::TempDir, yiping::daemon::Running, CancellationToken) {
+async fn start(status: &str) -> (tempfile::TempDir, yiping::api::daemon::Running, CancellationToken) {
     let d = tempfile::tempdir().unwrap();
     let (c, diags) = config(d.path(), status);
     let c = c.unwrap_or_else(|| panic!("{diags:#?}"));
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
     let cancel = CancellationToken::new();
-    let running = yiping::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
+    let running = yiping::api::daemon::start(&c, fonts, Clock::starting_at(DEMO_AT.parse().unwrap()), cancel.clone()).unwrap();
     // The folder source reports within a poll; wait for the item to be on air.
     let rx = running.screens[0].1.clone();
     for _ in 0..100 {
@@ -130,7 +130,7 @@ async fn status_endpoint_serves_health_status_frame_and_metrics() {
     // Screen names are Chinese: the path is percent-encoded.
     let r = get(addr, "/screens/%E9%97%A8%E5%8F%A3/frame.png", None).await;
     assert_eq!((r.status, r.content_type.as_str()), (200, "image/png"));
-    let f = yiping::sinks::png::decode(&r.body).unwrap();
+    let f = yiping::api::sinks::png::decode(&r.body).unwrap();
     assert_eq!((f.width(), f.height()), (128, 32));
     assert!(f.to_ascii().contains('#'), "the frame shows something:\n{}", f.to_ascii());
     assert_eq!(get(addr, "/screens/nowhere/frame.png", None).await.status, 404);

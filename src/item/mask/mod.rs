@@ -47,12 +47,12 @@
 //!   `+86 138 1234 5678`) is masked. Other country codes and a bare `86…` prefix
 //!   (a 13-digit run) are not recognised.
 
-mod policy;
+pub(crate) mod policy;
 
 use std::borrow::Cow;
 use std::ops::Range;
 
-pub use policy::{MaskPolicy, parse_masking};
+pub(crate) use policy::{MaskPolicy, parse_masking};
 
 /// Which kinds of personal numbers to mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ impl MaskRules {
 
 /// A kind of personal number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// Mainland resident ID card, 18 chars (or the old 15-digit form).
     IdCard,
     /// Mainland mobile number, 11 digits.
@@ -91,20 +91,9 @@ pub enum Kind {
     BankCard,
 }
 
-impl Kind {
-    /// The name used in configuration and logs (`id_card`, `mobile`, `bank_card`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::IdCard => "id_card",
-            Kind::Mobile => "mobile",
-            Kind::BankCard => "bank_card",
-        }
-    }
-}
-
 /// One personal number found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
+pub(crate) struct Found {
     pub kind: Kind,
     /// Byte range of the number in the text, from its first to its last digit (or
     /// `X`), separators inside included, a `+86` prefix excluded.
@@ -114,7 +103,7 @@ pub struct Found {
 /// Returns the text with personal numbers masked with '*' (same char count, so layout does not jump); `Cow::Borrowed` when nothing changed.
 ///
 /// Masking is idempotent: masked text contains no further number to mask.
-pub fn mask<'a>(text: &'a str, rules: &MaskRules) -> Cow<'a, str> {
+pub(crate) fn mask<'a>(text: &'a str, rules: &MaskRules) -> Cow<'a, str> {
     let found = find(text, rules);
     if found.is_empty() {
         return Cow::Borrowed(text);
@@ -161,7 +150,7 @@ fn plan(kind: Kind, number: &str) -> impl Iterator<Item = (char, bool)> + '_ {
 ///
 /// Returns the numbers `mask` replaces, in text order, not overlapping. A number
 /// that is already masked (every digit to hide is a `*`) is not reported.
-pub fn find(text: &str, rules: &MaskRules) -> Vec<Found> {
+pub(crate) fn find(text: &str, rules: &MaskRules) -> Vec<Found> {
     let mut found = Vec::new();
     if !rules.any() {
         return found;

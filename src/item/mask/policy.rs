@@ -21,7 +21,7 @@ impl MaskPolicy {
 }
 
 /// Reads `[masking]`; absent means every kind masked on every list.
-pub fn parse_masking(m: Option<Table<'_, '_>>) -> MaskPolicy {
+pub(crate) fn parse_masking(m: Option<Table<'_, '_>>) -> MaskPolicy {
     let mut masking = MaskPolicy::default();
     if let Some(mut m) = m {
         if let Some(mut lists) = m.sub("lists") {

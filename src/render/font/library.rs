@@ -8,9 +8,9 @@ use super::{BitmapFont, FontError, FontSet};
 use crate::render::outline::OutlineFont;
 
 /// WenQuanYi Bitmap Song, 12 px (BDF from Debian xfonts-wqy, see fonts/README.md).
-pub const WQY_12_FILE: &str = "wqy-bitmapsong-12.bdf.gz";
+pub(crate) const WQY_12_FILE: &str = "wqy-bitmapsong-12.bdf.gz";
 /// GNU Unifont 15.0.01, 16 px.
-pub const UNIFONT_FILE: &str = "unifont-15.0.01.hex.gz";
+pub(crate) const UNIFONT_FILE: &str = "unifont-15.0.01.hex.gz";
 
 /// All fonts the renderer uses, by pixel size.
 #[derive(Clone, Debug)]

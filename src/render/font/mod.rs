@@ -12,7 +12,7 @@
 mod bdf;
 mod cell;
 mod hex;
-mod library;
+pub(crate) mod library;
 mod scale;
 mod set;
 
@@ -23,14 +23,14 @@ use embedded_graphics::pixelcolor::Rgb888;
 
 use super::Frame;
 
-pub use library::{FontLibrary, UNIFONT_FILE, WQY_12_FILE};
+pub(crate) use library::FontLibrary;
 pub(crate) use set::is_invisible;
-pub use set::{FontSet, GlyphRef, Replacement};
+pub(crate) use set::{FontSet, GlyphRef, Replacement};
 
 /// What line breaking, table layout and drawing need from a font: the bitmap
 /// `FontSet` and the HD path's outline `Face` both provide it, so both follow
 /// one set of rules.
-pub trait Metrics {
+pub(crate) trait Metrics {
     /// How far the pen moves after `c`, px.
     fn advance(&self, c: char) -> u32;
     /// The line height, px (also the base of gaps between table columns).

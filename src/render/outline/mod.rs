@@ -24,14 +24,14 @@ use super::font::{FontError, FontSet, Glyph, GlyphRef, Metrics, Replacement, is_
 use crate::mmap::Mmap;
 
 /// The outline font shipped in fonts/ (a renamed subset of Noto Sans CJK SC, see fonts/README.md).
-pub const OUTLINE_FILE: &str = "yiping-sans-cjk-sc-regular.otf";
+pub(crate) const OUTLINE_FILE: &str = "yiping-sans-cjk-sc-regular.otf";
 
 /// Bytes of glyph masks kept before the cache is emptied and refilled.
 const CACHE_LIMIT: usize = 48 << 20;
 
 /// An anti-aliased glyph mask, positioned relative to the pen on the baseline.
 #[derive(Debug)]
-pub struct Mask {
+pub(crate) struct Mask {
     pub left: i32,
     /// Rows above the baseline of the mask's first row.
     pub top: i32,

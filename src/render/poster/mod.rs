@@ -10,7 +10,7 @@
 //! steady-state frame rasterizes nothing and allocates nothing.
 
 mod qr;
-pub mod strip;
+pub(crate) mod strip;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -528,7 +528,7 @@ impl Design for PosterScene {
 }
 
 /// Whether the design's outline font draws `c`; spaces and control characters are not drawn.
-pub fn covers(fonts: &FontLibrary) -> Box<dyn Fn(char) -> bool + '_> {
+pub(crate) fn covers(fonts: &FontLibrary) -> Box<dyn Fn(char) -> bool + '_> {
     let face = fonts.outline().map(|o| o.face(32));
     Box::new(move |c| c.is_control() || c.is_whitespace() || face.as_ref().is_none_or(|f| f.covers(c)))
 }

@@ -7,7 +7,7 @@ use crate::render::Frame;
 
 /// A QR code as a square frame at most `size` px wide (modules are whole pixels), or
 /// `None` when the link is too long to encode or the modules would be under 2 px.
-pub fn render(url: &str, size: u32) -> Option<Frame> {
+pub(super) fn render(url: &str, size: u32) -> Option<Frame> {
     let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M).ok()?;
     let n = code.width() as u32;
     let quiet = 2;

@@ -21,7 +21,7 @@ const CHUNK: u32 = 1024;
 
 /// Copies `src` rows `src_y..src_y+h`, columns `src_x..src_x+w` to `dst` at (x, y), clipped to `dst`.
 #[allow(clippy::too_many_arguments)]
-pub fn blit(dst: &mut Frame, x: i32, y: i32, src: &Frame, src_x: u32, src_y: u32, w: u32, h: u32) {
+pub(crate) fn blit(dst: &mut Frame, x: i32, y: i32, src: &Frame, src_x: u32, src_y: u32, w: u32, h: u32) {
     let (mut x, mut y, mut sx, mut sy, mut w, mut h) = (x as i64, y as i64, src_x as i64, src_y as i64, w as i64, h as i64);
     if x < 0 {
         sx -= x;
@@ -49,7 +49,7 @@ pub fn blit(dst: &mut Frame, x: i32, y: i32, src: &Frame, src_x: u32, src_y: u32
 
 /// One line of text as a horizontal strip in chunks, drawn lazily.
 #[derive(Debug)]
-pub struct HStrip {
+pub(crate) struct HStrip {
     face: Face,
     text: String,
     /// Byte range and left x of each chunk.
@@ -62,7 +62,7 @@ pub struct HStrip {
 }
 
 impl HStrip {
-    pub fn new(face: Face, text: String, height: u32, fg: Rgb888, bg: Rgb888) -> HStrip {
+    pub(crate) fn new(face: Face, text: String, height: u32, fg: Rgb888, bg: Rgb888) -> HStrip {
         let mut chunks = Vec::new();
         let (mut start, mut x0, mut w) = (0, 0u32, 0u32);
         for (i, c) in text.char_indices() {
@@ -81,16 +81,16 @@ impl HStrip {
         HStrip { width: x0 + w, face, text, chunks, height, fg, bg, cache: Mutex::new(HashMap::new()) }
     }
 
-    pub fn width(&self) -> u32 {
+    pub(crate) fn width(&self) -> u32 {
         self.width
     }
 
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         &self.text
     }
 
     /// Draws the strip with its left edge at `x` (may be negative), row `y`, clipped to `clip` columns.
-    pub fn draw(&self, f: &mut Frame, x: i64, y: i32, clip: Range<i32>) {
+    pub(crate) fn draw(&self, f: &mut Frame, x: i64, y: i32, clip: Range<i32>) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         let visible = |(_, x0, w): &(Range<usize>, u32, u32)| x + (*x0 as i64) < clip.end as i64 && x + (*x0 + *w) as i64 > clip.start as i64;
         cache.retain(|i, _| self.chunks.get(*i).is_some_and(visible));
@@ -118,13 +118,13 @@ impl HStrip {
 
 /// Lines of a scrolling body, each drawn once into its own buffer when it comes into view.
 #[derive(Debug, Default)]
-pub struct LineCache {
+pub(crate) struct LineCache {
     lines: Mutex<HashMap<usize, Frame>>,
 }
 
 impl LineCache {
     /// Draws lines `range` with `render(i)` for lines not yet cached; forgets the others.
-    pub fn with_lines(&self, range: Range<usize>, render: impl Fn(usize) -> Frame, mut each: impl FnMut(usize, &Frame)) {
+    pub(crate) fn with_lines(&self, range: Range<usize>, render: impl Fn(usize) -> Frame, mut each: impl FnMut(usize, &Frame)) {
         let mut lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
         lines.retain(|i, _| range.contains(i));
         for i in range {

@@ -15,12 +15,13 @@ fn request(group: u8, cmd: u8, data: &[u8]) -> Vec<u8> {
 }
 
 /// A2 00: is the card there?
-pub fn ping() -> Vec<u8> {
+pub(crate) fn ping() -> Vec<u8> {
     request(0xA2, 0x00, &[])
 }
 
 /// A3 10: clear the screen.
-pub fn clear_screen() -> Vec<u8> {
+#[cfg(test)]
+pub(crate) fn clear_screen() -> Vec<u8> {
     request(0xA3, 0x10, &[])
 }
 
@@ -35,7 +36,7 @@ pub fn brightness(level: u8) -> Vec<u8> {
 }
 
 /// 0..=100 percent as the card's 16 levels.
-pub fn brightness_level(percent: u8) -> u8 {
+pub(crate) fn brightness_level(percent: u8) -> u8 {
     ((percent.min(100) as u32 * 15 + 50) / 100) as u8
 }
 
@@ -85,7 +86,7 @@ pub struct Area {
 }
 
 /// Bytes of area data before the text.
-pub const AREA_OVERHEAD: usize = 27;
+pub(crate) const AREA_OVERHEAD: usize = 27;
 
 impl Area {
     /// The area data block (AreaData), coordinates in pixels.
@@ -150,7 +151,7 @@ impl Reply {
 }
 
 /// The protocol's name for a NACK error code.
-pub fn error_name(code: u8) -> &'static str {
+pub(crate) fn error_name(code: u8) -> &'static str {
     match code {
         0 => "no error",
         1 => "command group error",

@@ -122,9 +122,9 @@ impl BxConfig {
     }
 }
 
-pub const DEFAULT_SKIP_NOTICE: &str = "此条公开内容含本屏无法显示的字，请到村务公开栏查看";
+pub(crate) const DEFAULT_SKIP_NOTICE: &str = "此条公开内容含本屏无法显示的字，请到村务公开栏查看";
 
-pub fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
+pub(crate) fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
     parse_bx(s, cx).map(SinkConfig::new)
 }
 

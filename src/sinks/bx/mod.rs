@@ -8,13 +8,13 @@
 //! Every update waits for the card's ACK; a NACK or silence is retried with
 //! backoff and reported. It must never send bytes the card would misread.
 
-pub mod bus;
-pub mod command;
-pub mod config;
-pub mod packet;
-pub mod plan;
-pub mod preview;
-pub mod text;
+pub(crate) mod bus;
+pub(crate) mod command;
+pub(crate) mod config;
+pub(crate) mod packet;
+pub(crate) mod plan;
+pub(crate) mod preview;
+pub(crate) mod text;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -31,7 +31,7 @@ use crate::schedule::OnAir;
 use super::{Failures, Output, Power, SinkStatus};
 use bus::Bus;
 use command::{Area, Reply, RunMode};
-pub use config::{Baud, BxConfig, CardColor, CardModel, DEFAULT_SKIP_NOTICE, Unsupported};
+pub(crate) use config::BxConfig;
 use plan::Plan;
 
 /// What the card last accepted for the area.
@@ -73,7 +73,7 @@ pub fn run(screen: &str, cfg: &BxConfig, mut rx: watch::Receiver<Arc<Output>>, s
 }
 
 /// The sink's state between outputs.
-pub struct BxSink {
+pub(crate) struct BxSink {
     screen: String,
     cfg: BxConfig,
     bus: Arc<Bus>,
@@ -86,7 +86,7 @@ pub struct BxSink {
 }
 
 impl BxSink {
-    pub fn new(screen: &str, cfg: &BxConfig, bus: Arc<Bus>) -> BxSink {
+    pub(crate) fn new(screen: &str, cfg: &BxConfig, bus: Arc<Bus>) -> BxSink {
         BxSink {
             screen: screen.to_string(),
             cfg: cfg.clone(),
@@ -103,7 +103,7 @@ impl BxSink {
 
     /// Brings the card up to date with `o` as far as limits allow; returns how long
     /// to wait before looking again (unless a new output arrives sooner).
-    pub fn step(&mut self, o: &Output, status: &SinkStatus, now: Instant) -> Duration {
+    pub(crate) fn step(&mut self, o: &Output, status: &SinkStatus, now: Instant) -> Duration {
         const IDLE_POLL: Duration = Duration::from_secs(1);
         let seq = o.on_air.as_ref().map_or(u64::MAX, |a| a.seq);
         if self.plan.as_ref().is_none_or(|p| p.seq != seq) {

@@ -5,27 +5,28 @@
 //! unescaped bytes (protocol v1.4, section 3.3); escaping is applied last.
 
 /// Eight of these start a frame; a receiver accepts any number of them.
-pub const PREAMBLE: u8 = 0xA5;
+pub(crate) const PREAMBLE: u8 = 0xA5;
 /// Ends a frame.
-pub const TAIL: u8 = 0x5A;
+pub(crate) const TAIL: u8 = 0x5A;
 /// Bytes in the packet header (PHY1).
-pub const HEADER_LEN: usize = 14;
+pub(crate) const HEADER_LEN: usize = 14;
 
 /// Factory default screen address.
-pub const DEFAULT_ADDRESS: u16 = 0x0001;
+#[cfg(test)]
+pub(crate) const DEFAULT_ADDRESS: u16 = 0x0001;
 /// Broadcast, no reply.
-pub const BROADCAST: u16 = 0xFFFF;
+pub(crate) const BROADCAST: u16 = 0xFFFF;
 /// Broadcast, every card replies.
-pub const BROADCAST_REPLY: u16 = 0xFFFE;
+pub(crate) const BROADCAST_REPLY: u16 = 0xFFFE;
 /// The first PC-client source address.
-pub const SOURCE_ADDRESS: u16 = 0x8000;
+pub(crate) const SOURCE_ADDRESS: u16 = 0x8000;
 /// Any controller model.
-pub const DEVICE_WILDCARD: u8 = 0xFE;
-pub const PROTOCOL_VERSION: u8 = 0x02;
+pub(crate) const DEVICE_WILDCARD: u8 = 0xFE;
+pub(crate) const PROTOCOL_VERSION: u8 = 0x02;
 
 /// CRC-16/ARC (poly 0x8005 reflected = 0xA001, init 0, no final xor), as the
 /// protocol's appendix computes it.
-pub fn crc16(data: &[u8]) -> u16 {
+pub(crate) fn crc16(data: &[u8]) -> u16 {
     let mut crc: u16 = 0;
     for &b in data {
         crc ^= b as u16;
@@ -88,7 +89,7 @@ pub fn encode(dst: u16, data: &[u8]) -> Vec<u8> {
 }
 
 /// Builds the bytes on the wire for a packet with an explicit header (replies, tests).
-pub fn encode_with(header: Header, data: &[u8]) -> Vec<u8> {
+pub(crate) fn encode_with(header: Header, data: &[u8]) -> Vec<u8> {
     let mut body = Vec::with_capacity(HEADER_LEN + data.len() + 2);
     header.write(&mut body);
     body.extend_from_slice(data);
@@ -102,7 +103,7 @@ pub fn encode_with(header: Header, data: &[u8]) -> Vec<u8> {
 }
 
 /// A5 -> A6 02, A6 -> A6 01, 5A -> 5B 02, 5B -> 5B 01.
-pub fn escape_into(body: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn escape_into(body: &[u8], out: &mut Vec<u8>) {
     for &b in body {
         match b {
             0xA5 => out.extend_from_slice(&[0xA6, 0x02]),
@@ -128,7 +129,7 @@ pub enum FrameError {
 }
 
 /// Reverses `escape_into`.
-pub fn unescape(raw: &[u8]) -> Result<Vec<u8>, FrameError> {
+pub(crate) fn unescape(raw: &[u8]) -> Result<Vec<u8>, FrameError> {
     let mut out = Vec::with_capacity(raw.len());
     let mut it = raw.iter().copied();
     while let Some(b) = it.next() {
@@ -150,7 +151,7 @@ pub fn unescape(raw: &[u8]) -> Result<Vec<u8>, FrameError> {
 }
 
 /// Checks and splits an unescaped body (header, data, CRC).
-pub fn parse_body(body: &[u8]) -> Result<Packet, FrameError> {
+pub(crate) fn parse_body(body: &[u8]) -> Result<Packet, FrameError> {
     if body.len() < HEADER_LEN + 2 {
         return Err(FrameError::TooShort(body.len()));
     }
@@ -218,7 +219,7 @@ impl Decoder {
 mod tests {
     use super::*;
 
-    pub fn hex(s: &str) -> Vec<u8> {
+    pub(super) fn hex(s: &str) -> Vec<u8> {
         s.split_whitespace().map(|h| u8::from_str_radix(h, 16).unwrap()).collect()
     }
 

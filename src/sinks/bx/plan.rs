@@ -70,7 +70,7 @@ impl Plan {
 
 /// The card's scroll speed in px/s for a speed level (an estimate: the protocol
 /// gives levels 0 fastest ..= 24 slowest, not rates).
-pub fn card_px_per_second(level: u8) -> f64 {
+pub(crate) fn card_px_per_second(level: u8) -> f64 {
     62.5 / (level.min(24) as f64 + 1.0)
 }
 

@@ -5,12 +5,12 @@
 //! are replaced or reported by the caller's policy before anything is encoded,
 //! and a literal backslash (the card's escape introducer) becomes a full-width one.
 
-pub use super::config::CardColor;
+pub(crate) use super::config::CardColor;
 use crate::render::linebreak::break_lines;
 
 /// One character as GB2312 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Gb {
+pub(crate) enum Gb {
     Ascii(u8),
     Double(u8, u8),
 }
@@ -39,7 +39,7 @@ fn is_gb2312_cell(a: u8, b: u8) -> bool {
 
 /// The GB2312 encoding of `c`, if the card's font has it. Printable ASCII except
 /// the backslash (the escape introducer) is single-byte.
-pub fn encode_char(c: char) -> Option<Gb> {
+pub(crate) fn encode_char(c: char) -> Option<Gb> {
     if c == '\\' {
         return None;
     }
@@ -61,7 +61,7 @@ pub fn encode_char(c: char) -> Option<Gb> {
 }
 
 /// Characters of `text` the card cannot show (sorted, once each); line breaks and tabs excepted.
-pub fn unsupported(text: &str) -> Vec<char> {
+pub(crate) fn unsupported(text: &str) -> Vec<char> {
     let mut v: Vec<char> = text.chars().filter(|&c| c != '\n' && c != '\t' && c != '\\' && encode_char(c).is_none()).collect();
     v.sort_unstable();
     v.dedup();
@@ -70,7 +70,7 @@ pub fn unsupported(text: &str) -> Vec<char> {
 
 /// Makes text safe for the card: `\` becomes `＼`, tabs spaces, other control
 /// characters are dropped, and every other unsupported character becomes `marker`.
-pub fn sanitize(text: &str, marker: char) -> String {
+pub(crate) fn sanitize(text: &str, marker: char) -> String {
     text.chars()
         .filter_map(|c| match c {
             '\\' => Some('＼'),
@@ -85,7 +85,7 @@ pub fn sanitize(text: &str, marker: char) -> String {
 
 /// The card's font metrics and area: how text is laid out before it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CardLayout {
+pub(crate) struct CardLayout {
     pub width: u32,
     pub height: u32,
     /// 16, 24 or 32 (the card's font files O000/E000, O001/E001, O002/E002).
@@ -94,24 +94,24 @@ pub struct CardLayout {
 }
 
 impl CardLayout {
-    pub fn advance(&self, c: char) -> u32 {
+    pub(crate) fn advance(&self, c: char) -> u32 {
         if c.is_ascii() { self.font / 2 } else { self.font }
     }
 
-    pub fn measure(&self, s: &str) -> u32 {
+    pub(crate) fn measure(&self, s: &str) -> u32 {
         s.chars().map(|c| self.advance(c)).sum()
     }
 
-    pub fn pitch(&self) -> u32 {
+    pub(crate) fn pitch(&self) -> u32 {
         self.font + self.line_spacing
     }
 
-    pub fn lines_per_page(&self) -> usize {
+    pub(crate) fn lines_per_page(&self) -> usize {
         (((self.height + self.line_spacing) / self.pitch()).max(1)) as usize
     }
 
     /// Breaks paragraphs into lines that fit the area (Chinese line-breaking rules).
-    pub fn wrap(&self, paragraphs: &[String]) -> Vec<String> {
+    pub(crate) fn wrap(&self, paragraphs: &[String]) -> Vec<String> {
         let mut out = Vec::new();
         for p in paragraphs {
             for r in break_lines(p, self.width, |c| self.advance(c)) {
@@ -122,14 +122,14 @@ impl CardLayout {
     }
 
     /// Groups lines into the pages the card shows one at a time.
-    pub fn pages(&self, lines: &[String]) -> Vec<Vec<String>> {
+    pub(crate) fn pages(&self, lines: &[String]) -> Vec<Vec<String>> {
         lines.chunks(self.lines_per_page()).map(<[String]>::to_vec).collect()
     }
 }
 
 /// Encodes sanitized lines with the card's escape codes: font (`\FO00n` for
 /// double-byte runs, `\FE00n` for ASCII runs), colour `\Cn` once, `\n` between lines.
-pub fn encode_lines(lines: &[String], font: u32, color: CardColor) -> Vec<u8> {
+pub(crate) fn encode_lines(lines: &[String], font: u32, color: CardColor) -> Vec<u8> {
     let idx = match font {
         24 => b'1',
         32 => b'2',

@@ -33,7 +33,7 @@ impl ControlDevice for Card {}
 
 /// Why the DRM device cannot be used; messages name the device and what to change.
 #[derive(Debug, thiserror::Error)]
-pub enum DrmError {
+pub(crate) enum DrmError {
     #[error("cannot open DRM device {}: {source}; check the path and that yiping may use it (group `video`)", path.display())]
     Open {
         path: PathBuf,
@@ -57,7 +57,7 @@ pub enum DrmError {
 }
 
 /// A display driven through KMS with two dumb buffers.
-pub struct DrmOutput {
+pub(crate) struct DrmOutput {
     path: PathBuf,
     card: Card,
     crtc: crtc::Handle,
@@ -68,7 +68,7 @@ pub struct DrmOutput {
 
 impl DrmOutput {
     /// Opens the card and sets the mode of the screen's size on the first connected connector.
-    pub fn open(path: &Path, screen: &str, w: u32, h: u32) -> Result<DrmOutput, DrmError> {
+    pub(crate) fn open(path: &Path, screen: &str, w: u32, h: u32) -> Result<DrmOutput, DrmError> {
         let io = |what: &'static str| move |source| DrmError::Io { path: path.to_path_buf(), what, source };
         let file =
             std::fs::OpenOptions::new().read(true).write(true).open(path).map_err(|source| DrmError::Open { path: path.to_path_buf(), source })?;
@@ -105,7 +105,7 @@ impl DrmOutput {
     }
 
     /// Draws into the hidden buffer and flips to it at the next vertical blank.
-    pub fn show(&mut self, frame: &Frame) -> Result<(), DrmError> {
+    pub(crate) fn show(&mut self, frame: &Frame) -> Result<(), DrmError> {
         let path = &self.path;
         let io = |what: &'static str| move |source| DrmError::Io { path: path.clone(), what, source };
         let back = 1 - self.shown;

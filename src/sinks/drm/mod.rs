@@ -5,7 +5,7 @@
 //! how to get one that can.
 
 #[cfg(feature = "drm")]
-pub mod kms;
+pub(crate) mod kms;
 
 use std::path::PathBuf;
 
@@ -15,11 +15,11 @@ use super::{Claim, Output, ParseContext, Resource, Sink, SinkConfig, SinkLoop};
 
 /// `type = "drm"`: /dev/dri/cardN.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DrmConfig {
+pub(crate) struct DrmConfig {
     pub path: PathBuf,
 }
 
-pub fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
+pub(crate) fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
     Some(SinkConfig::new(DrmConfig { path: (cx.rel)(s.or("path", PathBuf::from("/dev/dri/card0"))) }))
 }
 

@@ -26,7 +26,7 @@ pub struct FbdevConfig {
     pub blank_on_exit: bool,
 }
 
-pub fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
+pub(crate) fn parse(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
     let path: Option<PathBuf> = s.req("path");
     let format = s.opt::<String>("format").and_then(|name| {
         let f = PixelFormat::by_name(&name);

@@ -92,7 +92,7 @@ pub fn convert(frame: &Frame, format: &PixelFormat, dst: &mut [u8], stride: usiz
 }
 
 /// Converts one row of RGB into the start of `dst` (which must hold `width * bytes_per_pixel` bytes).
-pub fn convert_row_at(src: &[u8], format: &PixelFormat, dst: &mut [u8]) {
+pub(crate) fn convert_row_at(src: &[u8], format: &PixelFormat, dst: &mut [u8]) {
     let n = src.len() / 3 * format.bytes_per_pixel as usize;
     convert_row(src, format, &mut dst[..n]);
 }

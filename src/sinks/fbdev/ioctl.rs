@@ -26,7 +26,7 @@ struct FbBitfield {
 /// `struct fb_var_screeninfo`.
 #[repr(C)]
 #[derive(Clone, Copy, Default, Debug)]
-pub struct VarScreenInfo {
+pub(super) struct VarScreenInfo {
     xres: u32,
     yres: u32,
     xres_virtual: u32,
@@ -81,7 +81,7 @@ struct FixScreenInfo {
 
 /// What a framebuffer device reports about itself.
 #[derive(Debug, Clone)]
-pub struct DeviceInfo {
+pub(super) struct DeviceInfo {
     pub id: String,
     pub width: u32,
     pub height: u32,
@@ -95,7 +95,7 @@ pub struct DeviceInfo {
 }
 
 /// Reads geometry and pixel format with FBIOGET_VSCREENINFO and FBIOGET_FSCREENINFO.
-pub fn query(file: &File) -> io::Result<DeviceInfo> {
+pub(super) fn query(file: &File) -> io::Result<DeviceInfo> {
     let mut var = VarScreenInfo::default();
     // SAFETY: the kernel fills a struct of exactly this layout; we own it.
     if unsafe { libc::ioctl(file.as_raw_fd(), FBIOGET_VSCREENINFO as _, &mut var) } < 0 {
@@ -129,7 +129,7 @@ pub fn query(file: &File) -> io::Result<DeviceInfo> {
 }
 
 /// Shows the rows from `yoffset` (FBIOPAN_DISPLAY; the driver waits for vertical blank where it can).
-pub fn pan(file: &File, var: &mut VarScreenInfo, yoffset: u32) -> io::Result<()> {
+pub(super) fn pan(file: &File, var: &mut VarScreenInfo, yoffset: u32) -> io::Result<()> {
     var.yoffset = yoffset;
     var.xoffset = 0;
     // SAFETY: passes our own struct of the kernel's layout.
@@ -140,7 +140,7 @@ pub fn pan(file: &File, var: &mut VarScreenInfo, yoffset: u32) -> io::Result<()>
 }
 
 /// Blanks (true) or unblanks the display (FBIOBLANK).
-pub fn blank(file: &File, on: bool) -> io::Result<()> {
+pub(super) fn blank(file: &File, on: bool) -> io::Result<()> {
     let arg = if on { FB_BLANK_NORMAL } else { FB_BLANK_UNBLANK };
     // SAFETY: FBIOBLANK takes an int by value.
     if unsafe { libc::ioctl(file.as_raw_fd(), FBIOBLANK as _, arg as libc::c_ulong) } < 0 {

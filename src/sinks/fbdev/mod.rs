@@ -7,16 +7,16 @@
 //! ever scanned out. Opening checks the device's size against the screen's and
 //! says clearly what disagrees; it never changes the video mode.
 
-pub mod config;
-pub mod format;
+pub(crate) mod config;
+pub(crate) mod format;
 mod ioctl;
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
-pub use config::FbdevConfig;
-pub use format::{Bitfield, PixelFormat};
+pub(crate) use config::FbdevConfig;
+pub(crate) use format::PixelFormat;
 
 use crate::mmap::Mmap;
 use crate::render::Frame;

@@ -22,16 +22,16 @@ pub struct StreamConfig {
 
 /// A stream sink: the protocol and its link.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Stream {
+pub(crate) struct Stream {
     pub protocol: Protocol,
     pub cfg: StreamConfig,
 }
 
-pub fn parse_tpm2(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
+pub(crate) fn parse_tpm2(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
     parse_stream(s, cx.rel).map(|cfg| SinkConfig::new(Stream { protocol: Protocol::Tpm2, cfg }))
 }
 
-pub fn parse_adalight(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
+pub(crate) fn parse_adalight(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<SinkConfig> {
     parse_stream(s, cx.rel).map(|cfg| SinkConfig::new(Stream { protocol: Protocol::Adalight, cfg }))
 }
 

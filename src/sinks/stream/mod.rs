@@ -7,7 +7,7 @@
 //! of the daemon never waits for it. Achieved frames per second go to the logs
 //! and to `SinkStatus::fps_milli`.
 
-pub mod config;
+pub(crate) mod config;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ use super::serial::{self, wire_time};
 use super::{Failures, Output, SinkStatus};
 use crate::spell::Backoff;
 
-pub use config::{Stream, StreamConfig};
+pub(crate) use config::StreamConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {

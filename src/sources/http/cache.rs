@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-pub const FORMAT: &str = "yiping.feed-cache/1";
+pub(crate) const FORMAT: &str = "yiping.feed-cache/1";
 
 /// What is cached for one source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,7 +67,7 @@ pub fn read(path: &Path, limit: u64) -> Result<Option<Cached>, CacheError> {
 }
 
 /// Replaces the cache atomically and durably (creating `<state_dir>/feeds` when needed).
-pub fn write(path: &Path, c: &Cached) -> std::io::Result<()> {
+pub(crate) fn write(path: &Path, c: &Cached) -> std::io::Result<()> {
     replace(path, &serde_json::to_vec(c)?)
 }
 
@@ -87,12 +87,12 @@ fn checked_path(path: &Path) -> PathBuf {
 }
 
 /// Records when the cached feed was last confirmed current (a few bytes, not the whole feed).
-pub fn write_checked(path: &Path, at: Timestamp) -> std::io::Result<()> {
+pub(crate) fn write_checked(path: &Path, at: Timestamp) -> std::io::Result<()> {
     replace(&checked_path(path), at.to_string().as_bytes())
 }
 
 /// The last recorded confirmation, if any and readable.
-pub fn read_checked(path: &Path) -> Option<Timestamp> {
+pub(crate) fn read_checked(path: &Path) -> Option<Timestamp> {
     let p = checked_path(path);
     if std::fs::metadata(&p).ok()?.len() > 64 {
         return None;
@@ -102,7 +102,7 @@ pub fn read_checked(path: &Path) -> Option<Timestamp> {
 
 /// Removes temp files a crash left behind for this cache; returns how many.
 /// Also those of versions before `fsutil` (`<name>.tmp.<pid>`), so an upgraded box cleans up too.
-pub fn clean_temps(path: &Path) -> usize {
+pub(crate) fn clean_temps(path: &Path) -> usize {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else { return 0 };
     let ours = |n: &str| n.strip_prefix(name).is_some_and(|rest| rest.starts_with(".tmp.") || rest.starts_with(".checked.tmp."));
     let Ok(rd) = std::fs::read_dir(dir) else { return 0 };
@@ -111,7 +111,7 @@ pub fn clean_temps(path: &Path) -> usize {
 }
 
 /// Renames a bad cache to `<name>.bad-<UTC time>` so it is kept for inspection but never loaded.
-pub fn move_aside(path: &Path, now: Timestamp) -> std::io::Result<PathBuf> {
+pub(crate) fn move_aside(path: &Path, now: Timestamp) -> std::io::Result<PathBuf> {
     let mut s = path.as_os_str().to_owned();
     s.push(format!(".bad-{}", now.strftime("%Y%m%dT%H%M%SZ")));
     let to = PathBuf::from(s);

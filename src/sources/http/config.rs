@@ -47,7 +47,7 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-pub fn parse(t: &mut Table<'_, '_>, name: Option<String>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig> {
+pub(crate) fn parse(t: &mut Table<'_, '_>, name: Option<String>, rel: &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig> {
     let url: Option<String> = t.req("url");
     if let Some(u) = &url
         && (!(u.starts_with("https://") || u.starts_with("http://")) || u.contains(char::is_whitespace))

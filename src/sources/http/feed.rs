@@ -19,7 +19,7 @@ use crate::diag::{Diag, line_col};
 use crate::item::parse::{Format, Limits, parse_item};
 use crate::item::{Instant, Item};
 
-pub const SCHEMA: &str = "yiping.feed/1";
+pub(crate) const SCHEMA: &str = "yiping.feed/1";
 
 /// A parsed feed: its items (valid ones only) and the problems of the others.
 #[derive(Debug, Clone)]
@@ -62,7 +62,7 @@ impl FeedError {
 }
 
 /// Parses a feed body. `origin` names it in diagnostics (URL or file).
-pub fn parse(origin: &Path, body: &[u8], max_body: u64, max_items: usize, limits: &Limits) -> Result<Feed, FeedError> {
+pub(crate) fn parse(origin: &Path, body: &[u8], max_body: u64, max_items: usize, limits: &Limits) -> Result<Feed, FeedError> {
     if body.len() as u64 > max_body {
         return Err(FeedError::TooLarge { limit: max_body });
     }

@@ -17,7 +17,7 @@ use super::verify::MAX_SIGNATURE_BYTES;
 
 /// What the server answered.
 #[derive(Debug)]
-pub enum Fetched {
+pub(crate) enum Fetched {
     /// 304: the feed we hold is still current.
     NotModified {
         date: Option<Timestamp>,
@@ -33,7 +33,7 @@ pub enum Fetched {
 
 /// Why a fetch failed (the feed in force stays).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum FetchError {
+pub(crate) enum FetchError {
     #[error("no answer within {0:?}")]
     Timeout(Duration),
     #[error("cannot connect: {0}")]
@@ -49,7 +49,7 @@ pub enum FetchError {
 }
 
 impl FetchError {
-    pub fn zh(&self) -> String {
+    pub(crate) fn zh(&self) -> String {
         match self {
             FetchError::Timeout(d) => format!("{} 秒内没有完成", d.as_secs()),
             FetchError::Connect(e) => format!("无法连接：{e}"),
@@ -62,7 +62,7 @@ impl FetchError {
 }
 
 /// A configured HTTP client for one source.
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     client: reqwest::Client,
     url: String,
     sig_url: String,
@@ -73,7 +73,7 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(cfg: &HttpSource) -> Result<Fetcher, String> {
+    pub(crate) fn new(cfg: &HttpSource) -> Result<Fetcher, String> {
         // rustls needs a crypto provider; ring is the one linked (an earlier install is fine).
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder();
@@ -101,7 +101,7 @@ impl Fetcher {
     }
 
     /// Fetches the feed (conditionally) and, when it changed, its signature; all within the total timeout.
-    pub async fn fetch(&self, etag: Option<&str>, last_modified: Option<&str>) -> Result<Fetched, FetchError> {
+    pub(crate) async fn fetch(&self, etag: Option<&str>, last_modified: Option<&str>) -> Result<Fetched, FetchError> {
         match tokio::time::timeout(self.timeout, self.exchange(etag, last_modified)).await {
             Ok(r) => r,
             Err(_) => Err(FetchError::Timeout(self.timeout)),
@@ -180,7 +180,7 @@ impl Fetcher {
 }
 
 /// Checks that a CA file holds at least one PEM certificate.
-pub fn check_ca(pem: &[u8]) -> Result<(), String> {
+pub(crate) fn check_ca(pem: &[u8]) -> Result<(), String> {
     match reqwest::Certificate::from_pem_bundle(pem) {
         Ok(v) if !v.is_empty() => Ok(()),
         Ok(_) => Err("no PEM certificate in it".into()),
@@ -189,7 +189,7 @@ pub fn check_ca(pem: &[u8]) -> Result<(), String> {
 }
 
 /// The `Date` header (IMF-fixdate), when present and well-formed.
-pub fn http_date(h: &HeaderMap) -> Option<Timestamp> {
+pub(crate) fn http_date(h: &HeaderMap) -> Option<Timestamp> {
     let v = h.get(header::DATE)?.to_str().ok()?;
     jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(v).ok()
 }

@@ -9,12 +9,12 @@
 //! a withdrawn or revoked item leaves the screen within one poll.
 //! Errors are logged once per failure spell. Never panics on input.
 
-pub mod cache;
-pub mod config;
-pub mod feed;
-pub mod fetch;
-pub mod offline;
-pub mod verify;
+pub(crate) mod cache;
+pub(crate) mod config;
+pub(crate) mod feed;
+pub(crate) mod fetch;
+pub(crate) mod offline;
+pub(crate) mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,13 +32,13 @@ use crate::item::parse::Limits;
 use crate::spell::{Backoff, Spell};
 
 use super::SourceUpdate;
-pub use config::{HttpSource, Secret};
+pub(crate) use config::HttpSource;
 use feed::{Feed, FeedError};
 use fetch::{Fetched, Fetcher};
 use verify::{Keys, Verified, VerifyError};
 
 /// First wait after a failure; doubles with each further failure up to `max_backoff`.
-pub const FIRST_BACKOFF: Duration = Duration::from_secs(5);
+pub(crate) const FIRST_BACKOFF: Duration = Duration::from_secs(5);
 
 /// A persisted confirmation (304) is rewritten at most this often, to spare the SD card.
 const CHECKED_EVERY: Duration = Duration::from_secs(3600);
@@ -126,7 +126,7 @@ pub fn accept(policy: &Policy, body: &[u8], signature: Option<&str>, last: Optio
 
 /// What the cache held at start.
 #[derive(Debug)]
-pub enum CacheLoad {
+pub(crate) enum CacheLoad {
     None,
     Loaded {
         accepted: Box<Accepted>,
@@ -141,7 +141,7 @@ pub enum CacheLoad {
 }
 
 /// Reads and re-verifies a source's cache (blocking file I/O); a bad one is moved aside.
-pub fn load_cache(path: &Path, policy: &Policy, now: Timestamp) -> CacheLoad {
+pub(crate) fn load_cache(path: &Path, policy: &Policy, now: Timestamp) -> CacheLoad {
     let removed = cache::clean_temps(path);
     if removed > 0 {
         info!(cache = %path.display(), files = removed, "removed temp files left by an interrupted cache write");

@@ -13,7 +13,7 @@ use super::config::HttpSource;
 use super::{Policy, accept, cache};
 
 /// What an http source's cache holds, verified, without touching the network or the file.
-pub fn cached_update(h: &HttpSource, state_dir: &Path) -> SourceUpdate {
+pub(crate) fn cached_update(h: &HttpSource, state_dir: &Path) -> SourceUpdate {
     let path = cache::path(state_dir, &h.name);
     let mut update = SourceUpdate { source: h.name.clone(), items: Vec::new(), problems: Vec::new(), health: None, failure: None };
     let policy = match Policy::of(h) {

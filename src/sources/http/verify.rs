@@ -8,7 +8,7 @@
 use minisign_verify::{Error as MsError, PublicKey, Signature};
 
 /// Largest signature file accepted (a minisign signature is about 300 bytes plus its trusted comment).
-pub const MAX_SIGNATURE_BYTES: usize = 8 * 1024;
+pub(crate) const MAX_SIGNATURE_BYTES: usize = 8 * 1024;
 
 /// Why a signature is not accepted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
