@@ -13,3 +13,4 @@ mod schedule;
 mod serial;
 mod status;
 mod support;
+mod tidy;

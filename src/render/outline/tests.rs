@@ -1,3 +1,4 @@
+//! Outline font tests: loading, metrics and rasterizing glyphs at pixel sizes.
 use std::sync::OnceLock;
 
 use super::*;

@@ -1,3 +1,4 @@
+//! Poster design tests: layout of header, body, table and footer on HD screens.
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
