@@ -2,7 +2,7 @@
 //! clock read only in clock.rs, anyhow only in the command line, a `//!` line and a
 //! bounded length for every file. ARCHITECTURE.md describes the same rules.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Top-level modules by layer, lowest first. A module may use modules of its own
@@ -123,6 +123,7 @@ fn split(s: &str) -> Vec<String> {
 fn imports_only_go_down_the_layers() {
     let mut bad = BTreeSet::new();
     let mut unplaced = BTreeSet::new();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in src_files() {
         let m = module_of(&f);
         if m == "lib" || m == "main" {
@@ -139,6 +140,7 @@ fn imports_only_go_down_the_layers() {
                 if *dep == m || dep == "api" && m == "cli" {
                     continue;
                 }
+                graph.entry(m.clone()).or_default().insert(dep.clone());
                 let Some(theirs) = layer(dep) else {
                     unplaced.insert(dep.clone());
                     continue;
@@ -153,6 +155,34 @@ fn imports_only_go_down_the_layers() {
     }
     assert!(unplaced.is_empty(), "modules missing from LAYERS in tests/it/tidy.rs (place them): {unplaced:?}");
     assert!(bad.is_empty(), "imports against the layers (see ARCHITECTURE.md):\n{}", bad.into_iter().collect::<Vec<_>>().join("\n"));
+    // Modules of one layer may use each other, but never both ways round.
+    let cycle = find_cycle(&graph);
+    assert!(cycle.is_none(), "a cycle between top-level modules: {}", cycle.unwrap_or_default().join(" -> "));
+}
+
+/// A cycle in the module graph, as the modules along it, if there is one.
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(n: &str, g: &BTreeMap<String, BTreeSet<String>>, path: &mut Vec<String>, done: &mut BTreeSet<String>) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == n) {
+            let mut c = path[i..].to_vec();
+            c.push(n.to_string());
+            return Some(c);
+        }
+        if done.contains(n) {
+            return None;
+        }
+        path.push(n.to_string());
+        for d in g.get(n).into_iter().flatten() {
+            if let Some(c) = visit(d, g, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(n.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph.keys().find_map(|n| visit(n, graph, &mut Vec::new(), &mut done))
 }
 
 #[test]
@@ -189,6 +219,15 @@ fn every_file_says_its_job_and_stays_short() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn a_cycle_is_found() {
+    let g: BTreeMap<String, BTreeSet<String>> =
+        [("a", "b"), ("b", "c"), ("c", "a")].iter().map(|(x, y)| (x.to_string(), BTreeSet::from([y.to_string()]))).collect();
+    assert_eq!(find_cycle(&g), Some(vec!["a".to_string(), "b".into(), "c".into(), "a".into()]));
+    let dag: BTreeMap<String, BTreeSet<String>> = [("a".to_string(), BTreeSet::from(["b".to_string()]))].into();
+    assert_eq!(find_cycle(&dag), None);
 }
 
 #[test]
