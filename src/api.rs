@@ -38,14 +38,18 @@ pub mod evidence {
     pub mod files {
         pub use crate::evidence::files::list;
     }
-    pub mod format {
-        pub use crate::evidence::format::{csv, markdown};
-    }
     pub mod record {
-        pub use crate::evidence::record::{GENESIS, ItemSeen, decode, encode, sha256_hex};
+        pub use crate::evidence::record::{ApprovalSeen, GENESIS, ItemSeen, decode, encode, sha256_hex};
     }
     pub mod report {
-        pub use crate::evidence::report::{Builder, Query};
+        pub use crate::evidence::report::{Builder, LogSummary, Query};
+
+        pub mod html {
+            pub use crate::evidence::report::html::html;
+        }
+        pub mod markdown {
+            pub use crate::evidence::report::markdown::markdown;
+        }
     }
     pub mod verify {
         pub use crate::evidence::verify::read;

@@ -110,6 +110,8 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
         config: config.path.display().to_string(),
         time_zone: config.time_zone_name.clone(),
         screens: config.screens.iter().map(|s| s.name.clone()).collect(),
+        village: config.village.clone(),
+        hours: Some(evidence::record::hours_log(config.screens.iter().map(|s| (s.name.as_str(), &s.hours)))),
     };
     let (recorder, evidence_thread) =
         Recorder::start(&log, clock.clone(), start_event).map_err(|source| StartError::Evidence { dir: log.dir.clone(), source })?;

@@ -129,7 +129,8 @@ pub(crate) async fn run(
                     warn!(change = %r, "this change takes effect after a restart");
                 }
                 info!(config = %path.display(), signal = by_signal, "configuration reloaded; takes over at the next slot boundary");
-                recorder.config_reloaded(&path, true, needs_restart.iter().map(|r| format!("needs restart: {r}")).collect());
+                let hours = crate::evidence::record::hours_log(new.screens.iter().map(|s| (s.name.as_str(), &s.hours)));
+                recorder.config_reloaded(&path, true, needs_restart.iter().map(|r| format!("needs restart: {r}")).collect(), Some(hours));
                 let new = Arc::new(new);
                 current = Arc::clone(&new);
                 out.send_replace(new);
@@ -147,7 +148,7 @@ pub(crate) async fn run(
                     warn!(problem = %e, "configuration not reloaded");
                 }
                 warn!(config = %path.display(), errors = errors.len(), "edited configuration has errors; the running one stays in force");
-                recorder.config_reloaded(&path, false, errors.iter().map(|e| e.to_string()).collect());
+                recorder.config_reloaded(&path, false, errors.iter().map(|e| e.to_string()).collect(), None);
                 status.send_modify(|s| {
                     s.attempts += 1;
                     s.last_at = Some(at);

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::diag::Diag;
+use crate::evidence::cadence::{self, Published};
 use crate::item::Showable;
 use crate::item::showable::Refusal;
 use crate::render::font::FontLibrary;
@@ -111,6 +112,7 @@ pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCo
     if let Some(fonts) = &fonts {
         minimums(&cfg, &catalog, fonts, now, &mut diags);
     }
+    cadence(&cfg, &catalog, now, &mut diags);
     print_diags(&diags);
     let errors = count_errors(&diags);
     let warnings = diags.len() - errors;
@@ -120,6 +122,24 @@ pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCo
         catalog.showable(now).len()
     );
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+}
+
+/// `[compliance]`: the current period of every list with a rule, as `report` would judge it;
+/// an overdue period or a late item is also a warning, so it shows in the count.
+fn cadence(cfg: &Config, catalog: &crate::item::Catalog, now: Timestamp, diags: &mut Vec<Diag>) {
+    if cfg.compliance.lists.is_empty() {
+        return;
+    }
+    let items: Vec<Published> = catalog.entries().iter().filter_map(|e| Published::of(e.key(), e.original(), &e.public().title)).collect();
+    println!("\ndisclosure cadence 公开频率（本期 / current period）:");
+    for v in cadence::current(&cfg.compliance, &items, now, &cfg.time_zone) {
+        for (attention, zh, en) in cadence::lines(&v, &cfg.time_zone) {
+            println!("  {} {zh} / {en}", if attention { "✗" } else { "✓" });
+            if attention {
+                diags.push(Diag::file(&cfg.path, zh, en).warning());
+            }
+        }
+    }
 }
 
 fn count_errors(d: &[Diag]) -> usize {

@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::render::font::FontLibrary;
 use crate::sinks::Resource;
-use crate::{daemon, demo};
+use crate::{daemon, demo, evidence};
 
 pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
     let demo_mode = config.is_none();
@@ -21,7 +21,7 @@ pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Res
         Some(p) => p,
         None => demo::config_path(&std::env::temp_dir().join(format!("yiping-demo-{}", std::process::id())))?,
     };
-    let cfg = match Config::load(&path) {
+    let mut cfg = match Config::load(&path) {
         (Some(c), warnings) => {
             let warn = if super::journal::stderr_is_journal() { "<4>" } else { "" };
             warnings.iter().for_each(|w| eprintln!("{warn}{w}"));
@@ -38,8 +38,21 @@ pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Res
         (None, true) => Some(demo::DEMO_AT.parse().expect("demo time")),
         (None, false) => None,
     };
+    // A rehearsal's made-up plays must never reach the real log (they could not be removed).
+    let rehearsal = at.map(|t| {
+        let dir = evidence::rehearsal::dir(&cfg.state_dir);
+        let notice = evidence::rehearsal::notice(t, &dir, &cfg.evidence.dir);
+        cfg.evidence.dir = dir;
+        notice
+    });
+    if let Some(n) = &rehearsal {
+        eprintln!("{n}");
+    }
     let terminal = cfg.screens.iter().flat_map(|s| &s.sinks).flat_map(|k| k.claims()).any(|c| c.resource == Resource::Terminal);
     init_logging(&cfg, terminal)?;
+    if let Some(n) = &rehearsal {
+        info!("{n}");
+    }
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(cfg.fonts_dir.as_deref())).context("loading fonts")?);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let result = rt.block_on(async move {

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use jiff::tz::TimeZone;
 
 use crate::diag::{Diag, Diags};
-use crate::evidence::config::{EvidenceConfig, parse_evidence};
+use crate::evidence::cadence::Compliance;
+use crate::evidence::config::{EvidenceConfig, parse_compliance, parse_evidence};
 use crate::item::mask::{MaskPolicy, parse_masking};
 use crate::schedule::{Playlist, parse as schedule_parse, playlist};
 use crate::sinks;
@@ -41,6 +42,8 @@ pub struct Config {
     pub evidence: EvidenceConfig,
     /// The HTTP status endpoint (`[status]`); off when absent.
     pub status: Option<StatusConfig>,
+    /// How often each catalogue list must be disclosed (`[compliance]`), for `report` and `check`.
+    pub compliance: Compliance,
 }
 
 impl Config {
@@ -100,6 +103,7 @@ impl Config {
 
         let evidence = parse_evidence(top.sub("evidence"), &state_dir, &rel);
         let status = top.sub("status").and_then(parse_status);
+        let compliance = parse_compliance(top.sub("compliance"));
 
         let mut screens = Vec::new();
         let screen_tables = top.tables("screens");
@@ -178,6 +182,7 @@ impl Config {
             playlists,
             evidence,
             status,
+            compliance,
         });
         (config, all)
     }

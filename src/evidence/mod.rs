@@ -4,12 +4,16 @@
 //! blocking: records go through a bounded channel to one writer thread that
 //! appends them to hash-chained JSON Lines files and syncs once per batch
 //! (group commit). A full channel is never silent: the loss is logged, counted
-//! and written into the chain as a `dropped` record. Nothing here draws or schedules.
+//! and written into the chain as a `dropped` record. A record whose times cannot be
+//! true (`guard`) is refused the same way: logged, counted, written as `refused`.
+//! Nothing here draws or schedules.
 
+pub(crate) mod cadence;
 pub(crate) mod config;
 pub(crate) mod files;
-pub(crate) mod format;
+pub(crate) mod guard;
 pub(crate) mod record;
+pub(crate) mod rehearsal;
 pub(crate) mod report;
 pub(crate) mod sources;
 pub(crate) mod tracker;
@@ -22,8 +26,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
 use tracing::{error, info, warn};
 
 use crate::clock::Clock;
@@ -53,6 +57,8 @@ pub struct Stats {
     /// Dropped but not yet reported in the log.
     unreported: AtomicU64,
     pub write_errors: AtomicU64,
+    /// Records refused because their times cannot be true (each is noted as `refused`).
+    pub refused: AtomicU64,
     /// True while writes fail (records wait in memory).
     pub failing: AtomicBool,
     /// Sequence number and hash of the newest record: the chain's head.
@@ -62,8 +68,18 @@ pub struct Stats {
 }
 
 enum Msg {
-    Record { at: Timestamp, trusted: bool, event: Event },
-    Stop { at: Timestamp, trusted: bool },
+    /// `now` and `mono` are the trusted clock and monotonic time when it was queued.
+    Record {
+        at: Timestamp,
+        trusted: bool,
+        event: Event,
+        now: Timestamp,
+        mono: tokio::time::Instant,
+    },
+    Stop {
+        at: Timestamp,
+        trusted: bool,
+    },
 }
 
 /// The handle everyone records through. Cloning is cheap; recording never blocks.
@@ -102,7 +118,8 @@ impl Recorder {
         publish_head(&w, &stats);
         info!(dir = %cfg.dir.display(), next = resume.seq, "evidence log open");
         let (tx, rx) = sync_channel(queue.max(1));
-        let dormant = Dormant { writer: w, rx, stats: Arc::clone(&stats), dir: cfg.dir.clone(), clock: clock.clone() };
+        let opened = tokio::time::Instant::now();
+        let dormant = Dormant { writer: w, rx, stats: Arc::clone(&stats), dir: cfg.dir.clone(), clock: clock.clone(), opened };
         Ok((Recorder { tx, clock, stats, sources: Arc::default() }, dormant))
     }
 
@@ -115,8 +132,9 @@ impl Recorder {
     }
 
     /// Queues a record; never blocks. A full queue is logged (once per spell) and counted.
+    /// The trusted clock is read now, so the writer can refuse a record stamped ahead of it.
     pub fn record(&self, at: Timestamp, event: Event) {
-        let msg = Msg::Record { at, trusted: self.clock.trusted(), event };
+        let msg = Msg::Record { at, trusted: self.clock.trusted(), event, now: self.clock.now(), mono: tokio::time::Instant::now() };
         match self.tx.try_send(msg) {
             Ok(()) => {
                 if self.stats.full.swap(false, Ordering::Relaxed) {
@@ -174,8 +192,9 @@ impl Recorder {
         }
     }
 
-    pub fn config_reloaded(&self, path: &Path, ok: bool, errors: Vec<String>) {
-        self.now(Event::ConfigReloaded { path: path.display().to_string(), ok, errors });
+    /// A reload was accepted (`hours`: the screens' hours from now on) or refused.
+    pub fn config_reloaded(&self, path: &Path, ok: bool, errors: Vec<String>, hours: Option<record::HoursLog>) {
+        self.now(Event::ConfigReloaded { path: path.display().to_string(), ok, errors, hours });
     }
 
     /// Writes the `stop` record after everything queued; the writer thread then ends.
@@ -192,13 +211,15 @@ pub struct Dormant {
     stats: Arc<Stats>,
     dir: PathBuf,
     clock: Clock,
+    /// When the log was opened (monotonic, the clock's own base): no play is longer than this run.
+    opened: tokio::time::Instant,
 }
 
 impl Dormant {
     /// Starts the writer thread; join it after `Recorder::stop`.
     pub fn spawn(self) -> std::io::Result<std::thread::JoinHandle<()>> {
-        let Dormant { writer, rx, stats, dir, clock } = self;
-        std::thread::Builder::new().name("evidence-writer".into()).spawn(move || writer_loop(writer, rx, &stats, &dir, &clock))
+        let Dormant { writer, rx, stats, dir, clock, opened } = self;
+        std::thread::Builder::new().name("evidence-writer".into()).spawn(move || writer_loop(writer, rx, &stats, &dir, &clock, opened))
     }
 }
 
@@ -211,22 +232,54 @@ fn publish_head(w: &writer::Writer, stats: &Stats) {
     }
 }
 
+/// A record that passed (or was replaced by its refusal) and waits to be appended.
+struct Ready {
+    at: Timestamp,
+    trusted: bool,
+    event: Event,
+}
+
+/// Checks a queued record's times (`guard`); one that cannot be true becomes a `refused`
+/// record stamped with the trusted clock, counted and logged.
+fn admit(m: Msg, stats: &Stats, opened: tokio::time::Instant) -> Ready {
+    let (at, trusted, event, now, mono) = match m {
+        Msg::Record { at, trusted, event, now, mono } => (at, trusted, event, now, mono),
+        Msg::Stop { at, trusted } => return Ready { at, trusted, event: Event::Stop },
+    };
+    let run = SignedDuration::try_from(mono.saturating_duration_since(opened)).unwrap_or(SignedDuration::MAX);
+    match guard::check(at, &event, now, Some(run)) {
+        None => Ready { at, trusted, event },
+        Some(doubt) => {
+            let claimed = guard::latest(at, &event);
+            stats.refused.fetch_add(1, Ordering::Relaxed);
+            error!(
+                kind = event.kind(),
+                %claimed,
+                trusted = %now,
+                reason = %doubt.en(),
+                "evidence record refused: its times cannot be true (noted in the log as `refused`)"
+            );
+            Ready { at: now, trusted, event: Event::Refused { record: event.kind().to_string(), claimed, reason: doubt.to_string() } }
+        }
+    }
+}
+
 /// Writes records as they come; syncs once per batch (everything queued at that moment).
 /// On a write error the records wait in memory and are retried every second.
-fn writer_loop(mut w: writer::Writer, rx: Receiver<Msg>, stats: &Stats, dir: &Path, clock: &Clock) {
-    let mut backlog: std::collections::VecDeque<Msg> = std::collections::VecDeque::new();
+fn writer_loop(mut w: writer::Writer, rx: Receiver<Msg>, stats: &Stats, dir: &Path, clock: &Clock, opened: tokio::time::Instant) {
+    let mut backlog: std::collections::VecDeque<Ready> = std::collections::VecDeque::new();
     let mut failing = false;
     let mut stopping = false;
     let mut retries_at_stop = 0;
     loop {
         if backlog.is_empty() {
             match rx.recv() {
-                Ok(m) => backlog.push_back(m),
+                Ok(m) => backlog.push_back(admit(m, stats, opened)),
                 Err(_) => return,
             }
         } else if failing {
             match rx.recv_timeout(Duration::from_secs(1)) {
-                Ok(m) => backlog.push_back(m),
+                Ok(m) => backlog.push_back(admit(m, stats, opened)),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
                     stopping = true;
@@ -235,29 +288,21 @@ fn writer_loop(mut w: writer::Writer, rx: Receiver<Msg>, stats: &Stats, dir: &Pa
             }
         }
         while let Ok(m) = rx.try_recv() {
-            backlog.push_back(m);
+            backlog.push_back(admit(m, stats, opened));
         }
-        stopping |= backlog.iter().any(|m| matches!(m, Msg::Stop { .. }));
+        stopping |= backlog.iter().any(|r| matches!(r.event, Event::Stop));
         let lost = stats.unreported.swap(0, Ordering::Relaxed);
         if lost > 0 {
-            let at = match backlog.front() {
-                Some(Msg::Record { at, .. } | Msg::Stop { at, .. }) => *at,
-                None => clock.now(),
-            };
-            backlog.push_front(Msg::Record { at, trusted: false, event: Event::Dropped { count: lost } });
+            let at = backlog.front().map_or_else(|| clock.now(), |r| r.at);
+            backlog.push_front(Ready { at, trusted: false, event: Event::Dropped { count: lost } });
         }
         let mut wrote = 0u64;
         let mut result = Ok(());
-        while let Some(m) = backlog.pop_front() {
-            let (at, trusted, event, stop) = match m {
-                Msg::Record { at, trusted, event } => (at, trusted, event, false),
-                Msg::Stop { at, trusted } => (at, trusted, Event::Stop, true),
-            };
-            match w.append(at, trusted, event.clone()) {
+        while let Some(r) = backlog.pop_front() {
+            match w.append(r.at, r.trusted, r.event.clone()) {
                 Ok(_) => wrote += 1,
                 Err(e) => {
-                    let m = if stop { Msg::Stop { at, trusted } } else { Msg::Record { at, trusted, event } };
-                    backlog.push_front(m);
+                    backlog.push_front(r);
                     result = Err(e);
                     break;
                 }
@@ -301,6 +346,7 @@ fn writer_loop(mut w: writer::Writer, rx: Receiver<Msg>, stats: &Stats, dir: &Pa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::record::EndReason;
 
     #[test]
     fn a_full_queue_loses_records_loudly_and_the_log_says_how_many() {
@@ -322,5 +368,52 @@ mod tests {
         assert!(dropped == 1, "the loss is written before the records that waited: {kinds:?}");
         let text: String = std::fs::read_dir(d.path()).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
         assert!(text.contains("\"kind\":\"dropped\",\"count\":7"), "{text}");
+    }
+
+    #[test]
+    fn a_record_from_the_future_or_a_play_longer_than_the_run_is_refused_counted_and_noted() {
+        let d = tempfile::tempdir().unwrap();
+        let cfg = LogConfig { dir: d.path().to_path_buf(), rotate_bytes: 1 << 20, time_zone: TimeZone::UTC };
+        let (rec, h) = Recorder::start(&cfg, Clock::System, Event::Stop).unwrap();
+        let now = rec.clock().now();
+        let future: Timestamp = "2099-01-01T00:00:00Z".parse().unwrap();
+        rec.record(future, Event::Power { screen: "门口".into(), on: true, brightness: 100 });
+        // What a clock moved to 2099 would make of the play on air: 73 years in a few milliseconds.
+        let play = |start: Timestamp, end: Timestamp| Play {
+            screen: "门口".into(),
+            content: "item".into(),
+            item: "local/a".into(),
+            revision: Some(1),
+            content_sha256: None,
+            category: None,
+            list: None,
+            urgent: Some(false),
+            window: None,
+            min_seconds_per_day: None,
+            slot: "main".into(),
+            start,
+            end,
+            seconds: end.duration_since(start).as_secs_f64(),
+            ended: EndReason::SlotEnd,
+            sinks: vec![],
+        };
+        let long_ago = now.checked_sub(SignedDuration::from_hours(30)).unwrap();
+        rec.play(play(long_ago, now));
+        rec.play(play(now.checked_sub(SignedDuration::from_secs(5)).unwrap(), now));
+        rec.stop();
+        h.join().unwrap();
+        assert_eq!(rec.stats().refused.load(Ordering::Relaxed), 2);
+        let mut kept = Vec::new();
+        let v = verify::read(d.path(), |r| kept.push(r.clone())).unwrap();
+        assert!(v.problem.is_none(), "{:?}", v.problem);
+        let kinds: Vec<&str> = kept.iter().map(|r| r.event.kind()).collect();
+        assert_eq!(kinds, ["stop", "refused", "refused", "play", "stop"], "the 5-second play is kept");
+        let Event::Refused { record, claimed, reason } = &kept[1].event else { panic!() };
+        assert_eq!((record.as_str(), *claimed), ("power", future));
+        assert!(reason.contains("来自未来") && reason.contains("from the future"), "{reason}");
+        assert!(kept[1].at <= rec.clock().now(), "the refusal is stamped with the trusted clock");
+        let Event::Refused { record, reason, .. } = &kept[2].event else { panic!() };
+        assert_eq!(record, "play");
+        assert!(reason.contains("but the daemon had run only"), "{reason}");
     }
 }

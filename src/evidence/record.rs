@@ -6,6 +6,8 @@
 //! re-serialisation) means any edit, however small, is caught. This module
 //! never touches files.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -43,6 +45,13 @@ pub enum Event {
         time_zone: String,
         /// Screens configured, for the report's list of screens.
         screens: Vec<String>,
+        /// The village named in the configuration, for the report's cover.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        village: Option<String>,
+        /// Each screen's daily hours, so a report can tell scheduled off time from an
+        /// outage while the daemon was not running. Absent in logs before it was added.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hours: Option<HoursLog>,
     },
     /// The daemon stopped cleanly (last record of a run).
     Stop,
@@ -67,6 +76,9 @@ pub enum Event {
         ok: bool,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         errors: Vec<String>,
+        /// The screens' hours from now on (only when the reload was accepted).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hours: Option<HoursLog>,
     },
     /// A source delivered an item (new, or a new revision): what it was and its window,
     /// so reports can list items that should have been shown but never were.
@@ -75,6 +87,44 @@ pub enum Event {
     TornTail { file: String, line: u64, bytes: u64 },
     /// Records could not be queued (writer too slow): they are lost, and this says how many.
     Dropped { count: u64 },
+    /// The writer refused a record whose times cannot be true (ahead of the trusted clock,
+    /// or a play longer than the daemon had been running): what it was and why.
+    Refused {
+        /// The refused record's kind (`play`, `power`, ...).
+        record: String,
+        /// The latest time it claimed.
+        claimed: Timestamp,
+        reason: String,
+    },
+}
+
+impl Event {
+    /// The record's `kind` as written in the log.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Start { .. } => "start",
+            Event::Stop => "stop",
+            Event::Play(_) => "play",
+            Event::Power { .. } => "power",
+            Event::Device { .. } => "device",
+            Event::SourceFailed { .. } => "source_failed",
+            Event::SourceRecovered { .. } => "source_recovered",
+            Event::ConfigReloaded { .. } => "config_reloaded",
+            Event::Item(_) => "item",
+            Event::TornTail { .. } => "torn_tail",
+            Event::Dropped { .. } => "dropped",
+            Event::Refused { .. } => "refused",
+        }
+    }
+}
+
+/// Screen name -> its daily on-hours as `HH:MM-HH:MM` windows in the log's time zone
+/// (an empty list: on all day).
+pub(crate) type HoursLog = BTreeMap<String, Vec<String>>;
+
+/// The hours record of a set of screens.
+pub(crate) fn hours_log<'a>(screens: impl IntoIterator<Item = (&'a str, &'a crate::schedule::hours::ScreenHours)>) -> HoursLog {
+    screens.into_iter().map(|(name, h)| (name.to_string(), h.on.iter().map(|w| w.to_string()).collect())).collect()
 }
 
 /// What was shown, for how long, why it ended and what the outputs reported.
@@ -125,9 +175,26 @@ pub struct ItemSeen {
     pub window: (Timestamp, Timestamp),
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_seconds_per_day: Option<u32>,
+    /// The title as screens show it (personal numbers masked), so a report made
+    /// from the log alone, years later, can name the item. Absent in older logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<String>,
+    /// Who approved it and when (四议两公开), for the report and the `within` cadence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalSeen>,
+}
+
+/// An item's approval as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalSeen {
+    pub by: String,
+    pub at: Timestamp,
 }
 
 impl ItemSeen {
+    /// The record for an item as delivered (the catalog watcher then puts in the masked title).
     pub fn of(key: &str, it: &crate::item::Item) -> ItemSeen {
         ItemSeen {
             item: key.to_string(),
@@ -139,6 +206,9 @@ impl ItemSeen {
             urgent: it.priority == crate::item::Priority::Urgent,
             window: (it.display.from.0, it.display.until.0),
             min_seconds_per_day: it.display.min_seconds_per_day,
+            title: Some(it.title.clone()),
+            village: it.village.clone(),
+            approval: it.approval.as_ref().map(|a| ApprovalSeen { by: a.by.clone(), at: a.at.0 }),
         }
     }
 }
@@ -263,5 +333,44 @@ mod tests {
         assert_eq!(decode(&line[..line.len() - 5]).unwrap_err(), LineError::Incomplete);
         assert_eq!(decode(&line[..40]).unwrap_err(), LineError::Incomplete);
         assert!(matches!(decode(&line.replace("\"seq\":3", "\"seq\":\"x\"")), Err(LineError::Malformed(_))));
+    }
+
+    /// A line written before titles, hours and villages were recorded, byte for byte.
+    const OLD_ITEM: &str = r#"{"seq":7,"at":"2026-12-01T01:00:00Z","prev":"0000000000000000000000000000000000000000000000000000000000000000","clock_trusted":true,"kind":"item","item":"local/a","revision":1,"content_sha256":"ab","status":"approved","category":"finance","list":"财务收支","urgent":false,"window":["2026-11-01T00:00:00Z","2027-01-01T00:00:00Z"]"#;
+
+    fn sealed(body: &str) -> String {
+        let body = format!("{body}}}");
+        let hash = sha256_hex(body.as_bytes());
+        format!("{},\"hash\":\"{hash}\"}}", &body[..body.len() - 1])
+    }
+
+    #[test]
+    fn an_old_item_record_still_decodes_with_no_title_and_its_hash_holds() {
+        let (r, _) = decode(&sealed(OLD_ITEM)).unwrap();
+        let Event::Item(it) = r.event else { panic!("{r:?}") };
+        assert_eq!((it.item.as_str(), it.title.as_deref(), it.approval.as_ref()), ("local/a", None, None));
+    }
+
+    #[test]
+    fn a_field_from_a_newer_yiping_is_ignored_not_refused() {
+        let newer = OLD_ITEM.replacen(r#""kind":"item","#, r#""kind":"item","colour":"red","#, 1);
+        assert!(decode(&sealed(&newer)).is_ok());
+    }
+
+    #[test]
+    fn a_new_item_record_carries_title_village_and_approval() {
+        let it: crate::item::Item = serde_json::from_str(
+            r#"{"id":"a","revision":2,"category":"finance","list":"财务收支","village":"青山村","title":"十一月财务收支","status":"approved",
+            "approval":{"by":"村务监督委员会","at":"2026-11-28T10:00:00+08:00"},"display":{"from":"2026-12-01T00:00:00+08:00","until":"2026-12-31T00:00:00+08:00"}}"#,
+        )
+        .unwrap();
+        let mut r = rec(9);
+        r.event = Event::Item(Box::new(ItemSeen::of("local/a", &it)));
+        let (line, _) = encode(&r);
+        assert!(
+            line.contains(r#""title":"十一月财务收支","village":"青山村","approval":{"by":"村务监督委员会","at":"2026-11-28T02:00:00Z"}"#),
+            "{line}"
+        );
+        assert_eq!(decode(&line).unwrap().0, r);
     }
 }

@@ -79,7 +79,9 @@ pub(crate) async fn watch_catalog(mut catalog: watch::Receiver<Arc<crate::item::
         }
         let cat: Arc<Catalog> = Arc::clone(&catalog.borrow_and_update());
         for e in cat.entries() {
-            let item = super::record::ItemSeen::of(e.key(), e.original());
+            let mut item = super::record::ItemSeen::of(e.key(), e.original());
+            // The title as screens show it: a report may be passed around, the log is not public.
+            item.title = Some(e.public().title.clone());
             if seen.get(e.key()) != Some(&item.content_sha256) {
                 seen.insert(e.key().to_string(), item.content_sha256.clone());
                 recorder.now(super::Event::Item(Box::new(item)));

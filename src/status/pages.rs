@@ -131,6 +131,7 @@ pub(crate) fn status_json(s: &State) -> Value {
             "records_written": ev.written.load(Ordering::Relaxed),
             "records_dropped": ev.dropped.load(Ordering::Relaxed),
             "write_errors": ev.write_errors.load(Ordering::Relaxed),
+            "records_refused": ev.refused.load(Ordering::Relaxed),
             "head_seq": head.as_ref().map(|h| h.0),
             "head_hash": head.map(|h| h.1),
         },
@@ -209,6 +210,12 @@ pub(crate) fn metrics(s: &State) -> String {
         "counter",
         "Failed evidence log writes (retried).",
         vec![(String::new(), ev.write_errors.load(Ordering::Relaxed) as f64)],
+    );
+    family(
+        "yiping_log_records_refused_total",
+        "counter",
+        "Evidence records refused because their times cannot be true (ahead of the trusted clock, or longer than the run).",
+        vec![(String::new(), ev.refused.load(Ordering::Relaxed) as f64)],
     );
     family("yiping_clock_trusted", "gauge", "1 when the clock is trusted.", vec![(String::new(), if s.clock.trusted() { 1.0 } else { 0.0 })]);
     family("yiping_uptime_seconds", "gauge", "Seconds since the daemon started.", vec![(String::new(), secs(s.started, now))]);

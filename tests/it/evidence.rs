@@ -28,7 +28,28 @@ fn log_config(dir: &Path) -> LogConfig {
 }
 
 fn start_event() -> Event {
-    Event::Start { version: "test".into(), config: "yiping.toml".into(), time_zone: "Asia/Shanghai".into(), screens: vec!["门口".into()] }
+    Event::Start {
+        version: "test".into(),
+        config: "yiping.toml".into(),
+        time_zone: "Asia/Shanghai".into(),
+        screens: vec!["门口".into()],
+        village: None,
+        hours: None,
+    }
+}
+
+/// Writes records straight through the log writer, as a daemon of the past would have
+/// (the recorder refuses plays longer than its own run, so a simulated day cannot go through it).
+pub fn write_log(dir: &Path, records: Vec<(Timestamp, Event)>) {
+    let (mut w, _) = yiping::api::evidence::writer::Writer::open(dir, 4096, jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).unwrap();
+    for (at, e) in records {
+        w.append(at, true, e).unwrap();
+    }
+    w.sync().unwrap();
+}
+
+fn played(p: Play) -> (Timestamp, Event) {
+    (p.end, Event::Play(Box::new(p)))
 }
 
 fn play(item: &str, urgent: bool, min: Option<u32>, from: Timestamp, to: Timestamp, ended: EndReason) -> Play {
@@ -56,28 +77,55 @@ fn play(item: &str, urgent: bool, min: Option<u32>, from: Timestamp, to: Timesta
     }
 }
 
-/// Writes through the real recorder: one simulated day on screen 门口.
+/// One simulated day on screen 门口, as the daemon records it.
 fn simulated_day(dir: &Path) {
-    let (rec, h) = Recorder::start(&log_config(dir), Clock::System, start_event()).unwrap();
     let power = |on| Event::Power { screen: "门口".into(), on, brightness: if on { 100 } else { 0 } };
     let device = |ok: bool| Event::Device { screen: "门口".into(), ok, error: (!ok).then(|| "card not answering".into()) };
-    rec.record(t("00:00"), power(false));
-    rec.record(t("07:00"), power(true));
-    rec.play(play("a", false, Some(600), t("07:00"), t("07:10"), EndReason::SlotEnd));
-    rec.play(play("b", false, None, t("07:10"), t("07:20"), EndReason::SlotEnd));
-    rec.play(play("flood", true, None, t("07:20"), t("07:25"), EndReason::SlotEnd));
-    rec.play(play("idle", false, None, t("07:25"), t("07:30"), EndReason::ContentArrived));
-    rec.record(t("07:30"), device(false));
-    rec.record(t("07:40"), device(true));
-    rec.play(play("a", false, Some(600), t("07:40"), t("08:00"), EndReason::Shutdown));
-    // Daemon down 08:00-09:00 (nothing recorded), then b all day until the screen goes off.
-    rec.play(play("b", false, None, t("09:00"), t("22:00"), EndReason::ScreenOff));
-    rec.record(t("22:00"), power(false));
+    // The screen's hours are recorded at start, as a daemon does now.
+    let start = match start_event() {
+        Event::Start { version, config, time_zone, screens, .. } => Event::Start {
+            version,
+            config,
+            time_zone,
+            screens,
+            village: Some("青山村".into()),
+            hours: Some([("门口".to_string(), vec!["07:00-22:00".to_string()])].into_iter().collect()),
+        },
+        e => e,
+    };
+    write_log(
+        dir,
+        vec![
+            (t("00:00"), start),
+            (t("00:00"), power(false)),
+            (t("07:00"), power(true)),
+            played(play("a", false, Some(600), t("07:00"), t("07:10"), EndReason::SlotEnd)),
+            played(play("b", false, None, t("07:10"), t("07:20"), EndReason::SlotEnd)),
+            played(play("flood", true, None, t("07:20"), t("07:25"), EndReason::SlotEnd)),
+            played(play("idle", false, None, t("07:25"), t("07:30"), EndReason::ContentArrived)),
+            (t("07:30"), device(false)),
+            (t("07:40"), device(true)),
+            played(play("a", false, Some(600), t("07:40"), t("08:00"), EndReason::Shutdown)),
+            // Daemon down 08:00-09:00 (nothing recorded), then b all day until the screen goes off.
+            played(play("b", false, None, t("09:00"), t("22:00"), EndReason::ScreenOff)),
+            (t("22:00"), power(false)),
+            (t("23:00"), Event::Stop),
+        ],
+    );
+}
+
+#[test]
+fn a_failing_source_is_recorded_once_per_spell_then_its_recovery() {
+    let d = tempfile::tempdir().unwrap();
+    let (rec, h) = Recorder::start(&log_config(d.path()), Clock::System, start_event()).unwrap();
     rec.source_failed("feed", "connection refused");
     rec.source_failed("feed", "connection refused");
     rec.source_recovered("feed");
     rec.stop();
     h.join().unwrap();
+    let all: String = std::fs::read_dir(d.path()).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+    assert_eq!(all.matches("\"kind\":\"source_failed\"").count(), 1);
+    assert_eq!(all.matches("\"kind\":\"source_recovered\"").count(), 1);
 }
 
 fn report_json(dir: &Path, extra: &[&str]) -> serde_json::Value {
@@ -134,42 +182,52 @@ fn a_simulated_day_gives_the_expected_report_and_every_second_is_explained() {
     assert!(!md.contains("local/flood` ") || md.contains("urgent"), "{md}");
     assert!(md.contains("Log verified"), "{md}");
 
-    // CSV: one row per item and day; --screen filters.
-    let o = yiping(
-        d.path(),
-        &[
-            "report",
-            "--dir",
-            d.path().to_str().unwrap(),
-            "--from",
-            "2026-12-01",
-            "--to",
-            "2026-12-01",
-            "--format",
-            "csv",
-            "--at",
-            "2026-12-02T00:00:00+08:00",
-        ],
+    // CSV: one row per item and day, for Chinese Excel (BOM, Chinese headings, English under them).
+    let csv_of = |lang: &str| {
+        let o = yiping(
+            d.path(),
+            &[
+                "report",
+                "--dir",
+                d.path().to_str().unwrap(),
+                "--from",
+                "2026-12-01",
+                "--to",
+                "2026-12-01",
+                "--format",
+                "csv",
+                "--lang",
+                lang,
+                "--at",
+                "2026-12-02T00:00:00+08:00",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let csv = csv_of("zh");
+    assert!(csv.starts_with("\u{feff}屏幕,条目编号,标题,类别,清单,日期,显示秒数,每日最短秒数,是否达标,"), "{csv}");
+    assert_eq!(
+        csv.lines().nth(1),
+        Some(
+            "screen,item,title,category,list,date,shown_s,min_seconds_per_day,meets_min,preempted_s,rotation_s,idle_s,device_error_s,offline_s,on_hours_s,screen_off_s"
+        )
     );
-    let csv = stdout(&o);
+    assert_eq!(csv.lines().count(), 2 + 3, "{csv}");
+    assert!(csv.contains("门口,local/a,,村务,,2026-12-01,1800.000,600,达标,300.000,47400.000,300.000,600.000,3600.000,54000.000,32400.000"), "{csv}");
+    let csv = csv_of("en");
     assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
     assert!(
-        csv.contains("门口,local/a,village,,2026-12-01,1800.000,600,true,300.000,47400.000,300.000,600.000,3600.000,54000.000,32400.000"),
+        csv.contains("门口,local/a,,village,,2026-12-01,1800.000,600,true,300.000,47400.000,300.000,600.000,3600.000,54000.000,32400.000"),
         "{csv}"
     );
     let j = report_json(d.path(), &["--screen", "广场"]);
     assert_eq!(j["items"].as_array().unwrap().len(), 0);
-
-    // The repeated source failure was recorded once, then its recovery.
-    let all: String = std::fs::read_dir(d.path()).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
-    assert_eq!(all.matches("\"kind\":\"source_failed\"").count(), 1);
-    assert_eq!(all.matches("\"kind\":\"source_recovered\"").count(), 1);
 }
 
 #[test]
 fn an_item_below_its_daily_minimum_is_flagged() {
     let d = tempfile::tempdir().unwrap();
-    let (rec, h) = Recorder::start(&log_config(d.path()), Clock::System, start_event()).unwrap();
     // Delivered, approved, never shown: the report must still list it.
     let seen = |id: &str, status: &str| {
         let mut it: yiping::api::item::Item = serde_json::from_str(&item_json(id, "finance", "财务", &["x"])).unwrap();
@@ -177,12 +235,17 @@ fn an_item_below_its_daily_minimum_is_flagged() {
         it.display.min_seconds_per_day = Some(300);
         Event::Item(Box::new(yiping::api::evidence::record::ItemSeen::of(&format!("local/{id}"), &it)))
     };
-    rec.record(t("08:00"), seen("never", "approved"));
-    rec.record(t("08:00"), seen("unapproved", "pending"));
-    rec.play(play("a", false, Some(600), t("10:00"), t("10:05"), EndReason::SlotEnd));
-    rec.play(play("b", false, None, t("10:05"), t("23:59"), EndReason::SlotEnd));
-    rec.stop();
-    h.join().unwrap();
+    write_log(
+        d.path(),
+        vec![
+            (t("00:00"), start_event()),
+            (t("08:00"), seen("never", "approved")),
+            (t("08:00"), seen("unapproved", "pending")),
+            played(play("a", false, Some(600), t("10:00"), t("10:05"), EndReason::SlotEnd)),
+            played(play("b", false, None, t("10:05"), t("23:59"), EndReason::SlotEnd)),
+            (t("23:59"), Event::Stop),
+        ],
+    );
     let j = report_json(d.path(), &[]);
     let keys: Vec<&str> = j["items"].as_array().unwrap().iter().map(|i| i["item"].as_str().unwrap()).collect();
     assert_eq!(keys, ["local/a", "local/b", "local/never"], "pending items are not expected on screen");
@@ -194,13 +257,15 @@ fn an_item_below_its_daily_minimum_is_flagged() {
     assert_eq!(a["days_below_min"], 1, "{a:#}");
     assert_eq!(a["days"][0]["meets_min"], false);
     assert_eq!(a["days"][0]["shown_ms"], 300_000);
-    // No off records: the screen counts as on for all 24 hours.
+    // No off records and no hours recorded: the screen counts as on for all 24 hours
+    // (the minute after the stop is an outage of unknown hours: offline).
     assert_eq!(a["days"][0]["on_hours_ms"], 86_400_000);
 }
 
 /// A log of a few files (rotation at 4 KiB) written by the real recorder.
 fn sample_log(dir: &Path) -> Vec<PathBuf> {
-    let (rec, h) = Recorder::start(&log_config(dir), Clock::System, start_event()).unwrap();
+    // The recorder's clock reads 10:00 on the day of the plays (it refuses plays from its future).
+    let (rec, h) = Recorder::start(&log_config(dir), Clock::starting_at(t("10:00")), start_event()).unwrap();
     for i in 0..40 {
         let s = t("09:00").checked_add(jiff::SignedDuration::from_mins(i)).unwrap();
         let e = s.checked_add(jiff::SignedDuration::from_mins(1)).unwrap();
@@ -240,7 +305,7 @@ fn log_verify_passes_an_untouched_log_and_catches_edits_deletions_insertions_and
     let cases: Vec<(&str, Edit, String)> = vec![
         (
             "edit",
-            Box::new(|l| l[2] = l[2].replacen("local/a", "local/x", 1)),
+            Box::new(|l| l[2] = l[2].replacen("local/", "local/x", 1)),
             format!("{second}:3: error 错误: unreadable record (hash does not match"),
         ),
         ("delete", Box::new(|l| drop(l.remove(2))), format!("{second}:3: error 错误: expected record #")),
@@ -329,7 +394,8 @@ fn wait_for_plays(log: &Path, n: usize) {
 fn sigkill_during_appends_and_a_torn_tail_leave_a_log_that_verifies_after_restart() {
     let d = tempfile::tempdir().unwrap();
     let cfg = busy_config(d.path());
-    let log = d.path().join("state/evidence");
+    // `run --at` is a rehearsal: its log is the rehearsal log (same writer, same chain rules).
+    let log = d.path().join("state/rehearsal-evidence");
     let mut child = spawn_daemon(d.path(), &cfg);
     wait_for_plays(&log, 4);
     // SIGKILL: no chance to write the stop record or flush anything.
@@ -364,6 +430,46 @@ fn sigkill_during_appends_and_a_torn_tail_leave_a_log_that_verifies_after_restar
     let all = std::fs::read_to_string(&last).unwrap();
     assert!(all.contains(&format!("\"kind\":\"torn_tail\",\"file\":\"{name}\",\"line\":{torn_line}")), "{all}");
     assert!(all.contains("\"kind\":\"stop\""), "clean stop after restart");
+}
+
+#[test]
+fn run_at_writes_evidence_only_to_the_rehearsal_folder_and_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = busy_config(d.path());
+    // A real log already there must come out byte for byte the same.
+    let real = d.path().join("state/evidence");
+    let files = sample_log(&real);
+    let before: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    let rehearsal = d.path().join("state/rehearsal-evidence");
+    let child = spawn_daemon(d.path(), &cfg);
+    wait_for_plays(&rehearsal, 3);
+    // SAFETY: sending SIGTERM to the child we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "演练：时钟从 2026-12-01T01:00:00Z 开始，显示记录写入演练文件夹 {}，不写入正式记录 {}",
+            rehearsal.display(),
+            real.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "rehearsal: the clock starts at 2026-12-01T01:00:00Z; evidence goes to {}, never to the real log",
+            rehearsal.display()
+        )),
+        "{err}"
+    );
+    let mut now: Vec<PathBuf> = std::fs::read_dir(&real).unwrap().map(|e| e.unwrap().path()).collect();
+    now.sort();
+    assert_eq!(now, files, "no file added to the real log");
+    for (f, b) in files.iter().zip(&before) {
+        assert_eq!(&std::fs::read(f).unwrap(), b, "{} changed", f.display());
+    }
+    let (code, out) = verify(&rehearsal);
+    assert_eq!(code, Some(0), "{out}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -427,4 +533,54 @@ async fn the_daemon_records_what_it_showed_and_the_report_adds_up() {
     }
     // a and b together fill the 12 minutes the daemon ran, give or take the first frame tick.
     assert!((719_000..=720_000).contains(&shown), "{shown}");
+}
+
+/// Issue 13: a feed's `generated_at` of 2099 moved the clock, and the play on air was
+/// logged as 2,274,912,954 s. The writer refuses it; the report leaves out what followed.
+#[tokio::test(start_paused = true)]
+async fn a_clock_moved_to_2099_gets_its_play_refused_and_the_report_leaves_2099_out() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = write_config(
+        d.path(),
+        "name = \"门口\"\nwidth = 64\nheight = 16\nfps = 5",
+        Some("[[slot]]\nselect = { category = [\"party\", \"finance\"] }\nseconds = 600\n"),
+    );
+    std::fs::write(d.path().join("items/a.json"), item_json("a", "party", "甲", &["一"])).unwrap();
+    let (c, diags) = Config::load(&cfg);
+    let c = c.unwrap_or_else(|| panic!("{diags:?}"));
+    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
+    // A board without the time: the clock holds at a trusted estimate, which a feed then moves.
+    let clock = Clock::guarded_by(|| "1970-01-01T00:00:10Z".parse().unwrap(), at(DEMO_AT));
+    let cancel = CancellationToken::new();
+    let running = yiping::api::daemon::start(&c, fonts, clock.clone(), cancel.clone()).unwrap();
+    let recorder = running.recorder.clone();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    clock.learn(at("2099-01-01T00:00:00+08:00"), "feed generated_at");
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    cancel.cancel();
+    running.wait().await;
+    assert!(recorder.stats().refused.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+
+    let log = d.path().join("state/evidence");
+    let mut refused = Vec::new();
+    let mut longest = 0.0f64;
+    let v = yiping::api::evidence::verify::read(&log, |r| match &r.event {
+        Event::Refused { record, reason, .. } => refused.push((record.clone(), reason.clone())),
+        Event::Play(p) => longest = longest.max(p.seconds),
+        _ => {}
+    })
+    .unwrap();
+    assert!(v.problem.is_none(), "{:?}", v.problem);
+    assert!(refused.iter().any(|(k, why)| k == "play" && why.contains("but the daemon had run only")), "{refused:?}");
+    assert!(longest <= 90.0, "no play longer than the daemon ran: {longest}");
+
+    // The records stamped 2099 are from the future for the report: left out and listed.
+    let j = report_json(&log, &[]);
+    let future = j["anomalies"].as_array().unwrap().iter().filter(|a| a["code"] == "future").count();
+    assert!(future >= 1, "{:#}", j["anomalies"]);
+    assert!(j["anomalies"].as_array().unwrap().iter().any(|a| a["code"] == "refused"), "the writer's refusal is shown too");
+    // The play on air when the clock jumped was refused whole (its times cannot be true):
+    // nothing is credited, not the minute before the jump, and certainly not 73 years.
+    let shown: i64 = j["items"].as_array().unwrap().iter().map(|i| i["total_shown_ms"].as_i64().unwrap()).sum();
+    assert_eq!(shown, 0);
 }

@@ -9,6 +9,7 @@ mod feed;
 mod feed_server;
 pub mod frames;
 mod poster;
+mod report;
 mod schedule;
 mod serial;
 mod status;

@@ -147,6 +147,7 @@ async fn status_endpoint_serves_health_status_frame_and_metrics() {
         "yiping_source_fetches_total",
         "yiping_showable_items",
         "yiping_log_records_total",
+        "yiping_log_records_refused_total",
     ] {
         assert!(metrics.iter().any(|(n, _, _)| n == want) || text.contains(&format!("# TYPE {want} ")), "{want} missing:\n{text}");
     }
