@@ -297,11 +297,19 @@ impl Published {
 
 /// The verdict `check` gives for the period `now` falls in, from the catalog alone: an
 /// item counts as shown from the moment its window opens (the earliest it can be), so an
-/// item whose window opens later than `within` after approval is late already.
+/// item whose window opens later than `within` after approval is late already. `within`
+/// is judged for every item of the catalog approved up to today, whenever that was: the
+/// catalog holds what is current, and a late one is worth saying while it is there.
 pub(crate) fn current(c: &Compliance, items: &[Published], now: Timestamp, tz: &TimeZone) -> Vec<Verdict> {
-    let today = now.to_zoned_datetime(tz.clone()).date();
+    let local = |t: Timestamp| t.to_zoned_datetime(tz.clone()).date();
+    let today = local(now);
     let assumed: Vec<Published> = items.iter().map(|p| Published { first_shown: Some(p.opened), ..p.clone() }).collect();
-    judge(c, &assumed, today, today, tz, now)
+    let earliest = assumed.iter().map(|p| local(p.approved.unwrap_or(p.opened))).min().unwrap_or(today).min(today);
+    let mut verdicts = judge(c, &assumed, today, today, tz, now);
+    for (v, w) in verdicts.iter_mut().zip(judge(c, &assumed, earliest, today, tz, now)) {
+        v.within = w.within;
+    }
+    verdicts
 }
 
 /// One line per period and per item not on time, for a terminal: (needs attention, zh, en).
@@ -423,7 +431,8 @@ mod tests {
             lines(&v[0], &tz)[0].1,
             "清单“财务收支”（每月；审批后 5 天内上屏）2026-12：进行中，尚无新公开，已排定：十二月财务（2026-12-20 00:00 开始）"
         );
-        assert_eq!(v[0].within.len(), 0, "approved before today: judged by the report, not by check");
+        // Approved two days ago, on screen from the 20th: later than 5 days, whenever check is run.
+        assert_eq!((v[0].within.len(), v[0].within[0].state), (1, State::Late));
         let v = current(
             &c,
             &[item("local/late", "2026-12-20T00:00:00+08:00", Some("2026-12-12T08:00:00+08:00"), None)],

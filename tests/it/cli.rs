@@ -109,3 +109,40 @@ fn run_refuses_a_broken_config_with_its_errors() {
     let err = stderr(&o);
     assert!(err.contains("yiping.toml:2:13") && err.contains("has errors"), "{err}");
 }
+
+/// An approved item of `list`, approved at `approved` and shown from `from` (both local, +08:00).
+fn listed_item(id: &str, list: &str, title: &str, approved: &str, from: &str) -> String {
+    format!(
+        r#"{{"id": "{id}", "revision": 1, "category": "finance", "list": "{list}", "title": "{title}", "body": ["内容"], "status": "approved",
+ "approval": {{"by": "村务监督委员会", "at": "{approved}T10:00:00+08:00"}},
+ "display": {{"from": "{from}T00:00:00+08:00", "until": "2027-01-31T00:00:00+08:00"}}}}"#
+    )
+}
+
+#[test]
+fn check_judges_the_current_period_of_every_compliance_rule_and_warns_about_a_late_item() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = write_config(t.path(), "name = \"s\"\nwidth = 128\nheight = 32", None);
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str("\n[compliance]\n\"财务收支\" = \"monthly\"\n\"党务公开\" = \"quarterly\"\n\"低保\" = { within = \"5d\" }\n");
+    std::fs::write(&cfg, text).unwrap();
+    let items = t.path().join("items");
+    std::fs::write(items.join("fin.json"), listed_item("fin", "财务收支", "十一月财务收支", "2026-12-02", "2026-12-03")).unwrap();
+    // Approved on the 1st, on screen only from the 10th: later than 5 days.
+    std::fs::write(items.join("dibao.json"), listed_item("dibao", "低保", "低保新增对象", "2026-12-01", "2026-12-10")).unwrap();
+    let o = yiping(t.path(), &["check", "--config", cfg.to_str().unwrap(), "--at", "2026-12-15T12:00:00+08:00"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "a late item is a warning, not an error:\n{out}");
+    let section = out.split("disclosure cadence 公开频率").nth(1).unwrap_or_else(|| panic!("no cadence section:\n{out}"));
+    for want in [
+        "✓ 清单“财务收支”（每月）2026-12：",
+        "已公开：十一月财务收支",
+        "✓ 清单“党务公开”（每季度）2026 Q4：",
+        "尚无新公开，本期到 2026-12-31 结束",
+        "✗ 清单“低保”的“低保新增对象”应在 2026-12-06 10:00 前上屏",
+    ] {
+        assert!(section.contains(want), "missing {want:?} in:\n{section}");
+    }
+    assert!(out.contains("warning 警告") && out.contains("is due on screen by 2026-12-06 10:00"), "{out}");
+    assert!(out.contains("0 error(s) 个错误, 1 warning(s)"), "{out}");
+}
