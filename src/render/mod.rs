@@ -10,6 +10,7 @@ pub(crate) mod font;
 pub(crate) mod frame;
 pub(crate) mod led;
 pub(crate) mod linebreak;
+pub(crate) mod mongol;
 pub(crate) mod outline;
 pub(crate) mod overlay;
 pub(crate) mod poster;
