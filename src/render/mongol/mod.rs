@@ -19,6 +19,7 @@
 //! Never fails and never drops text: a Mongolian char the font lacks is drawn
 //! as the bitmap path's hex box (`Replacement`) and listed by [`MongolFont::missing`].
 
+pub mod block;
 mod line;
 pub mod raster;
 pub mod runs;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 
 use harfrust::{Buffer, Direction, Language, Script, ShapeOptions, ShapePlan, ShaperFont};
 
+pub use block::{Band, Ink, MnBlock, ShapedLine};
 pub use line::{LinePiece, MnLine, MnParagraph, PlacedGlyph};
 pub use raster::{MonoImage, RunImage};
 

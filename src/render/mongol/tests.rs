@@ -3,6 +3,7 @@ use std::sync::OnceLock;
 
 use embedded_graphics::pixelcolor::Rgb888;
 
+use super::block::PieceImage;
 use super::*;
 use crate::render::Frame;
 use crate::render::font::Metrics;
@@ -152,4 +153,26 @@ fn mongol_at_16_and_12_px_on_an_led_board() {
     eprintln!("12 px, threshold {}:\n{}", raster::led_threshold(12), twelve.to_ascii());
     assert_eq!(sixteen.to_ascii(), include_str!("../../../tests/data/mongolian/mongol-16px.txt"));
     assert_eq!(twelve.to_ascii(), include_str!("../../../tests/data/mongolian/mongol-12px.txt"));
+}
+
+#[test]
+fn a_block_shares_one_band_and_draws_what_it_composed() {
+    let paragraphs = vec!["ᠬᠥᠬᠡᠬᠣᠲᠠ ᠶᠢᠨ ᠰᠢᠨ\u{180E}ᠡ ᠬᠣᠲᠠ ᠲᠣᠭᠣᠷᠢᠭ".to_string(), "2026 ᠣᠨ ᠑᠒ ᠰᠠᠷ\u{180E}ᠠ".to_string()];
+    let block = MnBlock::layout(font(), &paragraphs, 16, 96, &Half, Ink::Mono);
+    assert!(block.lines.len() >= 3, "{:?}", block.texts().collect::<Vec<_>>());
+    // Ink height, not the font's 1.75 em line box (28 px at 16 px).
+    assert!((16..=22).contains(&block.band.height()), "{:?}", block.band);
+    let last = block.lines.iter().find(|l| l.text.starts_with("2026")).unwrap();
+    assert_eq!(last.texts, [(0, "2026 ".to_string())], "the digits are text for the CJK font");
+    // Drawing puts the composed ink inside the band, at the line's x.
+    let mut f = Frame::new(120, 30);
+    last.draw(&mut f, 3, 4, block.band, &Half, Rgb888::new(255, 0, 0));
+    let lit: Vec<(u32, u32)> = (0..30).flat_map(|y| (0..120).map(move |x| (x, y))).filter(|&(x, y)| f.is_lit(x, y)).collect();
+    assert!(!lit.is_empty());
+    assert!(lit.iter().all(|&(x, y)| x >= 3 + 40 && y >= 4 && y < 4 + block.band.height()), "{}", f.to_ascii());
+    // A marquee line carries every paragraph.
+    let one = MnBlock::one_line(font(), &paragraphs, 16, &Half, Ink::Alpha);
+    assert_eq!(one.lines.len(), 1);
+    assert!(matches!(one.lines[0].images[..], [PieceImage::Alpha(_), ..]));
+    assert!(one.lines[0].text.contains("ᠲᠣᠭᠣᠷᠢᠭ  2026"), "{}", one.lines[0].text);
 }

@@ -31,7 +31,7 @@ pub(crate) const OUTLINE_FILE: &str = "yiping-sans-cjk-sc-regular.otf";
 const CACHE_LIMIT: usize = 48 << 20;
 
 /// An anti-aliased glyph mask, positioned relative to the pen on the baseline.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Mask {
     pub left: i32,
     /// Rows above the baseline of the mask's first row.
