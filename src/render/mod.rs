@@ -20,7 +20,8 @@ pub(crate) mod theme;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) use display::{Display, Layout, LayoutStyle};
+pub(crate) use design::Header;
+pub(crate) use display::{Display, Layout, LayoutStyle, Mongolian};
 pub(crate) use frame::{ColorMode, Frame};
 pub(crate) use led::Geometry;
 pub(crate) use poster::Ticker;
@@ -30,7 +31,8 @@ use theme::Theme;
 use crate::schedule::{Content, Effect, Slot};
 use design::{Labels, notice};
 use font::{FontLibrary, FontSet};
-use led::LedScene;
+use led::{Bilingual, LedScene};
+use mongol::MongolFont;
 use poster::{PosterScene, PosterStyle};
 
 /// Renders content for one screen.
@@ -41,6 +43,8 @@ pub struct Renderer {
     village: String,
     /// Set when the screen uses the HD poster design.
     poster: Option<Arc<PosterStyle>>,
+    /// Set when the screen shows items' Mongolian (`mongolian = "auto"`) and the font is there.
+    mongol: Option<Arc<MongolFont>>,
 }
 
 impl Renderer {
@@ -75,7 +79,11 @@ impl Renderer {
                 Some(Arc::new(PosterStyle::new(screen.width, screen.height, font, village.clone())))
             }
         };
-        Ok(Renderer { geo, theme: Theme::new(screen.color, screen.led_color), village, poster })
+        let mongol = match screen.layout.mongolian {
+            Mongolian::Auto => fonts.mongol().cloned(),
+            Mongolian::Off => None,
+        };
+        Ok(Renderer { geo, theme: Theme::new(screen.color, screen.led_color), village, poster, mongol })
     }
 
     pub fn width(&self) -> u32 {
@@ -100,7 +108,10 @@ impl Renderer {
             });
         }
         Scene::Led(match notice(content, Labels::Short, &self.village) {
-            Some(n) => LedScene::new(self.geo.clone(), self.theme, Some(n.header), n.village, n.paragraphs, n.table, effect),
+            Some(n) => {
+                let mn = n.mn.zip(self.mongol.as_ref()).map(|(text, font)| Bilingual { text, font });
+                LedScene::new(self.geo.clone(), self.theme, Some(n.header), n.village, n.paragraphs, n.table, mn, effect)
+            }
             None => LedScene::idle(self.geo.clone(), self.theme, self.village.clone()),
         })
     }

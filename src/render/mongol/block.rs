@@ -63,21 +63,28 @@ impl Band {
 pub struct MnBlock {
     pub lines: Vec<Arc<ShapedLine>>,
     pub band: Band,
+    /// Index in `lines` of each paragraph's first line.
+    pub starts: Vec<usize>,
 }
 
 impl MnBlock {
     /// Lays out paragraphs at `px` (the Chinese text's size) for lines `width` px wide;
     /// `other` is the CJK font that draws non-Mongolian runs (its height joins the band).
     pub fn layout(font: &MongolFont, paragraphs: &[String], px: u32, width: u32, other: &impl Metrics, ink: Ink) -> MnBlock {
-        let lines = paragraphs.iter().flat_map(|p| MnParagraph::shape(font, p).lines(font, px, width, other)).collect::<Vec<_>>();
-        Self::compose(font, lines, px, other, ink)
+        let mut lines = Vec::new();
+        let mut starts = Vec::new();
+        for p in paragraphs {
+            starts.push(lines.len());
+            lines.extend(MnParagraph::shape(font, p).lines(font, px, width, other));
+        }
+        MnBlock { starts, ..Self::compose(font, lines, px, other, ink) }
     }
 
     /// The paragraphs on one line (a marquee), joined by a wide space.
     pub fn one_line(font: &MongolFont, paragraphs: &[String], px: u32, other: &impl Metrics, ink: Ink) -> MnBlock {
         let text = paragraphs.iter().map(|p| p.replace('\n', " ")).collect::<Vec<_>>().join("  ");
         let line = MnParagraph::shape(font, &text).one_line(font, px, other);
-        Self::compose(font, vec![line], px, other, ink)
+        MnBlock { starts: vec![0], ..Self::compose(font, vec![line], px, other, ink) }
     }
 
     fn compose(font: &MongolFont, lines: Vec<MnLine>, px: u32, other: &impl Metrics, ink: Ink) -> MnBlock {
@@ -117,7 +124,7 @@ impl MnBlock {
             band.above += extra / 2;
             band.below += extra - extra / 2;
         }
-        MnBlock { lines, band }
+        MnBlock { lines, band, starts: Vec::new() }
     }
 
     /// Every line's text, for previews.

@@ -215,17 +215,14 @@ impl PosterScene {
         }
         let mut strip = None;
         let kind = match effect {
-            Effect::Static { page_seconds } => {
-                let per_page = (body_h / pitch(&face)).max(1) as usize;
-                Flow::Pages { pages: body::paginate(&laid, per_page), page_seconds }
-            }
+            Effect::Static { page_seconds } => Flow::Pages { pages: body::paginate(&laid, body_h, pitch(&face), 0), page_seconds },
             Effect::ScrollUp { speed } => Flow::Scroll { lines: laid.lines, speed: speed * speed_scale },
             Effect::Marquee { speed } => {
                 let plain: Vec<String> = paragraphs.iter().map(|p| p.trim_start_matches('\u{3000}').to_string()).collect();
                 let line = HStrip::new(s.body.clone(), body::one_line(&plain, table), s.pitch(), BODY, BG);
                 let (text, width) = (line.text().to_string(), line.width());
                 strip = Some(Box::new(line));
-                Flow::Marquee { text, width, speed: speed * speed_scale }
+                Flow::Marquee { text, width, speed: speed * speed_scale, mn: None, lead: 0 }
             }
         };
         let mut scene = PosterScene {
