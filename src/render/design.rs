@@ -13,6 +13,7 @@ use crate::schedule::Content;
 
 use super::Frame;
 use super::body::{Line, MnRow};
+use super::mongol::MongolFont;
 use super::poster::Ticker;
 
 /// What a header shows.
@@ -57,6 +58,18 @@ pub(crate) struct Notice<'a> {
     pub url: Option<&'a str>,
     /// The masked Mongolian version of an item (title, body), shown before the Chinese.
     pub mn: Option<&'a MnText>,
+}
+
+/// An item's Mongolian text and the font to draw it with, for a bilingual scene.
+#[derive(Clone, Copy)]
+pub struct Bilingual<'a> {
+    pub text: &'a MnText,
+    pub font: &'a std::sync::Arc<MongolFont>,
+}
+
+/// The Mongolian paragraphs of a scene: the title first, then the body.
+pub fn mn_paragraphs(mn: &MnText) -> Vec<String> {
+    std::iter::once(mn.title.clone()).chain(mn.body.iter().cloned()).filter(|p| !p.trim().is_empty()).collect()
 }
 
 /// The one content→header mapping; `None` for idle and off (they have no header).

@@ -11,15 +11,14 @@ use std::time::Duration;
 
 use jiff::ZonedDateTime as Zoned;
 
-use crate::item::MnText;
 use crate::schedule::Effect;
 
 use super::Frame;
 use super::body::{self, Line, MnRow};
-use super::design::{Design, Flow, Header, View, uncovered};
+use super::design::{Bilingual, Design, Flow, Header, View, mn_paragraphs, uncovered};
 use super::display::Layout;
 use super::font::{FontLibrary, FontSet, Metrics};
-use super::mongol::{Ink, MnBlock, MongolFont};
+use super::mongol::{Ink, MnBlock};
 use super::poster::Ticker;
 use super::theme::{Role, Theme};
 
@@ -52,18 +51,6 @@ impl Geometry {
         let n = self.lines_per_page() as u32;
         self.body_height.saturating_sub(n * self.font.height()) / n
     }
-}
-
-/// An item's Mongolian text and the font to draw it with, for a bilingual scene.
-#[derive(Clone, Copy)]
-pub struct Bilingual<'a> {
-    pub text: &'a MnText,
-    pub font: &'a Arc<MongolFont>,
-}
-
-/// The Mongolian paragraphs of a scene: the title first, then the body.
-fn mn_paragraphs(mn: &MnText) -> Vec<String> {
-    std::iter::once(mn.title.clone()).chain(mn.body.iter().cloned()).filter(|p| !p.trim().is_empty()).collect()
 }
 
 /// Content laid out for an LED screen, ready to be drawn at any elapsed time.

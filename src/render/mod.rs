@@ -29,9 +29,10 @@ pub(crate) use scene::Scene;
 use theme::Theme;
 
 use crate::schedule::{Content, Effect, Slot};
+use design::Bilingual;
 use design::{Labels, notice};
 use font::{FontLibrary, FontSet};
-use led::{Bilingual, LedScene};
+use led::LedScene;
 use mongol::MongolFont;
 use poster::{PosterScene, PosterStyle};
 
@@ -103,7 +104,10 @@ impl Renderer {
         if let Some(style) = &self.poster {
             // Category labels read as on a printed notice board.
             return Scene::Poster(match notice(content, Labels::Board, style.village()) {
-                Some(n) => PosterScene::new(style, Some(n.header), n.village, n.paragraphs, n.table, n.url, effect),
+                Some(n) => {
+                    let mn = n.mn.zip(self.mongol.as_ref()).map(|(text, font)| Bilingual { text, font });
+                    PosterScene::new(style, Some(n.header), n.village, n.paragraphs, n.table, n.url, mn, effect)
+                }
                 None => PosterScene::idle(style),
             });
         }

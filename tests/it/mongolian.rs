@@ -79,3 +79,21 @@ fn golden_bilingual_led_frames() {
     // The marquee: the Mongolian body crossing, the Chinese following.
     golden("mn-64x32-rgb-marquee", &frame(&rgb, &bilingual(), Effect::Marquee { speed: 32.0 }, 12.0));
 }
+
+#[test]
+fn the_poster_puts_the_mongolian_title_above_the_chinese_and_its_body_first() {
+    let r = renderer("name = \"hall\"\nwidth = 1920\nheight = 1080\ncolor = \"rgb\"");
+    let scene = r.scene(&bilingual(), STATIC);
+    let text = scene.page_texts().join("\n");
+    let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s} missing in:\n{text}"));
+    assert!(at(MN_TITLE) < at("冬季防火通知") && at("冬季防火通知") < at("ᠡᠪᠦᠯ") && at("ᠡᠪᠦᠯ") < at("冬季天干物燥"), "{text}");
+    assert!(scene.missing().is_empty(), "{:?}", scene.missing());
+    golden("mn-poster-1920x1080", &frame(&r, &bilingual(), STATIC, 0.0));
+    // Scroll-up and marquee carry both texts on the poster too, and take longer for it.
+    let off = renderer("name = \"hall\"\nwidth = 1920\nheight = 1080\ncolor = \"rgb\"\n[screens.layout]\nmongolian = \"off\"");
+    for e in [Effect::Marquee { speed: 32.0 }, Effect::ScrollUp { speed: 16.0 }] {
+        assert!(r.scene(&bilingual(), e).natural_duration() > off.scene(&bilingual(), e).natural_duration(), "{e:?}");
+        let f = frame(&r, &bilingual(), e, 1.0);
+        assert!(f.as_rgb().chunks(3).any(|p| p[0] > 200), "{e:?} draws");
+    }
+}

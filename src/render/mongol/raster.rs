@@ -10,10 +10,11 @@
 
 use embedded_graphics::pixelcolor::Rgb888;
 
+pub use super::block::PieceImage;
 use super::{MongolFont, PlacedGlyph};
 use crate::render::Frame;
 use crate::render::font::{Glyph, Replacement};
-use crate::render::outline::{Mask, blend};
+use crate::render::outline::{Mask, blend, blend_columns};
 
 /// An anti-aliased line piece: column 0 is `left` px right of the line's start, row 0 is
 /// `top` rows above the baseline (the outline font's mask type).
@@ -170,4 +171,15 @@ impl MonoImage {
 /// Blends an anti-aliased piece with the line's start at `x` and its baseline at row `baseline`.
 pub fn draw_alpha(img: &RunImage, f: &mut Frame, x: i32, baseline: i32, color: Rgb888) {
     blend(f, img, x + img.left, baseline - img.top, color);
+}
+
+/// Like [`draw_alpha`], drawing only columns `clip` of the frame (a marquee's lane);
+/// allocates nothing, so a moving line costs only the blending of what shows.
+pub fn draw_alpha_clipped(img: &RunImage, f: &mut Frame, x: i64, baseline: i32, color: Rgb888, clip: std::ops::Range<i32>) {
+    let left = x + img.left as i64;
+    let (from, to) = ((clip.start as i64 - left).max(0), (clip.end as i64 - left).min(img.width as i64));
+    if from >= to || left > i32::MAX as i64 || left < i32::MIN as i64 {
+        return;
+    }
+    blend_columns(f, img, left as i32, baseline - img.top, color, from as i32..to as i32);
 }

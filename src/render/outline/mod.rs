@@ -308,8 +308,13 @@ impl Metrics for Face {
 
 /// Alpha-blends a mask in `color` onto the frame at (x, y), clipped.
 pub(crate) fn blend(f: &mut Frame, m: &Mask, x: i32, y: i32, color: Rgb888) {
+    blend_columns(f, m, x, y, color, 0..m.width as i32);
+}
+
+/// Like [`blend`], only the mask's columns `cols` (a marquee lane's worth of a long line).
+pub(crate) fn blend_columns(f: &mut Frame, m: &Mask, x: i32, y: i32, color: Rgb888, cols: std::ops::Range<i32>) {
     let (fw, fh) = (f.width() as i32, f.height() as i32);
-    let (c0, c1) = ((-x).max(0), (fw - x).min(m.width as i32));
+    let (c0, c1) = ((-x).max(0).max(cols.start), (fw - x).min(m.width as i32).min(cols.end));
     let (r0, r1) = ((-y).max(0), (fh - y).min(m.height as i32));
     if c0 >= c1 || r0 >= r1 {
         return;

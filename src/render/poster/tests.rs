@@ -45,7 +45,7 @@ fn scrolling_moves_prerendered_lines_by_whole_pixels_and_rasterizes_nothing_in_s
     let own = own_font();
     let st = Arc::new(PosterStyle::new(640, 360, &own, "青山村".into()));
     let text = "因供水主管道维修，定于12月1日10:00至16:00全村停水。请村民提前储水。".repeat(6);
-    let s = PosterScene::new(&st, header("停水通知"), "青山村".into(), &[text], None, None, Effect::ScrollUp { speed: 16.0 });
+    let s = PosterScene::new(&st, header("停水通知"), "青山村".into(), &[text], None, None, None, Effect::ScrollUp { speed: 16.0 });
     let (bx, by, bw, bh) = s.body;
     let speed = match s.kind {
         Flow::Scroll { speed, .. } => speed,
@@ -74,7 +74,7 @@ fn scrolling_moves_prerendered_lines_by_whole_pixels_and_rasterizes_nothing_in_s
 #[test]
 fn ticker_shows_only_while_urgent_items_are_in_force_and_moves() {
     let st = style(640, 360);
-    let s = PosterScene::new(&st, header("通知"), "青山村".into(), &["正文".into()], None, None, Effect::Static { page_seconds: 5.0 });
+    let s = PosterScene::new(&st, header("通知"), "青山村".into(), &["正文".into()], None, None, None, Effect::Static { page_seconds: 5.0 });
     assert!(st.ticker(&[]).is_none());
     let tk = st.ticker(&["停水通知".to_string(), "防汛预警".to_string()]).unwrap();
     assert!(tk.text().contains("停水通知") && tk.text().contains("防汛预警"));
@@ -91,7 +91,7 @@ fn ticker_shows_only_while_urgent_items_are_in_force_and_moves() {
 fn a_title_too_long_for_two_lines_continues_in_the_body_nothing_lost() {
     let st = style(1024, 600);
     let title = "关于青山村二〇二六年度村集体经济组织收益分配方案、农村低保对象动态调整及村内道路硬化工程决算情况的公示";
-    let s = PosterScene::new(&st, header(title), "青山村".into(), &["正文。".into()], None, None, Effect::Static { page_seconds: 5.0 });
+    let s = PosterScene::new(&st, header(title), "青山村".into(), &["正文。".into()], None, None, None, Effect::Static { page_seconds: 5.0 });
     assert_eq!(s.title.len(), 2);
     let all: String = s.title.concat() + &s.page_texts().concat();
     let flat: String = all.chars().filter(|c| !c.is_whitespace()).collect();
@@ -102,9 +102,11 @@ fn a_title_too_long_for_two_lines_continues_in_the_body_nothing_lost() {
 #[test]
 fn missing_chars_are_listed_and_drawn_as_boxes() {
     let st = style(640, 360);
-    let s = PosterScene::new(&st, header("通知"), "青山村".into(), &["缺字\u{E000}。".into()], None, None, Effect::Static { page_seconds: 5.0 });
+    let s =
+        PosterScene::new(&st, header("通知"), "青山村".into(), &["缺字\u{E000}。".into()], None, None, None, Effect::Static { page_seconds: 5.0 });
     assert_eq!(s.missing(), &['\u{E000}']);
-    let ok = PosterScene::new(&st, header("喆堃昇珺玥赟犇䶮"), "青山村".into(), &["正文".into()], None, None, Effect::Static { page_seconds: 5.0 });
+    let ok =
+        PosterScene::new(&st, header("喆堃昇珺玥赟犇䶮"), "青山村".into(), &["正文".into()], None, None, None, Effect::Static { page_seconds: 5.0 });
     assert!(ok.missing().is_empty());
 }
 
@@ -112,8 +114,9 @@ fn missing_chars_are_listed_and_drawn_as_boxes() {
 fn qr_code_only_with_a_url_and_the_body_narrows_for_it() {
     let st = style(1280, 720);
     let body = ["正文".to_string()];
-    let with = PosterScene::new(&st, header("通知"), "村".into(), &body, None, Some("https://example.org/a"), Effect::Static { page_seconds: 5.0 });
-    let without = PosterScene::new(&st, header("通知"), "村".into(), &body, None, None, Effect::Static { page_seconds: 5.0 });
+    let with =
+        PosterScene::new(&st, header("通知"), "村".into(), &body, None, Some("https://example.org/a"), None, Effect::Static { page_seconds: 5.0 });
+    let without = PosterScene::new(&st, header("通知"), "村".into(), &body, None, None, None, Effect::Static { page_seconds: 5.0 });
     assert!(with.qr.is_some() && without.qr.is_none());
     assert!(with.body.2 < without.body.2);
 }
@@ -122,8 +125,8 @@ fn qr_code_only_with_a_url_and_the_body_narrows_for_it() {
 fn marquee_and_pages_cover_the_text_once_per_pass() {
     let st = style(1280, 720);
     let text = "村务公开".repeat(50);
-    let m = PosterScene::new(&st, header("通知"), "村".into(), std::slice::from_ref(&text), None, None, Effect::Marquee { speed: 32.0 });
-    let p = PosterScene::new(&st, header("通知"), "村".into(), &[text], None, None, Effect::Static { page_seconds: 5.0 });
+    let m = PosterScene::new(&st, header("通知"), "村".into(), std::slice::from_ref(&text), None, None, None, Effect::Marquee { speed: 32.0 });
+    let p = PosterScene::new(&st, header("通知"), "村".into(), &[text], None, None, None, Effect::Static { page_seconds: 5.0 });
     assert!(m.natural_duration() > Duration::from_secs(5));
     assert_eq!(p.natural_duration(), Duration::from_secs(5 * p.page_count() as u64));
     // The marquee strip is cut into chunks drawn on demand; a frame of it is not blank.
