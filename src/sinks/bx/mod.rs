@@ -114,6 +114,10 @@ impl BxSink {
                 let action = if p.skipped { "item replaced by the skip notice" } else { "characters replaced by the marker" };
                 warn!(screen = %self.screen, sink = "bx", item = %p.what, chars = %chars, codes = ?codes, action, "characters outside GB2312 cannot be shown by the card");
             }
+            if p.mn_omitted {
+                let action = if p.skipped { "item replaced by the skip notice" } else { "the Chinese is shown alone" };
+                warn!(screen = %self.screen, sink = "bx", item = %p.what, action, mn_omitted = true, "the card's GB2312 font has no Mongolian: this item's Mongolian text is not shown");
+            }
             if let Some(a) = &o.on_air {
                 let slot = a.end.duration_since(a.start).as_secs_f64();
                 let needs = p.chunks.iter().map(|c| c.duration.as_secs_f64()).sum::<f64>();
