@@ -122,11 +122,8 @@ pub fn plan(on_air: Option<&OnAir>, cfg: &BxConfig, screen_w: u32, screen_h: u32
     let mut effect = effect;
     // The card's font has no Mongolian: a bilingual item goes out in Chinese alone, or not at all.
     let mn_omitted = matches!(&content, Content::Item(s) if s.item().mn.is_some());
-    if mn_omitted && cfg.mongolian == MnPolicy::Skip {
-        paras = vec![cfg.skip_notice.clone()];
-        effect = Effect::Static { page_seconds: 5.0 };
-        skipped = true;
-    } else if !unsupported.is_empty() && cfg.unsupported == Unsupported::Skip {
+    let skip_mn = mn_omitted && cfg.mongolian == MnPolicy::Skip;
+    if skip_mn || (!unsupported.is_empty() && cfg.unsupported == Unsupported::Skip) {
         paras = vec![cfg.skip_notice.clone()];
         effect = Effect::Static { page_seconds: 5.0 };
         skipped = true;
