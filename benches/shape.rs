@@ -8,8 +8,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use yiping::render::font::FontLibrary;
-use yiping::render::mongol::{LinePiece, MnParagraph, MongolFont, MonoImage, raster};
+use yiping::api::render::font::{FontLibrary, FontSet};
+use yiping::api::render::mongol::{LinePiece, MnParagraph, MongolFont, MonoImage, led_threshold};
 
 /// UDHR article 1 (the corpus's text) and place names: about 300 chars, a typical notice.
 const TITLE: &str = "ᠬᠥᠬᠡᠬᠣᠲᠠ ᠶᠢᠨ ᠰᠢᠨ᠎ᠡ ᠬᠣᠲᠠ ᠲᠣᠭᠣᠷᠢᠭ ᠤᠨ ᠮᠡᠳᠡᠭᠳᠡᠯ";
@@ -20,7 +20,7 @@ const BODY: &[&str] = &[
 ];
 
 /// Everything a scene does with an item's Mongolian at load, at one size; returns the lit pixels.
-fn load_item(font: &MongolFont, other: &yiping::render::font::FontSet, px: u32, width: u32, mono: bool) -> (usize, usize, usize) {
+fn load_item(font: &MongolFont, other: &FontSet, px: u32, width: u32, mono: bool) -> (usize, usize, usize) {
     let mut glyphs = 0;
     let mut lines = 0;
     let mut ink = 0;
@@ -32,7 +32,7 @@ fn load_item(font: &MongolFont, other: &yiping::render::font::FontSet, px: u32, 
             for piece in &l.pieces {
                 if let LinePiece::Glyphs(g) = piece {
                     let img = font.compose(g, px);
-                    ink += if mono { MonoImage::from_alpha(&img, raster::led_threshold(px)).bits.len() } else { img.alpha.len() };
+                    ink += if mono { MonoImage::from_alpha(&img, led_threshold(px)).bits.len() } else { img.alpha.len() };
                 }
             }
         }

@@ -56,14 +56,14 @@ pub mod evidence {
 }
 
 pub mod item {
-    pub use crate::item::showable::Showable;
+    pub use crate::item::showable::{Entry, Showable};
     pub use crate::item::{Item, Priority};
 
     pub mod mask {
         pub use crate::item::mask::policy::MaskPolicy;
     }
     pub mod parse {
-        pub use crate::item::parse::Limits;
+        pub use crate::item::parse::{Format, Limits, parse_item};
     }
 }
 
@@ -74,6 +74,11 @@ pub mod render {
 
     pub mod font {
         pub use crate::render::font::library::FontLibrary;
+        pub use crate::render::font::set::FontSet;
+    }
+    pub mod mongol {
+        pub use crate::render::mongol::raster::led_threshold;
+        pub use crate::render::mongol::{LinePiece, MnParagraph, MongolFont, MonoImage};
     }
 }
 

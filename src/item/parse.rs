@@ -24,7 +24,7 @@ impl Default for Limits {
 
 /// The syntax an item file is written in, decided by its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
+pub enum Format {
     Json,
     Toml,
 }
@@ -40,7 +40,7 @@ impl Format {
 }
 
 /// Parses and validates one item; every problem found is returned with its position.
-pub(crate) fn parse_item(path: &Path, src: &str, format: Format, limits: &Limits) -> Result<Item, Vec<Diag>> {
+pub fn parse_item(path: &Path, src: &str, format: Format, limits: &Limits) -> Result<Item, Vec<Diag>> {
     let item: Item = match format {
         Format::Json => serde_json::from_str(src).map_err(|e| {
             let (line, col) = (e.line() as u32, e.column() as u32);
@@ -214,7 +214,7 @@ fn validate_mn(item: &Item, path: &Path, src: &str, format: Format, limits: &Lim
 /// Warnings about an item that loads (not errors): today, `mn` text that is mostly not
 /// Mongolian, i.e. the Chinese pasted into `mn` by mistake. Sources report them with
 /// `unknown_keys`; the item is shown all the same.
-pub fn item_warnings(item: &Item, path: &Path, src: &str, format: Format) -> Vec<Diag> {
+pub(crate) fn item_warnings(item: &Item, path: &Path, src: &str, format: Format) -> Vec<Diag> {
     let mut out = Vec::new();
     let Some(mn) = &item.mn else { return out };
     let diag = |key: &str, zh: String, en: String| Diag::at(path, src, mn_key_offset(src, key, format), zh, en);

@@ -7,39 +7,39 @@
 
 /// Traditional Mongolian script: the Mongolian block (letters, digits, punctuation,
 /// FVS1-4, MVS) and the Mongolian Supplement (U+11660..U+1167F, birga ornaments).
-pub fn is_mongolian(c: char) -> bool {
+pub(crate) fn is_mongolian(c: char) -> bool {
     matches!(c as u32, 0x1800..=0x18AF | 0x11660..=0x1167F)
 }
 
 /// A Mongolian letter (not a digit, punctuation mark or format control): what counts
 /// when judging whether a text is "mostly Mongolian".
-pub fn is_mongolian_letter(c: char) -> bool {
+pub(crate) fn is_mongolian_letter(c: char) -> bool {
     matches!(c as u32, 0x1820..=0x1878 | 0x1880..=0x18AA)
 }
 
 /// Format chars that belong to the Mongolian run around them and must be shaped with it:
 /// free variation selectors (U+180B..U+180D, U+180F), the vowel separator (U+180E),
 /// the narrow no-break space before suffixes (U+202F), and ZWJ/ZWNJ.
-pub fn is_mongolian_format(c: char) -> bool {
+pub(crate) fn is_mongolian_format(c: char) -> bool {
     matches!(c as u32, 0x180B..=0x180F | 0x202F | 0x200C | 0x200D)
 }
 
 /// Menksoft's private-use glyph codes (U+E234..U+E71D), used by older Chinese sites and
 /// typing tools instead of Unicode. They encode glyph shapes, not letters: no font but
 /// Menksoft's draws them and converting back needs context, so such text is refused.
-pub fn is_menksoft(c: char) -> bool {
+pub(crate) fn is_menksoft(c: char) -> bool {
     matches!(c as u32, 0xE234..=0xE71D)
 }
 
 /// Han ideographs (CJK Unified Ideographs, Extension A and the supplementary planes,
 /// compatibility ideographs): the sign of Chinese pasted where Mongolian was meant.
-pub fn is_han(c: char) -> bool {
+pub(crate) fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
 /// Counts of letters by script in a text: what the "mostly Mongolian" check judges.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LetterCount {
+pub(crate) struct LetterCount {
     pub mongolian: usize,
     pub han: usize,
     /// Letters of any other script (Latin, Cyrillic Mongolian, ...).
@@ -47,7 +47,7 @@ pub struct LetterCount {
 }
 
 impl LetterCount {
-    pub fn of(text: &str) -> LetterCount {
+    pub(crate) fn of(text: &str) -> LetterCount {
         let mut n = LetterCount::default();
         for c in text.chars() {
             if is_mongolian_letter(c) {
@@ -63,7 +63,7 @@ impl LetterCount {
 
     /// True when fewer than half of the letters are Mongolian (digits, punctuation and
     /// spaces do not count; a text without letters is not judged).
-    pub fn mostly_not_mongolian(&self) -> bool {
+    pub(crate) fn mostly_not_mongolian(&self) -> bool {
         let all = self.mongolian + self.han + self.other;
         all > 0 && self.mongolian * 2 < all
     }

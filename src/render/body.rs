@@ -35,7 +35,7 @@ pub(crate) struct Line {
 
 /// A Mongolian line in a body: shaped and composed at layout, drawn by copying.
 #[derive(Debug, Clone)]
-pub struct MnRow {
+pub(crate) struct MnRow {
     pub line: Arc<ShapedLine>,
     /// The ink band all Mongolian lines of the scene share.
     pub band: Band,

@@ -68,7 +68,7 @@ pub struct Bilingual<'a> {
 }
 
 /// The Mongolian paragraphs of a scene: the title first, then the body.
-pub fn mn_paragraphs(mn: &MnText) -> Vec<String> {
+pub(crate) fn mn_paragraphs(mn: &MnText) -> Vec<String> {
     std::iter::once(mn.title.clone()).chain(mn.body.iter().cloned()).filter(|p| !p.trim().is_empty()).collect()
 }
 
@@ -189,7 +189,7 @@ impl Flow {
     }
 
     /// The Mongolian lines' text, for the Mongolian font's coverage check.
-    pub fn mn_texts(&self) -> Vec<&str> {
+    pub(crate) fn mn_texts(&self) -> Vec<&str> {
         match self {
             Flow::Marquee { mn, .. } => mn.iter().map(|m| m.line.text.as_str()).collect(),
             _ => self.lines().into_iter().filter_map(|l| l.mn.as_ref().map(|m| m.line.text.as_str())).collect(),

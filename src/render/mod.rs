@@ -20,7 +20,6 @@ pub(crate) mod theme;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) use design::Header;
 pub(crate) use display::{Display, Layout, LayoutStyle, Mongolian};
 pub(crate) use frame::{ColorMode, Frame};
 pub(crate) use led::Geometry;

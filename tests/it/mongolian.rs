@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use yiping::config::Config;
-use yiping::item::parse::{Format, Limits, parse_item};
-use yiping::item::{Entry, Showable};
-use yiping::render::{Frame, Renderer};
-use yiping::schedule::{Content, Effect};
+use yiping::api::config::Config;
+use yiping::api::item::parse::{Format, Limits, parse_item};
+use yiping::api::item::{Entry, Showable};
+use yiping::api::render::{Frame, Renderer};
+use yiping::api::schedule::{Content, Effect};
 
 use crate::frames::golden;
 use crate::support::*;

@@ -19,7 +19,7 @@ use crate::render::font::Metrics;
 
 /// How Mongolian pieces are drawn on a screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ink {
+pub(crate) enum Ink {
     /// 1-bit, for LED boards (mono, dual and RGB matrices drawn with bitmap fonts).
     Mono,
     /// Anti-aliased, for HD screens.
@@ -28,14 +28,14 @@ pub enum Ink {
 
 /// A composed Mongolian piece of a line.
 #[derive(Debug, Clone)]
-pub enum PieceImage {
+pub(crate) enum PieceImage {
     Mono(MonoImage),
     Alpha(RunImage),
 }
 
 /// One Mongolian line ready to draw: images for the Mongolian, text for the CJK fonts.
 #[derive(Debug, Clone)]
-pub struct ShapedLine {
+pub(crate) struct ShapedLine {
     /// The line's text in logical order (for `preview --text`).
     pub text: String,
     pub width: u32,
@@ -47,20 +47,20 @@ pub struct ShapedLine {
 
 /// The vertical extent shared by a block's lines: rows above and below the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Band {
+pub(crate) struct Band {
     pub above: u32,
     pub below: u32,
 }
 
 impl Band {
-    pub fn height(&self) -> u32 {
+    pub(crate) fn height(&self) -> u32 {
         self.above + self.below
     }
 }
 
 /// Lines of Mongolian text at one size, with their shared band.
 #[derive(Debug, Clone, Default)]
-pub struct MnBlock {
+pub(crate) struct MnBlock {
     pub lines: Vec<Arc<ShapedLine>>,
     pub band: Band,
     /// Index in `lines` of each paragraph's first line.
@@ -70,7 +70,7 @@ pub struct MnBlock {
 impl MnBlock {
     /// Lays out paragraphs at `px` (the Chinese text's size) for lines `width` px wide;
     /// `other` is the CJK font that draws non-Mongolian runs (its height joins the band).
-    pub fn layout(font: &MongolFont, paragraphs: &[String], px: u32, width: u32, other: &impl Metrics, ink: Ink) -> MnBlock {
+    pub(crate) fn layout(font: &MongolFont, paragraphs: &[String], px: u32, width: u32, other: &impl Metrics, ink: Ink) -> MnBlock {
         let mut lines = Vec::new();
         let mut starts = Vec::new();
         for p in paragraphs {
@@ -81,7 +81,7 @@ impl MnBlock {
     }
 
     /// The paragraphs on one line (a marquee), joined by a wide space.
-    pub fn one_line(font: &MongolFont, paragraphs: &[String], px: u32, other: &impl Metrics, ink: Ink) -> MnBlock {
+    pub(crate) fn one_line(font: &MongolFont, paragraphs: &[String], px: u32, other: &impl Metrics, ink: Ink) -> MnBlock {
         let text = paragraphs.iter().map(|p| p.replace('\n', " ")).collect::<Vec<_>>().join("  ");
         let line = MnParagraph::shape(font, &text).one_line(font, px, other);
         MnBlock { starts: vec![0], ..Self::compose(font, vec![line], px, other, ink) }
@@ -126,17 +126,12 @@ impl MnBlock {
         }
         MnBlock { lines, band, starts: Vec::new() }
     }
-
-    /// Every line's text, for previews.
-    pub fn texts(&self) -> impl Iterator<Item = &str> {
-        self.lines.iter().map(|l| l.text.as_str())
-    }
 }
 
 impl ShapedLine {
     /// Draws the line with its start at `x` and the top of its band at `top`; `other`
     /// draws the CJK pieces, centred on the band.
-    pub fn draw(&self, f: &mut Frame, x: i32, top: i32, band: Band, other: &impl Metrics, color: Rgb888) {
+    pub(crate) fn draw(&self, f: &mut Frame, x: i32, top: i32, band: Band, other: &impl Metrics, color: Rgb888) {
         let baseline = top + band.above as i32;
         for img in &self.images {
             match img {

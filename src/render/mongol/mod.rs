@@ -19,10 +19,10 @@
 //! Never fails and never drops text: a Mongolian char the font lacks is drawn
 //! as the bitmap path's hex box (`Replacement`) and listed by [`MongolFont::missing`].
 
-pub mod block;
+pub(crate) mod block;
 mod line;
-pub mod raster;
-pub mod runs;
+pub(crate) mod raster;
+pub(crate) mod runs;
 
 #[cfg(test)]
 mod oracle;
@@ -34,16 +34,17 @@ use std::sync::Arc;
 
 use harfrust::{Buffer, Direction, Language, Script, ShapeOptions, ShapePlan, ShaperFont};
 
-pub use block::{Band, Ink, MnBlock, ShapedLine};
-pub use line::{LinePiece, MnLine, MnParagraph, PlacedGlyph};
-pub use raster::{MonoImage, RunImage};
+pub(crate) use block::{Band, Ink, MnBlock, ShapedLine};
+pub use line::{LinePiece, MnParagraph};
+pub(crate) use line::{MnLine, PlacedGlyph};
+pub use raster::MonoImage;
 
 use super::font::{FontError, is_invisible};
 use super::outline::OutlineFont;
 use crate::item::script::is_mongolian;
 
 /// The Mongolian font shipped in fonts/ (Noto Sans Mongolian 3.002, see fonts/README.md).
-pub const MONGOL_FILE: &str = "noto-sans-mongolian-3.002.ttf";
+pub(crate) const MONGOL_FILE: &str = "noto-sans-mongolian-3.002.ttf";
 
 /// One glyph as the shaper placed it, in font units. `cluster` is the byte offset in the
 /// shaped text of the first char the glyph stands for.

@@ -10,15 +10,15 @@
 
 use embedded_graphics::pixelcolor::Rgb888;
 
-pub use super::block::PieceImage;
+pub(crate) use super::block::PieceImage;
 use super::{MongolFont, PlacedGlyph};
 use crate::render::Frame;
 use crate::render::font::{Glyph, Replacement};
-use crate::render::outline::{Mask, blend, blend_columns};
+use crate::render::outline::{Mask, blend};
 
 /// An anti-aliased line piece: column 0 is `left` px right of the line's start, row 0 is
 /// `top` rows above the baseline (the outline font's mask type).
-pub type RunImage = Mask;
+pub(crate) type RunImage = Mask;
 
 /// Coverage (of 255) from which a pixel of a 1-bit LED board is lit, by pixel size.
 ///
@@ -32,7 +32,7 @@ pub fn led_threshold(px: u32) -> u8 {
 
 /// Whether glyphs are hinted at this size: TrueType hinting keeps the stem one pixel
 /// wide at LED sizes; large HD type is drawn unhinted like the CJK outline font.
-pub fn hinted(px: u32) -> bool {
+pub(crate) fn hinted(px: u32) -> bool {
     px <= 24
 }
 
@@ -169,17 +169,17 @@ impl MonoImage {
 }
 
 /// Blends an anti-aliased piece with the line's start at `x` and its baseline at row `baseline`.
-pub fn draw_alpha(img: &RunImage, f: &mut Frame, x: i32, baseline: i32, color: Rgb888) {
+pub(crate) fn draw_alpha(img: &RunImage, f: &mut Frame, x: i32, baseline: i32, color: Rgb888) {
     blend(f, img, x + img.left, baseline - img.top, color);
 }
 
 /// Like [`draw_alpha`], drawing only columns `clip` of the frame (a marquee's lane);
 /// allocates nothing, so a moving line costs only the blending of what shows.
-pub fn draw_alpha_clipped(img: &RunImage, f: &mut Frame, x: i64, baseline: i32, color: Rgb888, clip: std::ops::Range<i32>) {
+pub(crate) fn draw_alpha_clipped(img: &RunImage, f: &mut Frame, x: i64, baseline: i32, color: Rgb888, clip: std::ops::Range<i32>) {
     let left = x + img.left as i64;
     let (from, to) = ((clip.start as i64 - left).max(0), (clip.end as i64 - left).min(img.width as i64));
     if from >= to || left > i32::MAX as i64 || left < i32::MIN as i64 {
         return;
     }
-    blend_columns(f, img, left as i32, baseline - img.top, color, from as i32..to as i32);
+    crate::render::outline::blend_columns(f, img, left as i32, baseline - img.top, color, from as i32..to as i32);
 }

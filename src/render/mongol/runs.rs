@@ -14,7 +14,7 @@ use crate::item::script::{is_mongolian, is_mongolian_format};
 
 /// Which font draws a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Script {
+pub(crate) enum Script {
     /// Shaped with the Mongolian font.
     Mongolian,
     /// Drawn char by char with the screen's CJK fonts.
@@ -48,7 +48,7 @@ fn class(c: char, mongol_has: &impl Fn(char) -> bool) -> Class {
 /// Mongolian when the nearest strong chars before and after it are Mongolian (or one
 /// of them is the text's edge and the other Mongolian); `mongol_has` says which
 /// punctuation the Mongolian font draws.
-pub fn split(text: &str, mongol_has: impl Fn(char) -> bool) -> Vec<(Range<usize>, Script)> {
+pub(crate) fn split(text: &str, mongol_has: impl Fn(char) -> bool) -> Vec<(Range<usize>, Script)> {
     let chars: Vec<(usize, Class)> = text.char_indices().map(|(i, c)| (i, class(c, &mongol_has))).collect();
     // The nearest non-neutral class after each char.
     let mut next_strong = vec![None; chars.len()];

@@ -159,7 +159,7 @@ fn mongol_at_16_and_12_px_on_an_led_board() {
 fn a_block_shares_one_band_and_draws_what_it_composed() {
     let paragraphs = vec!["ᠬᠥᠬᠡᠬᠣᠲᠠ ᠶᠢᠨ ᠰᠢᠨ\u{180E}ᠡ ᠬᠣᠲᠠ ᠲᠣᠭᠣᠷᠢᠭ".to_string(), "2026 ᠣᠨ ᠑᠒ ᠰᠠᠷ\u{180E}ᠠ".to_string()];
     let block = MnBlock::layout(font(), &paragraphs, 16, 96, &Half, Ink::Mono);
-    assert!(block.lines.len() >= 3, "{:?}", block.texts().collect::<Vec<_>>());
+    assert!(block.lines.len() >= 3, "{:?}", block.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>());
     // Ink height, not the font's 1.75 em line box (28 px at 16 px).
     assert!((16..=22).contains(&block.band.height()), "{:?}", block.band);
     let last = block.lines.iter().find(|l| l.text.starts_with("2026")).unwrap();

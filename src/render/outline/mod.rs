@@ -32,7 +32,7 @@ const CACHE_LIMIT: usize = 48 << 20;
 
 /// An anti-aliased glyph mask, positioned relative to the pen on the baseline.
 #[derive(Debug, Clone)]
-pub(crate) struct Mask {
+pub struct Mask {
     pub left: i32,
     /// Rows above the baseline of the mask's first row.
     pub top: i32,
