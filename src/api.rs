@@ -95,7 +95,7 @@ pub mod schedule {
 pub mod sinks {
     pub use crate::schedule::hours::Power;
     pub use crate::sinks::Output;
-    pub use crate::sinks::status::SinkStatus;
+    pub use crate::sinks::status::{MnOmitted, SinkStatus};
 
     pub mod bx {
         pub use crate::sinks::bx::config::{Baud, BxConfig, CardModel};
