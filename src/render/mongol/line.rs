@@ -40,6 +40,8 @@ pub struct PlacedGlyph {
     pub y: f32,
     /// Set when the font lacks the char: drawn as its hex box instead of the glyph.
     pub missing: Option<char>,
+    /// The glyph stands for a space: a line may be cut after it without splitting a word.
+    pub space: bool,
 }
 
 /// A piece of a line, in logical (= visual, left to right) order.
@@ -131,12 +133,14 @@ impl MnParagraph {
                 Run::Mongol { range, glyphs } if range.start < r.end && range.end > r.start => {
                     let mut placed = Vec::new();
                     for g in glyphs.iter().filter(|g| r.contains(&(g.cluster as usize))) {
-                        let missing = (g.id == 0).then(|| self.text[g.cluster as usize..].chars().next()).flatten().filter(|&c| !font.covers(c));
+                        let ch = self.text[g.cluster as usize..].chars().next();
+                        let missing = ch.filter(|&c| g.id == 0 && !font.covers(c));
                         placed.push(PlacedGlyph {
                             id: u16::try_from(g.id).unwrap_or(0),
                             x: pen + g.x_offset as f32 * scale,
                             y: g.y_offset as f32 * scale,
                             missing,
+                            space: ch.is_some_and(char::is_whitespace),
                         });
                         pen += glyph_advance(font, &self.text, g, px, scale);
                     }

@@ -23,6 +23,7 @@ pub(crate) mod block;
 mod line;
 pub(crate) mod raster;
 pub(crate) mod runs;
+mod strip;
 
 #[cfg(test)]
 mod oracle;
@@ -38,6 +39,7 @@ pub(crate) use block::{Band, Ink, MnBlock, ShapedLine};
 pub use line::{LinePiece, MnParagraph};
 pub(crate) use line::{MnLine, PlacedGlyph};
 pub use raster::MonoImage;
+pub(crate) use strip::MnStrip;
 
 use super::font::{FontError, is_invisible};
 use super::outline::OutlineFont;

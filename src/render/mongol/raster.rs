@@ -10,7 +10,6 @@
 
 use embedded_graphics::pixelcolor::Rgb888;
 
-pub(crate) use super::block::PieceImage;
 use super::{MongolFont, PlacedGlyph};
 use crate::render::Frame;
 use crate::render::font::{Glyph, Replacement};
@@ -175,6 +174,7 @@ pub(crate) fn draw_alpha(img: &RunImage, f: &mut Frame, x: i32, baseline: i32, c
 
 /// Like [`draw_alpha`], drawing only columns `clip` of the frame (a marquee's lane);
 /// allocates nothing, so a moving line costs only the blending of what shows.
+#[cfg(test)]
 pub(crate) fn draw_alpha_clipped(img: &RunImage, f: &mut Frame, x: i64, baseline: i32, color: Rgb888, clip: std::ops::Range<i32>) {
     let left = x + img.left as i64;
     let (from, to) = ((clip.start as i64 - left).max(0), (clip.end as i64 - left).min(img.width as i64));

@@ -23,7 +23,8 @@ use super::body::{self, Line, MnRow};
 use super::design::{Bilingual, Design, Flow, Header, View, uncovered};
 use super::font::{FontLibrary, Metrics};
 use super::linebreak::break_lines;
-use super::mongol::{Ink, MnBlock, raster};
+use super::mongol::block::ShapedLine;
+use super::mongol::{Ink, MnBlock, MnStrip};
 use super::outline::{Face, OutlineFont};
 use super::theme::Role;
 use crate::item::{Category, Table};
@@ -163,6 +164,8 @@ pub struct PosterScene {
     kind: Flow,
     /// The marquee line, pre-rendered (when the flow is a marquee).
     strip: Option<Box<HStrip>>,
+    /// A bilingual marquee's Mongolian line, composed in chunks as it crosses.
+    mn_strip: Option<Box<MnStrip>>,
     /// The body type: the style's, or smaller so a wide table stays a grid.
     face: Face,
     qr: Option<Frame>,
@@ -265,7 +268,7 @@ impl PosterScene {
             }
             laid
         };
-        let mut strip = None;
+        let (mut strip, mut mn_strip) = (None, None);
         let kind = match effect {
             Effect::Static { page_seconds } => Flow::Pages { pages: body::paginate(&lines(), body_h, pitch(&face), 0), page_seconds },
             Effect::ScrollUp { speed } => Flow::Scroll { lines: lines().lines, speed: speed * speed_scale },
@@ -275,8 +278,12 @@ impl PosterScene {
                 let (text, width) = (line.text().to_string(), line.width());
                 strip = Some(Box::new(line));
                 let row = mn.map(|m| {
-                    let block = MnBlock::one_line(m.font, &mn_paras, s.body.px(), &s.body, Ink::Alpha);
-                    MnRow { line: Arc::clone(&block.lines[0]), band: block.band, advance: block.band.height(), role: Role::Body }
+                    let ms = MnStrip::new(m.font, &mn_paras, &s.body, BODY, BG);
+                    let texts = ms.cjk_texts().map(|t| (0, t.to_string())).collect();
+                    let line = ShapedLine { text: ms.text().to_string(), width: ms.width(), images: Vec::new(), texts };
+                    let row = MnRow { line: Arc::new(line), band: ms.band(), advance: ms.band().height(), role: Role::Body };
+                    mn_strip = Some(Box::new(ms));
+                    row
                 });
                 // The Mongolian leads; two ideographic spaces, then the Chinese.
                 let lead = row.as_ref().map_or(0, |r| r.line.width + 2 * s.body.px());
@@ -304,6 +311,7 @@ impl PosterScene {
             body: (s.margin as i32, body_y, body_w, body_h),
             kind,
             strip,
+            mn_strip,
             face,
             qr,
             missing: Vec::new(),
@@ -415,15 +423,10 @@ impl PosterScene {
                 let pass = *width as i64 + bw as i64;
                 let off = (t * speed).floor() as i64 % pass.max(1);
                 let x = bx as i64 + bw as i64 - off;
-                if let Some(m) = mn {
+                if let (Some(m), Some(ms)) = (mn, &self.mn_strip) {
                     // The Mongolian leads, centred on the body like the Chinese strip.
                     let top = by + (bh as i32 - m.band.height() as i32) / 2;
-                    let baseline = top + m.band.above as i32;
-                    for img in &m.line.images {
-                        if let raster::PieceImage::Alpha(a) = img {
-                            raster::draw_alpha_clipped(a, f, x, baseline, BODY, bx..bx + bw as i32);
-                        }
-                    }
+                    ms.draw(f, x, top, bx..bx + bw as i32);
                 }
                 if let Some(strip) = &self.strip {
                     let y = by + (bh as i32 - self.style.pitch() as i32) / 2;
