@@ -33,7 +33,7 @@ fn play(screen: usize, item: usize, start: Timestamp, secs: i64) -> Event {
         end,
         seconds: secs as f64,
         ended: EndReason::SlotEnd,
-        sinks: vec![SinkReport { kind: "bx".into(), written: 1, acked: 1, errors: 0, last_error: None }],
+        sinks: vec![SinkReport { kind: "bx".into(), written: 1, acked: 1, errors: 0, last_error: None, mn_omitted: None }],
     }))
 }
 

@@ -9,6 +9,7 @@ for f in ./usr/bin/yiping \
     ./usr/share/yiping/fonts/unifont-15.0.01.hex.gz ./usr/share/yiping/fonts/wqy-bitmapsong-12.bdf.gz \
     ./usr/share/yiping/fonts/LICENSE-unifont ./usr/share/yiping/fonts/LICENSE-wqy-bitmapsong \
     ./usr/share/yiping/fonts/yiping-sans-cjk-sc-regular.otf ./usr/share/yiping/fonts/LICENSE-yiping-sans-cjk \
+    ./usr/share/yiping/fonts/noto-sans-mongolian-3.002.ttf ./usr/share/yiping/fonts/LICENSE-noto-sans-mongolian \
     ./etc/yiping/yiping.toml ./etc/yiping/playlists/main.toml \
     ./usr/lib/systemd/system/yiping.service ./usr/lib/sysusers.d/yiping.conf ./usr/lib/tmpfiles.d/yiping.conf \
     ./usr/share/doc/yiping/操作手册.md ./usr/share/doc/yiping/README.md ./usr/share/doc/yiping/copyright; do

@@ -60,14 +60,14 @@ pub mod evidence {
 }
 
 pub mod item {
-    pub use crate::item::showable::Showable;
+    pub use crate::item::showable::{Entry, Showable};
     pub use crate::item::{Item, Priority};
 
     pub mod mask {
         pub use crate::item::mask::policy::MaskPolicy;
     }
     pub mod parse {
-        pub use crate::item::parse::Limits;
+        pub use crate::item::parse::{Format, Limits, parse_item};
     }
 }
 
@@ -78,6 +78,11 @@ pub mod render {
 
     pub mod font {
         pub use crate::render::font::library::FontLibrary;
+        pub use crate::render::font::set::FontSet;
+    }
+    pub mod mongol {
+        pub use crate::render::mongol::raster::led_threshold;
+        pub use crate::render::mongol::{LinePiece, MnParagraph, MongolFont, MonoImage};
     }
 }
 
@@ -94,7 +99,7 @@ pub mod schedule {
 pub mod sinks {
     pub use crate::schedule::hours::Power;
     pub use crate::sinks::Output;
-    pub use crate::sinks::status::SinkStatus;
+    pub use crate::sinks::status::{MnOmitted, SinkStatus};
 
     pub mod bx {
         pub use crate::sinks::bx::config::{Baud, BxConfig, CardModel};

@@ -64,6 +64,13 @@ impl Mmap {
     }
 }
 
+/// The mapped bytes, so a mapping can back a font shared with a shaper (harfrust).
+impl AsRef<[u8]> for Mmap {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
 impl Drop for Mmap {
     fn drop(&mut self) {
         if self.len > 0 {

@@ -83,6 +83,42 @@ pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCo
                 }
             }
         }
+        // A bilingual item's Mongolian: chars the Mongolian font lacks (boxes), and screens
+        // that cannot draw the script at all (a text card's own font).
+        if e.public().mn.is_some() {
+            let text: Vec<&str> = e.public().mn_texts().collect();
+            if let Some(mongol) = fonts.as_ref().and_then(|f| f.mongol()) {
+                let missing = mongol.missing(&text.join("\n"));
+                if !missing.is_empty() && cfg.screens.iter().any(|sc| sc.display.layout.mongolian == crate::render::Mongolian::Auto) {
+                    let chars: String = missing.iter().collect();
+                    let codes: Vec<String> = missing.iter().map(|c| format!("U+{:04X}", *c as u32)).collect();
+                    diags.push(Diag::file(
+                        path,
+                        format!("条目 {} 的蒙古文含蒙古文字体缺少的字：{chars}（{}），将显示为方框；请核对是否为标准 Unicode 蒙古文", e.key(), codes.join(" ")),
+                        format!("item {} has Mongolian characters the Mongolian font lacks: {chars} ({}); they would show as boxes: check that the text is standard Unicode Mongolian", e.key(), codes.join(" ")),
+                    ));
+                }
+            } else if fonts.is_some() {
+                diags.push(Diag::file(
+                    path,
+                    format!("条目 {} 有蒙古文（mn），但字体目录里没有蒙古文字体 {}，只显示中文：请安装它（见 fonts/README.md）", e.key(), crate::render::mongol::MONGOL_FILE),
+                    format!("item {} has Mongolian text (mn) but the Mongolian font {} is not in the fonts directory, so only the Chinese shows: install it (see fonts/README.md)", e.key(), crate::render::mongol::MONGOL_FILE),
+                ).warning());
+            }
+            for sc in &cfg.screens {
+                let Some(card) = sc.sinks.iter().find_map(|k| k.text_card()) else { continue };
+                let (zh, en) = card.mn_instead();
+                let charset = card.charset();
+                diags.push(
+                    Diag::file(
+                        path,
+                        format!("条目 {} 有蒙古文，屏幕“{}”的控制卡（{charset} 字库）不能显示蒙古文：{zh}；需要蒙汉双语请用 HDMI 屏或逐点驱动的 LED 屏", e.key(), sc.name),
+                        format!("item {} has Mongolian text that the card of screen `{}` ({charset} font) cannot show: {en}; use an HDMI or frame-streamed LED screen for both scripts", e.key(), sc.name),
+                    )
+                    .warning(),
+                );
+            }
+        }
         // Characters a text card's own font (GB2312 on a bx card) cannot show.
         for sc in &cfg.screens {
             let Some(card) = sc.sinks.iter().find_map(|k| k.text_card()) else { continue };

@@ -12,6 +12,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub(crate) use crate::sinks::MnOmitted;
+
 /// `prev` of the very first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -244,6 +246,11 @@ pub struct SinkReport {
     pub errors: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// The sink left out the item's Mongolian (`chinese`: shown in Chinese alone;
+    /// `skipped`: the skip notice instead). Added with bilingual items: absent on
+    /// older lines and when nothing was left out, so old logs keep their bytes and hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mn_omitted: Option<MnOmitted>,
 }
 
 /// Hex SHA-256.
@@ -323,6 +330,26 @@ mod tests {
         assert!(line.contains(r#""kind":"power","screen":"门口","on":false"#), "{line}");
         assert!(line.ends_with(&format!(",\"hash\":\"{hash}\"}}")), "{line}");
         assert_eq!(decode(&line).unwrap(), (rec(3), hash));
+    }
+
+    /// A play line written before bilingual items (no `mn_omitted` member).
+    const OLD_PLAY: &str = r#"{"seq":7,"at":"2026-12-01T01:05:00Z","prev":"0000000000000000000000000000000000000000000000000000000000000000","clock_trusted":true,"kind":"play","screen":"门口","content":"item","item":"local/a","revision":1,"slot":"items","start":"2026-12-01T01:00:00Z","end":"2026-12-01T01:05:00Z","seconds":300.0,"ended":"slot_end","sinks":[{"kind":"bx","written":2,"acked":2,"errors":0}],"hash":"53cc5991b24b92861f15b5d5b7907b1fc174bb542b410defdd38c4d5325b11f7"}"#;
+
+    #[test]
+    fn old_play_lines_still_verify_and_mn_omitted_is_chained_like_any_member() {
+        let (r, hash) = decode(OLD_PLAY).unwrap();
+        let Event::Play(p) = &r.event else { panic!("{r:?}") };
+        assert_eq!(p.sinks[0].mn_omitted, None);
+        // Nothing left out: the line is byte for byte what older versions wrote.
+        assert_eq!(encode(&r), (OLD_PLAY.to_string(), hash));
+        let mut new = r.clone();
+        if let Event::Play(p) = &mut new.event {
+            p.sinks[0].mn_omitted = Some(MnOmitted::Chinese);
+        }
+        let (line, _) = encode(&new);
+        assert!(line.contains(r#""errors":0,"mn_omitted":"chinese"}"#), "{line}");
+        assert_eq!(decode(&line).unwrap().0, new);
+        assert_eq!(decode(&line.replace("\"chinese\"", "\"skipped\"")).unwrap_err(), LineError::HashMismatch);
     }
 
     #[test]

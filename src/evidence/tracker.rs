@@ -128,6 +128,7 @@ impl PlayTracker {
                 acked: n.1.saturating_sub(b.1),
                 errors: n.2.saturating_sub(b.2),
                 last_error: s.last_error.lock().ok().and_then(|e| e.clone()),
+                mn_omitted: s.omitted_for(seg.on_air.seq),
             })
             .collect();
         let a = &seg.on_air;
@@ -168,5 +169,55 @@ impl PlayTracker {
             ended: reason,
             sinks,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+    use crate::evidence::{LogConfig, verify};
+    use crate::schedule::Effect;
+    use crate::sinks::MnOmitted;
+
+    /// The plays a tracker records while `sinks` report what they left out.
+    fn plays(run: impl FnOnce(&mut PlayTracker, &[Arc<SinkStatus>])) -> Vec<Play> {
+        let d = tempfile::tempdir().unwrap();
+        let cfg = LogConfig { dir: d.path().to_path_buf(), rotate_bytes: 1 << 20, time_zone: jiff::tz::TimeZone::UTC };
+        let (rec, dormant) = Recorder::open(&cfg, Clock::System, Event::Stop, 64).unwrap();
+        let sinks = vec![Arc::new(SinkStatus::new("门口", "bx")), Arc::new(SinkStatus::new("门口", "png"))];
+        let mut t = PlayTracker::new("门口", rec.clone(), sinks.clone());
+        run(&mut t, &sinks);
+        let h = dormant.spawn().unwrap();
+        rec.stop();
+        h.join().unwrap();
+        let mut out = Vec::new();
+        let v = verify::read(d.path(), |r| {
+            if let Event::Play(p) = &r.event {
+                out.push((**p).clone());
+            }
+        })
+        .unwrap();
+        assert!(v.problem.is_none(), "{:?}", v.problem);
+        out
+    }
+
+    #[test]
+    fn a_play_names_the_sink_that_left_the_mongolian_out_and_only_for_that_content() {
+        let at = |m: i64| "2026-12-01T01:00:00Z".parse::<Timestamp>().unwrap() + jiff::SignedDuration::from_mins(m);
+        let first = crate::schedule::testkit::notice_on_air(None, "甲", Effect::Static { page_seconds: 5.0 }, 60, at(0));
+        let mut second = first.clone();
+        second.seq = first.seq + 1;
+        let p = plays(|t, sinks| {
+            t.change(&first, None, at(0));
+            // The card planned the first content and showed it in Chinese alone; the png sink left nothing out.
+            sinks[0].planned(first.seq, Some(MnOmitted::Chinese));
+            t.change(&second, None, at(1));
+            // The card has not planned the second content yet when it ends: nothing to say about it.
+            t.stop(at(2));
+        });
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(p[0].sinks.iter().map(|s| s.mn_omitted).collect::<Vec<_>>(), vec![Some(MnOmitted::Chinese), None]);
+        assert_eq!(p[1].sinks.iter().map(|s| s.mn_omitted).collect::<Vec<_>>(), vec![None, None]);
     }
 }

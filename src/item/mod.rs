@@ -5,6 +5,7 @@
 
 pub(crate) mod mask;
 pub(crate) mod parse;
+pub(crate) mod script;
 pub(crate) mod showable;
 pub(crate) mod time;
 
@@ -109,6 +110,16 @@ pub struct Display {
     pub min_seconds_per_day: Option<u32>,
 }
 
+/// The Mongolian version of an item (`mn`), in Unicode traditional Mongolian script
+/// (GB/T 25914, UTN #57). Screens show it before the Chinese; a table's cells are shared.
+/// Unknown keys inside are warned about, not refused, so later versions may add some.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MnText {
+    pub title: String,
+    #[serde(default)]
+    pub body: Vec<String>,
+}
+
 /// One disclosure item, exactly as a source delivers it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Item {
@@ -132,15 +143,24 @@ pub struct Item {
     pub priority: Priority,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The Mongolian title and body of a bilingual notice (Inner Mongolia), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mn: Option<MnText>,
 }
 
 impl Item {
-    /// Every piece of text an item would put on screen (title, body, table), for coverage checks.
+    /// Every piece of Chinese text an item would put on screen (title, body, table, village),
+    /// for coverage checks against the CJK fonts; the Mongolian is in `mn_texts`.
     pub fn texts(&self) -> impl Iterator<Item = &str> {
         let table = self.table.iter().flat_map(|t| t.columns.iter().chain(t.rows.iter().flatten()));
         std::iter::once(self.title.as_str())
             .chain(self.body.iter().map(String::as_str))
             .chain(table.map(String::as_str))
             .chain(self.village.iter().map(String::as_str))
+    }
+
+    /// The Mongolian text (`mn` title and body), drawn with the Mongolian font.
+    pub fn mn_texts(&self) -> impl Iterator<Item = &str> {
+        self.mn.iter().flat_map(|m| std::iter::once(m.title.as_str()).chain(m.body.iter().map(String::as_str)))
     }
 }

@@ -44,6 +44,10 @@ impl Entry {
         };
         m(&mut public.title);
         public.body.iter_mut().for_each(&mut m);
+        if let Some(mn) = &mut public.mn {
+            m(&mut mn.title);
+            mn.body.iter_mut().for_each(&mut m);
+        }
         if let Some(t) = &mut public.table {
             t.columns.iter_mut().for_each(&mut m);
             t.rows.iter_mut().flatten().for_each(&mut m);
@@ -248,5 +252,18 @@ mod tests {
         assert!(!s.item().title.contains("199001011234"), "{}", s.item().title);
         assert!(e.original.title.contains("110105199001011234"));
         assert_eq!(s.key(), "local/a");
+    }
+    #[test]
+    fn mongolian_text_goes_through_the_same_masking() {
+        let src = r#"{"id":"a","revision":1,"category":"village","title":"低保","status":"pending",
+            "display":{"from":"2021-01-05T00:00:00+08:00","until":"2021-02-01T00:00:00+08:00"},
+            "mn":{"title":"ᠬᠠᠮᠠᠭᠠᠯᠠᠯ 13812345678","body":["ᠤᠲᠠᠰᠤ ᠑᠓᠘᠑᠒᠓᠔᠕᠖᠗᠘"]}}"#;
+        let it = parse_item(std::path::Path::new("a.json"), src, Format::Json, &Limits::default()).unwrap();
+        let e = Entry::new("local", Arc::new(it), &MaskRules::default());
+        let mn = e.public.mn.as_ref().unwrap();
+        assert_eq!(mn.title, "ᠬᠠᠮᠠᠭᠠᠯᠠᠯ 138****5678");
+        assert_eq!(mn.body, ["ᠤᠲᠠᠰᠤ ᠑᠓᠘＊＊＊＊᠕᠖᠗᠘"]);
+        assert_eq!(e.masked_count, 2);
+        assert!(e.original.mn.as_ref().unwrap().title.contains("13812345678"), "the original is kept for evidence");
     }
 }

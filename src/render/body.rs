@@ -1,12 +1,18 @@
 //! Lays out an item's body (paragraphs and table) into lines for a given width.
 //!
 //! Tables become a grid when every column fits, and otherwise one record per
-//! row ("列名：值" lines), so nothing is cut off on a narrow LED screen.
+//! row ("列名：值" lines), so nothing is cut off on a narrow LED screen. A
+//! bilingual item's Mongolian lines (`MnRow`, already shaped and composed)
+//! come first, each as tall as its ink; pages are filled by height, so the
+//! page and duration arithmetic counts both texts.
+
+use std::sync::Arc;
 
 use crate::item::{Align, Table};
 
 use super::font::Metrics;
 use super::linebreak::break_lines;
+use super::mongol::{Band, ShapedLine};
 use super::theme::Role;
 
 /// A run of text at a horizontal position within a line.
@@ -23,16 +29,57 @@ pub(crate) struct Line {
     pub spans: Vec<Span>,
     /// A table data row in grid mode: pages starting with it repeat the column headings.
     pub grid_row: bool,
+    /// A Mongolian line: drawn from its composed images (and `spans` is empty).
+    pub mn: Option<MnRow>,
+}
+
+/// A Mongolian line in a body: shaped and composed at layout, drawn by copying.
+#[derive(Debug, Clone)]
+pub(crate) struct MnRow {
+    pub line: Arc<ShapedLine>,
+    /// The ink band all Mongolian lines of the scene share.
+    pub band: Band,
+    /// Distance to the next line's top, px (the design's spacing included).
+    pub advance: u32,
+    pub role: Role,
+}
+
+impl PartialEq for MnRow {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.line, &other.line) && self.band == other.band && self.advance == other.advance && self.role == other.role
+    }
 }
 
 impl Line {
     pub(crate) fn text(text: impl Into<String>, role: Role) -> Line {
-        Line { spans: vec![Span { x: 0, text: text.into(), role }], grid_row: false }
+        Line { spans: vec![Span { x: 0, text: text.into(), role }], grid_row: false, mn: None }
     }
 
-    /// The line's text, cells separated by two spaces (for `--text` and tests).
+    /// A Mongolian line.
+    pub(crate) fn mongolian(row: MnRow) -> Line {
+        Line { spans: Vec::new(), grid_row: false, mn: Some(row) }
+    }
+
+    /// The line's text, cells separated by two spaces (for `--text` and tests); a
+    /// Mongolian line's text in logical order.
     pub(crate) fn plain(&self) -> String {
-        self.spans.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("  ")
+        match &self.mn {
+            Some(m) => m.line.text.clone(),
+            None => self.spans.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("  "),
+        }
+    }
+
+    /// Distance from this line's top to the next one's: `pitch` for text in the body font.
+    pub(crate) fn advance(&self, pitch: u32) -> u32 {
+        self.mn.as_ref().map_or(pitch, |m| m.advance)
+    }
+
+    /// Text the CJK fonts draw on this line (a Mongolian line's digits, Latin, hanzi).
+    pub(crate) fn cjk_texts(&self) -> Vec<&str> {
+        match &self.mn {
+            Some(m) => m.line.texts.iter().map(|(_, t)| t.as_str()).collect(),
+            None => self.spans.iter().map(|s| s.text.as_str()).collect(),
+        }
     }
 }
 
@@ -105,7 +152,7 @@ fn grid(t: &Table, width: u32, font: &impl Metrics) -> Option<(Line, Vec<Line>)>
                 Span { x: (lefts[i] + off) as i32, text: c.clone(), role }
             })
             .collect();
-        Line { spans, grid_row: role == Role::Body }
+        Line { spans, grid_row: role == Role::Body, mn: None }
     };
     let heading = place(&t.columns, Role::Emph);
     let rows = t.rows.iter().map(|r| place(r, Role::Body)).collect();
@@ -135,7 +182,7 @@ fn records(t: &Table, width: u32, font: &impl Metrics) -> Vec<Line> {
             }
         }
         spans.reverse();
-        Some(Line { spans, grid_row: false })
+        Some(Line { spans, grid_row: false, mn: None })
     };
     let compact: Option<Vec<Line>> = t.rows.iter().map(|r| row_line(r, Role::Body)).collect();
     if let Some(rows) = compact {
@@ -155,26 +202,36 @@ fn records(t: &Table, width: u32, font: &impl Metrics) -> Vec<Line> {
     out
 }
 
-/// Splits lines into pages of `per_page`, repeating the grid heading on pages that continue a table.
-pub(crate) fn paginate(body: &Body, per_page: usize) -> Vec<Vec<Line>> {
-    let per_page = per_page.max(1);
+/// Splits lines into pages `room` px high, repeating the grid heading on pages that continue
+/// a table. Lines of body text advance `pitch`, Mongolian lines their own `advance`; a page
+/// holds lines while their advances add up to at most `room + slack` (`slack`: the spacing
+/// after a page's last line that need not fit). So text-only pages hold
+/// `(room + slack) / pitch` lines, and both texts of a bilingual item count.
+pub(crate) fn paginate(body: &Body, room: u32, pitch: u32, slack: u32) -> Vec<Vec<Line>> {
+    let cap = room + slack;
+    let rows = (cap / pitch.max(1)) as usize;
     let mut pages: Vec<Vec<Line>> = Vec::new();
     let mut cur: Vec<Line> = Vec::new();
+    let mut used = 0;
     for line in &body.lines {
         // A table heading never ends a page: it moves to the next with its rows.
         let heading = body.grid_heading.as_ref() == Some(line);
-        if cur.len() == per_page || (heading && cur.len() + 1 == per_page && per_page > 1) {
+        let adv = line.advance(pitch);
+        if !cur.is_empty() && (used + adv > cap || (heading && used + adv + pitch > cap && rows > 1)) {
             pages.push(std::mem::take(&mut cur));
+            used = 0;
         }
         // Repeat the heading on continued pages when there is room for it and rows.
         if cur.is_empty()
             && line.grid_row
-            && per_page > 2
+            && rows > 2
             && let Some(h) = &body.grid_heading
         {
             cur.push(h.clone());
+            used += h.advance(pitch);
         }
         cur.push(line.clone());
+        used += adv;
     }
     if !cur.is_empty() || pages.is_empty() {
         pages.push(cur);

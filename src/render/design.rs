@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use jiff::ZonedDateTime as Zoned;
 
-use crate::item::{Category, Priority, Table};
+use crate::item::{Category, MnText, Priority, Table};
 use crate::schedule::Content;
 
 use super::Frame;
-use super::body::Line;
+use super::body::{Line, MnRow};
+use super::mongol::MongolFont;
 use super::poster::Ticker;
 
 /// What a header shows.
@@ -55,6 +56,20 @@ pub(crate) struct Notice<'a> {
     pub paragraphs: &'a [String],
     pub table: Option<&'a Table>,
     pub url: Option<&'a str>,
+    /// The masked Mongolian version of an item (title, body), shown before the Chinese.
+    pub mn: Option<&'a MnText>,
+}
+
+/// An item's Mongolian text and the font to draw it with, for a bilingual scene.
+#[derive(Clone, Copy)]
+pub struct Bilingual<'a> {
+    pub text: &'a MnText,
+    pub font: &'a std::sync::Arc<MongolFont>,
+}
+
+/// The Mongolian paragraphs of a scene: the title first, then the body.
+pub(crate) fn mn_paragraphs(mn: &MnText) -> Vec<String> {
+    std::iter::once(mn.title.clone()).chain(mn.body.iter().cloned()).filter(|p| !p.trim().is_empty()).collect()
 }
 
 /// The one content→header mapping; `None` for idle and off (they have no header).
@@ -67,13 +82,14 @@ pub(crate) fn notice<'a>(content: &'a Content, labels: Labels, village: &str) ->
             paragraphs: std::slice::from_ref(text),
             table: None,
             url: None,
+            mn: None,
         }),
         Content::Item(s) => {
             let it = s.item();
             let urgent = it.priority == Priority::Urgent;
             let header = Header { label: labels.item(urgent, it.category), category: Some(it.category), urgent, title: it.title.clone() };
             let village = it.village.clone().unwrap_or_else(|| village.to_string());
-            Some(Notice { header, village, paragraphs: &it.body, table: it.table.as_ref(), url: it.url.as_deref() })
+            Some(Notice { header, village, paragraphs: &it.body, table: it.table.as_ref(), url: it.url.as_deref(), mn: it.mn.as_ref() })
         }
     }
 }
@@ -89,11 +105,14 @@ pub(crate) enum Flow {
         lines: Vec<Line>,
         speed: f64,
     },
-    /// One line crossing the body; `width` in px.
+    /// One line crossing the body; `width` in px. A bilingual item's Mongolian leads
+    /// (`mn`), the Chinese `text` follows `lead` px after the line's start.
     Marquee {
         text: String,
         width: u32,
         speed: f64,
+        mn: Option<MnRow>,
+        lead: u32,
     },
     /// Village, date and clock.
     Idle,
@@ -115,7 +134,7 @@ impl Flow {
         let secs = match self {
             Flow::Pages { pages, page_seconds } => pages.len() as f64 * page_seconds,
             Flow::Marquee { width, speed, .. } => (*width as f64 + view.width as f64) / speed,
-            Flow::Scroll { lines, speed } => (lines.len() as f64 * view.pitch as f64 + view.height as f64) / speed,
+            Flow::Scroll { lines, speed } => (lines.iter().map(|l| l.advance(view.pitch) as f64).sum::<f64>() + view.height as f64) / speed,
             Flow::Idle | Flow::Off => 10.0,
         };
         Duration::from_secs_f64(secs.max(0.0))
@@ -142,19 +161,38 @@ impl Flow {
         match self {
             Flow::Pages { pages, .. } => pages.iter().map(|p| format!("{head}{}", lines(p))).collect(),
             Flow::Scroll { lines: ls, .. } => vec![format!("{head}{}", lines(ls))],
+            Flow::Marquee { text, mn: Some(m), .. } => vec![format!("{head}{}\n{text}", m.line.text)],
             Flow::Marquee { text, .. } => vec![format!("{head}{text}")],
             Flow::Idle => vec![idle.to_string()],
             Flow::Off => vec![String::new()],
         }
     }
 
-    /// Every piece of body text, for coverage checks.
+    fn lines(&self) -> Vec<&Line> {
+        match self {
+            Flow::Pages { pages, .. } => pages.iter().flatten().collect(),
+            Flow::Scroll { lines, .. } => lines.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every piece of body text the CJK fonts draw, for coverage checks.
     pub(crate) fn texts(&self) -> Vec<&str> {
         match self {
-            Flow::Pages { pages, .. } => pages.iter().flatten().flat_map(|l| &l.spans).map(|s| s.text.as_str()).collect(),
-            Flow::Scroll { lines, .. } => lines.iter().flat_map(|l| &l.spans).map(|s| s.text.as_str()).collect(),
-            Flow::Marquee { text, .. } => vec![text],
-            Flow::Idle | Flow::Off => Vec::new(),
+            Flow::Marquee { text, mn, .. } => {
+                let mut v: Vec<&str> = mn.iter().flat_map(|m| m.line.texts.iter().map(|(_, t)| t.as_str())).collect();
+                v.push(text);
+                v
+            }
+            _ => self.lines().into_iter().flat_map(Line::cjk_texts).collect(),
+        }
+    }
+
+    /// The Mongolian lines' text, for the Mongolian font's coverage check.
+    pub(crate) fn mn_texts(&self) -> Vec<&str> {
+        match self {
+            Flow::Marquee { mn, .. } => mn.iter().map(|m| m.line.text.as_str()).collect(),
+            _ => self.lines().into_iter().filter_map(|l| l.mn.as_ref().map(|m| m.line.text.as_str())).collect(),
         }
     }
 }

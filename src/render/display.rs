@@ -43,6 +43,19 @@ pub struct Layout {
     pub font: u32,
     /// Header and footer font size in px.
     pub small_font: u32,
+    /// Whether items' Mongolian text (`mn`) is shown (`mongolian = "auto" | "off"`).
+    pub mongolian: Mongolian,
+}
+
+/// `[screens.layout] mongolian`: show a bilingual item's Mongolian before its Chinese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mongolian {
+    /// Shown when an item has it (and the design can draw it).
+    #[default]
+    Auto,
+    /// Never shown on this screen: the Chinese alone.
+    Off,
 }
 
 /// The panel keys of a `[[screens]]` table as read; `None` where missing or invalid (already reported).
@@ -69,11 +82,12 @@ pub(crate) fn parse_layout(t: &mut Table<'_, '_>, panel: &Panel) -> Layout {
     let small = height.is_none_or(|h| h < 48);
     let hd = color == ColorMode::Rgb && width.is_some_and(|w| w >= 640) && height.is_some_and(|h| h >= 360);
     let style = if hd { LayoutStyle::Poster } else { LayoutStyle::Led };
-    let mut layout = Layout { style, header: !small, footer: !small, font: 16, small_font: 12 };
+    let mut layout = Layout { style, header: !small, footer: !small, font: 16, small_font: 12, mongolian: Mongolian::Auto };
     if let Some(mut l) = t.sub("layout") {
         layout.style = l.or("style", layout.style);
         layout.header = l.or("header", layout.header);
         layout.footer = l.or("footer", layout.footer);
+        layout.mongolian = l.or("mongolian", layout.mongolian);
         for (key, slot) in [("font", &mut layout.font), ("small_font", &mut layout.small_font)] {
             let v: u32 = l.or(key, *slot);
             if v != 12 && v != 16 {

@@ -6,6 +6,7 @@
 //! moves prepared lines, so an hour of marquee lands exactly where the
 //! arithmetic says (offset = floor(elapsed * speed), no accumulated error).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::ZonedDateTime as Zoned;
@@ -13,10 +14,11 @@ use jiff::ZonedDateTime as Zoned;
 use crate::schedule::Effect;
 
 use super::Frame;
-use super::body::{self, Line};
-use super::design::{Design, Flow, Header, View, uncovered};
+use super::body::{self, Line, MnRow};
+use super::design::{Bilingual, Design, Flow, Header, View, mn_paragraphs, uncovered};
 use super::display::Layout;
 use super::font::{FontLibrary, FontSet, Metrics};
+use super::mongol::{Ink, MnBlock};
 use super::poster::Ticker;
 use super::theme::{Role, Theme};
 
@@ -41,9 +43,13 @@ impl Geometry {
 
     /// Pixels from one body line to the next, spreading spare rows evenly.
     fn pitch(&self) -> u32 {
+        self.font.height() + self.spacing()
+    }
+
+    /// The spare rows given to each line (after it): also the spacing of Mongolian lines.
+    fn spacing(&self) -> u32 {
         let n = self.lines_per_page() as u32;
-        let spare = self.body_height.saturating_sub(n * self.font.height());
-        self.font.height() + spare / n
+        self.body_height.saturating_sub(n * self.font.height()) / n
     }
 }
 
@@ -65,6 +71,8 @@ const TITLE_HOLD: f64 = 2.0;
 impl LedScene {
     /// Lays out content. `paragraphs`/`table` are the masked item text; `header`
     /// is shown in the header zone when the layout has one, else prefixed to the body.
+    /// A bilingual item's Mongolian (`mn`) comes first, at the body font's pixel size.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         geo: Geometry,
         theme: Theme,
@@ -72,6 +80,7 @@ impl LedScene {
         village: String,
         paragraphs: &[String],
         table: Option<&crate::item::Table>,
+        mn: Option<Bilingual<'_>>,
         effect: Effect,
     ) -> LedScene {
         let mut paragraphs: Vec<String> = paragraphs.to_vec();
@@ -81,23 +90,49 @@ impl LedScene {
             paragraphs.insert(0, format!("【{}】{}", h.label, h.title));
         }
         let width = geo.width;
+        let px = geo.font.height();
+        // The body's lines: a bilingual item's Mongolian block first, then the Chinese.
+        let lines = || {
+            let mut b = body::layout_body(&paragraphs, table, width, &geo.font);
+            if let Some(m) = mn {
+                let block = MnBlock::layout(m.font, &mn_paragraphs(m.text), px, width, &geo.font, Ink::Mono);
+                let title_lines = block.starts.get(1).copied().unwrap_or(block.lines.len());
+                let rows = block.lines.iter().enumerate().map(|(i, l)| {
+                    let role = if i < title_lines { Role::Title } else { Role::Body };
+                    Line::mongolian(MnRow { line: Arc::clone(l), band: block.band, advance: block.band.height() + geo.spacing(), role })
+                });
+                b.lines.splice(0..0, rows);
+            }
+            b
+        };
         let kind = match effect {
             Effect::Static { page_seconds } => {
-                let b = body::layout_body(&paragraphs, table, width, &geo.font);
-                Flow::Pages { pages: body::paginate(&b, geo.lines_per_page()), page_seconds }
+                Flow::Pages { pages: body::paginate(&lines(), geo.body_height, geo.pitch(), geo.spacing()), page_seconds }
             }
+            Effect::ScrollUp { speed } => Flow::Scroll { lines: lines().lines, speed },
             Effect::Marquee { speed } => {
                 let text = body::one_line(&paragraphs, table);
-                let w = geo.font.measure(&text);
-                Flow::Marquee { text, width: w, speed }
-            }
-            Effect::ScrollUp { speed } => {
-                let b = body::layout_body(&paragraphs, table, width, &geo.font);
-                Flow::Scroll { lines: b.lines, speed }
+                let (mn, lead) = match mn {
+                    Some(m) => {
+                        let block = MnBlock::one_line(m.font, &mn_paragraphs(m.text), px, &geo.font, Ink::Mono);
+                        let line = Arc::clone(&block.lines[0]);
+                        // Two ideographic spaces between the Mongolian and the Chinese.
+                        let lead = line.width + 2 * px;
+                        (Some(MnRow { line, band: block.band, advance: block.band.height(), role: Role::Body }), lead)
+                    }
+                    None => (None, 0),
+                };
+                let w = lead + geo.font.measure(&text);
+                Flow::Marquee { text, width: w, speed, mn, lead }
             }
         };
         let mut scene = LedScene { geo, theme, header, village, kind, missing: Vec::new() };
         scene.missing = scene.find_missing();
+        if let Some(m) = mn {
+            scene.missing.extend(scene.kind.mn_texts().into_iter().flat_map(|t| m.font.missing(t)));
+            scene.missing.sort_unstable();
+            scene.missing.dedup();
+        }
         scene
     }
 
@@ -134,21 +169,29 @@ impl LedScene {
         let t = elapsed.as_secs_f64();
         let (page, pages) = self.kind.page_at(t);
         match &self.kind {
-            Flow::Pages { pages, .. } => self.draw_lines(f, pages.get(page).map_or(&[][..], Vec::as_slice), self.first_line_y()),
+            Flow::Pages { pages, .. } => {
+                let lines = pages.get(page).map_or(&[][..], Vec::as_slice);
+                self.draw_lines(f, lines, self.page_top(lines));
+            }
             Flow::Scroll { lines, speed } => {
                 // One pass: the strip enters at the bottom and leaves at the top; then again.
-                let pass = lines.len() as i64 * self.geo.pitch() as i64 + self.geo.body_height as i64;
+                let pass = lines.iter().map(|l| l.advance(self.geo.pitch()) as i64).sum::<i64>() + self.geo.body_height as i64;
                 let off = (t * speed).floor() as i64 % pass.max(1);
                 let y = self.geo.body_top as i64 + self.geo.body_height as i64 - off;
                 self.draw_lines(f, lines, y as i32);
             }
-            Flow::Marquee { text, speed, width } => {
+            Flow::Marquee { text, speed, width, mn, lead } => {
                 // One pass: the text enters at the right and leaves at the left; then again.
                 let pass = *width as i64 + self.geo.width as i64;
                 let off = (t * speed).floor() as i64 % pass.max(1);
-                let x = self.geo.width as i64 - off;
+                let x = (self.geo.width as i64 - off).clamp(i32::MIN as i64 / 2, i32::MAX as i64 / 2) as i32;
                 let y = self.geo.body_top + (self.geo.body_height as i32 - self.geo.font.height() as i32) / 2;
-                self.geo.font.draw_str(f, x.clamp(i32::MIN as i64, i32::MAX as i64) as i32, y, text, self.theme.body);
+                if let Some(m) = mn {
+                    // The Mongolian leads, centred on the same middle line as the Chinese.
+                    let top = self.geo.body_top + (self.geo.body_height as i32 - m.band.height() as i32) / 2;
+                    m.line.draw(f, x, top, m.band, &self.geo.font, self.theme.body);
+                }
+                self.geo.font.draw_str(f, x.saturating_add(*lead as i32), y, text, self.theme.body);
             }
             Flow::Idle => self.draw_idle(f, now),
             Flow::Off => {}
@@ -170,19 +213,36 @@ impl LedScene {
         self.geo.body_top + (self.geo.body_height.saturating_sub(used) / 2) as i32
     }
 
+    /// Where a page's first line goes: text-only pages as always (centred as if full);
+    /// a page with Mongolian lines centred on what it holds.
+    fn page_top(&self, lines: &[Line]) -> i32 {
+        if lines.iter().all(|l| l.mn.is_none()) {
+            return self.first_line_y();
+        }
+        let pitch = self.geo.pitch();
+        let used = lines.iter().map(|l| l.advance(pitch)).sum::<u32>().saturating_sub(self.geo.spacing());
+        self.geo.body_top + (self.geo.body_height.saturating_sub(used) / 2) as i32
+    }
+
     fn draw_lines(&self, f: &mut Frame, lines: &[Line], mut y: i32) {
-        let pitch = self.geo.pitch() as i32;
-        let (top, bottom) = (self.geo.body_top - pitch, self.geo.body_top + self.geo.body_height as i32);
+        let pitch = self.geo.pitch();
+        let (top, bottom) = (self.geo.body_top, self.geo.body_top + self.geo.body_height as i32);
         for l in lines {
             if y >= bottom {
                 break;
             }
-            if y > top {
-                for s in &l.spans {
-                    self.geo.font.draw_str(f, s.x, y, &s.text, self.theme.color(s.role));
+            let adv = l.advance(pitch) as i32;
+            if y + adv > top {
+                match &l.mn {
+                    Some(m) => m.line.draw(f, 0, y, m.band, &self.geo.font, self.theme.color(m.role)),
+                    None => {
+                        for s in &l.spans {
+                            self.geo.font.draw_str(f, s.x, y, &s.text, self.theme.color(s.role));
+                        }
+                    }
                 }
             }
-            y += pitch;
+            y += adv;
         }
     }
 

@@ -49,6 +49,12 @@ use unicode_linebreak::{BreakClass, break_property, linebreaks};
 /// A line is wider than `max_width` only when it holds a single char (with its combining
 /// marks) that is itself wider. See the module documentation for the rules.
 pub(crate) fn break_lines(text: &str, max_width: u32, advance: impl Fn(char) -> u32) -> Vec<Range<usize>> {
+    break_lines_at(text, max_width, |_, c| advance(c))
+}
+
+/// Like [`break_lines`], for text whose widths depend on context (shaped scripts such as
+/// Mongolian): `advance(offset, c)` is the width of the char at byte `offset` of `text`.
+pub(crate) fn break_lines_at(text: &str, max_width: u32, advance: impl Fn(usize, char) -> u32) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut scratch = Scratch::default();
     let mut start = 0;
@@ -157,14 +163,14 @@ fn break_paragraph(
     start: usize,
     end: usize,
     max_width: u32,
-    advance: &impl Fn(char) -> u32,
+    advance: &impl Fn(usize, char) -> u32,
     scratch: &mut Scratch,
     out: &mut Vec<Range<usize>>,
 ) {
     let para = &text[start..end];
     let chars = &mut scratch.chars;
     chars.clear();
-    chars.extend(para.char_indices().map(|(i, c)| Ch { off: start + i, c, width: advance(c) }));
+    chars.extend(para.char_indices().map(|(i, c)| Ch { off: start + i, c, width: advance(start + i, c) }));
     if chars.iter().all(|ch| is_space(ch.c)) {
         out.push(start..start);
         return;

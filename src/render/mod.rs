@@ -10,6 +10,7 @@ pub(crate) mod font;
 pub(crate) mod frame;
 pub(crate) mod led;
 pub(crate) mod linebreak;
+pub(crate) mod mongol;
 pub(crate) mod outline;
 pub(crate) mod overlay;
 pub(crate) mod poster;
@@ -19,7 +20,7 @@ pub(crate) mod theme;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) use display::{Display, Layout, LayoutStyle};
+pub(crate) use display::{Display, Layout, LayoutStyle, Mongolian};
 pub(crate) use frame::{ColorMode, Frame};
 pub(crate) use led::Geometry;
 pub(crate) use poster::Ticker;
@@ -27,9 +28,11 @@ pub(crate) use scene::Scene;
 use theme::Theme;
 
 use crate::schedule::{Content, Effect, Slot};
+use design::Bilingual;
 use design::{Labels, notice};
 use font::{FontLibrary, FontSet};
 use led::LedScene;
+use mongol::MongolFont;
 use poster::{PosterScene, PosterStyle};
 
 /// Renders content for one screen.
@@ -40,6 +43,8 @@ pub struct Renderer {
     village: String,
     /// Set when the screen uses the HD poster design.
     poster: Option<Arc<PosterStyle>>,
+    /// Set when the screen shows items' Mongolian (`mongolian = "auto"`) and the font is there.
+    mongol: Option<Arc<MongolFont>>,
 }
 
 impl Renderer {
@@ -74,7 +79,11 @@ impl Renderer {
                 Some(Arc::new(PosterStyle::new(screen.width, screen.height, font, village.clone())))
             }
         };
-        Ok(Renderer { geo, theme: Theme::new(screen.color, screen.led_color), village, poster })
+        let mongol = match screen.layout.mongolian {
+            Mongolian::Auto => fonts.mongol().cloned(),
+            Mongolian::Off => None,
+        };
+        Ok(Renderer { geo, theme: Theme::new(screen.color, screen.led_color), village, poster, mongol })
     }
 
     pub fn width(&self) -> u32 {
@@ -94,12 +103,18 @@ impl Renderer {
         if let Some(style) = &self.poster {
             // Category labels read as on a printed notice board.
             return Scene::Poster(match notice(content, Labels::Board, style.village()) {
-                Some(n) => PosterScene::new(style, Some(n.header), n.village, n.paragraphs, n.table, n.url, effect),
+                Some(n) => {
+                    let mn = n.mn.zip(self.mongol.as_ref()).map(|(text, font)| Bilingual { text, font });
+                    PosterScene::new(style, Some(n.header), n.village, n.paragraphs, n.table, n.url, mn, effect)
+                }
                 None => PosterScene::idle(style),
             });
         }
         Scene::Led(match notice(content, Labels::Short, &self.village) {
-            Some(n) => LedScene::new(self.geo.clone(), self.theme, Some(n.header), n.village, n.paragraphs, n.table, effect),
+            Some(n) => {
+                let mn = n.mn.zip(self.mongol.as_ref()).map(|(text, font)| Bilingual { text, font });
+                LedScene::new(self.geo.clone(), self.theme, Some(n.header), n.village, n.paragraphs, n.table, mn, effect)
+            }
             None => LedScene::idle(self.geo.clone(), self.theme, self.village.clone()),
         })
     }

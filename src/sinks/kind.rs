@@ -109,6 +109,10 @@ pub trait TextCard {
     /// What becomes of an item with such characters (zh, en), for `check`.
     fn instead(&self) -> (String, String);
 
+    /// What becomes of a bilingual item's Mongolian (`mn`), which a device font without
+    /// the script cannot draw (zh, en), for `check`.
+    fn mn_instead(&self) -> (String, String);
+
     /// What the device shows of `on_air` on a `width` x `height` screen (its own
     /// layout and pages), for `preview --card` and `--text`.
     fn view(&self, on_air: Option<&OnAir>, width: u32, height: u32) -> Box<dyn CardPreview>;

@@ -32,7 +32,7 @@ use crate::tomlread::Table;
 
 pub(crate) use crate::schedule::hours::Power;
 pub(crate) use kind::{CardPreview, Claim, Resource, Sharing, Sink, SinkConfig, SinkLoop, SinkRun, TextCard, conflict};
-pub(crate) use status::{Failures, SinkStatus};
+pub(crate) use status::{Failures, MnOmitted, SinkStatus};
 
 /// Reads the rest of a `[[screens.sinks]]` table of one kind; errors go to the table's file.
 pub(crate) type Parse = fn(&mut Table<'_, '_>, &ParseContext<'_>) -> Option<SinkConfig>;

@@ -29,6 +29,20 @@ pub struct SinkStatus {
     /// Why the sink's thread ended before shutdown (`panic: ...`): the output is dead
     /// until yiping restarts, and counts as failing for the evidence log.
     pub stopped: Mutex<Option<String>>,
+    /// What the sink left out of the content on air (by its `seq`): a text card without
+    /// a Mongolian font shows a bilingual item in Chinese alone, or skips it. The
+    /// evidence log puts it on the play, so an inspector sees the omission.
+    pub omitted: Mutex<Option<(u64, MnOmitted)>>,
+}
+
+/// How a bilingual item's Mongolian was left out by a sink (evidence `mn_omitted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MnOmitted {
+    /// The Chinese was shown alone.
+    Chinese,
+    /// The item was not shown: the skip notice stood in for it.
+    Skipped,
 }
 
 impl SinkStatus {
@@ -57,6 +71,18 @@ impl SinkStatus {
         if let Ok(mut s) = self.stopped.lock() {
             *s = Some(why);
         }
+    }
+
+    /// The sink planned the content on air `seq` and left out its Mongolian (`Some`), or not (`None`).
+    pub fn planned(&self, seq: u64, omitted: Option<MnOmitted>) {
+        if let Ok(mut o) = self.omitted.lock() {
+            *o = omitted.map(|m| (seq, m));
+        }
+    }
+
+    /// What the sink left out of the content on air `seq`, if it planned that content.
+    pub fn omitted_for(&self, seq: u64) -> Option<MnOmitted> {
+        self.omitted.lock().ok().and_then(|o| *o).filter(|(s, _)| *s == seq).map(|(_, m)| m)
     }
 
     /// Why the sink stopped, when its thread ended early.

@@ -13,7 +13,7 @@ use tracing::{debug, info, warn};
 
 use crate::diag::Diag;
 use crate::item::Item;
-use crate::item::parse::{Format, Limits, parse_item, unknown_keys};
+use crate::item::parse::{Format, Limits, item_warnings, parse_item, unknown_keys};
 use crate::spell::Spell;
 use crate::tomlread::Table;
 
@@ -87,6 +87,7 @@ pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
         match parse_item(&path, &src, format, limits) {
             Ok(item) => {
                 problems.extend(unknown_keys(&path, &src, format));
+                problems.extend(item_warnings(&item, &path, &src, format));
                 let id = item.id.clone();
                 let item = Arc::new(item);
                 match by_id.get(&id) {

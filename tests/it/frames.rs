@@ -14,7 +14,7 @@ use yiping::api::schedule::Effect;
 
 use crate::support::*;
 
-fn fonts() -> Arc<FontLibrary> {
+pub fn fonts() -> Arc<FontLibrary> {
     static F: OnceLock<Arc<FontLibrary>> = OnceLock::new();
     F.get_or_init(|| Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).expect("fonts in fonts/"))).clone()
 }

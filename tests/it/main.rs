@@ -8,6 +8,7 @@ mod fbdev;
 mod feed;
 mod feed_server;
 pub mod frames;
+mod mongolian;
 mod poster;
 mod report;
 mod schedule;

@@ -414,6 +414,60 @@ fn the_daemon_sends_items_to_the_card_and_clears_a_withdrawn_one() {
     rt.block_on(running.wait());
 }
 
+/// A BX card has no Mongolian font: a bilingual item goes out in Chinese alone, and the
+/// play in the evidence log says so for that sink (`mn_omitted`), for the inspector.
+#[test]
+fn a_card_that_shows_a_bilingual_item_in_chinese_alone_says_so_in_the_evidence() {
+    use yiping::api::clock::Clock;
+    use yiping::api::evidence::Event;
+    use yiping::api::render::font::FontLibrary;
+    use yiping::api::sinks::MnOmitted;
+    let t = tempfile::tempdir().unwrap();
+    let link = t.path().join("usb-FTDI-if00-port0");
+    let (master, _slave) = pty_at(&link);
+    let card = Card::spawn(master, |_, _| Answer::Ack);
+    let screen = format!(
+        "name = \"gate\"\nwidth = 128\nheight = 32\nfps = 5\n[[screens.sinks]]\ntype = \"bx\"\nport = {:?}\nreply_timeout_ms = 300",
+        link.display().to_string()
+    );
+    let cfg = crate::support::write_config(t.path(), &screen, None);
+    let mut item: serde_json::Value = serde_json::from_str(&crate::support::item_json("mn", "notice", "防火通知", &["请注意防火。"])).unwrap();
+    item["mn"] = serde_json::json!({ "title": crate::mongolian::MN_TITLE, "body": [crate::mongolian::MN_BODY] });
+    std::fs::write(t.path().join("items/mn.json"), item.to_string()).unwrap();
+    let (c, d) = yiping::api::config::Config::load(&cfg);
+    let c = c.unwrap_or_else(|| panic!("{d:?}"));
+    let rt = runtime();
+    let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(None)).unwrap());
+    let cancel = CancellationToken::new();
+    let running = rt
+        .block_on(async { yiping::api::daemon::start(&c, fonts, Clock::starting_at(crate::support::DEMO_AT.parse().unwrap()), cancel.clone()) })
+        .unwrap();
+    let texts = || card.areas().iter().map(|(_, a)| lines(a).concat()).collect::<Vec<_>>();
+    wait_for("the item on the card", || texts().iter().any(|s| s.contains("【公告】防火通知")));
+    let shown = texts().into_iter().find(|s| s.contains("防火通知")).unwrap();
+    assert!(shown.contains("请注意防火。") && !shown.chars().any(|c| ('\u{1800}'..='\u{18AF}').contains(&c)), "{shown}");
+    // Withdrawn: the play ends and is written.
+    std::fs::remove_file(t.path().join("items/mn.json")).unwrap();
+    wait_for("the idle text after withdrawal", || texts().last().is_some_and(|s| s == "测试村"));
+    cancel.cancel();
+    rt.block_on(running.wait());
+    let mut plays = Vec::new();
+    let v = yiping::api::evidence::verify::read(&t.path().join("state/evidence"), |r| {
+        if let Event::Play(p) = &r.event {
+            plays.push(((p.item.clone(), p.content.clone()), p.sinks.iter().map(|s| (s.kind.clone(), s.mn_omitted)).collect::<Vec<_>>()));
+        }
+    })
+    .unwrap();
+    assert!(v.problem.is_none(), "{:?}", v.problem);
+    let item_plays: Vec<_> = plays.iter().filter(|(k, _)| k.0 == "local/mn").collect();
+    assert!(!item_plays.is_empty(), "{plays:?}");
+    for (_, sinks) in &item_plays {
+        assert_eq!(sinks, &vec![("bx".to_string(), Some(MnOmitted::Chinese))], "{plays:?}");
+    }
+    // The idle text has no Mongolian to leave out.
+    assert!(plays.iter().filter(|(k, _)| k.1 == "idle").all(|(_, s)| s.iter().all(|(_, m)| m.is_none())), "{plays:?}");
+}
+
 #[test]
 fn serial_sink_config_errors_are_all_reported_with_positions() {
     let src = r##"

@@ -1,8 +1,9 @@
 //! Masks personal numbers (ID card, mobile, bank card) before text reaches a public screen.
 //!
-//! One pass over the text, no regex. Digits are ASCII `0-9` or full-width `０-９`
-//! (matched as the same digits, masked in place: an ASCII digit becomes `*`, a
-//! full-width one `＊`, so the char count and the display width stay the same).
+//! One pass over the text, no regex. Digits are ASCII `0-9`, full-width `０-９` or
+//! Mongolian `᠐-᠙` (U+1810..U+1819, in `mn` text), matched as the same digits and
+//! masked in place: an ASCII digit becomes `*`, any other `＊`, so the char count and
+//! (for ASCII and full-width) the display width stay the same.
 //!
 //! The scanner collects *chains*: maximal digit runs ("groups") joined by exactly one
 //! separator (space, U+3000, `-`, `－`, `‐`). A number never continues across any
@@ -160,12 +161,13 @@ pub(crate) fn find(text: &str, rules: &MaskRules) -> Vec<Found> {
     let mut digits: Vec<u8> = Vec::new();
     let mut pos = 0;
     while pos < bytes.len() {
-        // Fast skip to the next digit or star: ASCII, or full-width U+FF10-FF19 and
-        // U+FF0A (EF BC 90-99, EF BC 8A).
+        // Fast skip to the next digit or star: ASCII, full-width U+FF10-FF19 and
+        // U+FF0A (EF BC 90-99, EF BC 8A), or Mongolian U+1810-1819 (E1 A0 90-99).
         let b = bytes[pos];
         let is_digit_start = b.is_ascii_digit()
             || b == b'*'
-            || (b == 0xEF && bytes.get(pos + 1) == Some(&0xBC) && matches!(bytes.get(pos + 2), Some(0x8A | 0x90..=0x99)));
+            || (b == 0xEF && bytes.get(pos + 1) == Some(&0xBC) && matches!(bytes.get(pos + 2), Some(0x8A | 0x90..=0x99)))
+            || (b == 0xE1 && bytes.get(pos + 1) == Some(&0xA0) && matches!(bytes.get(pos + 2), Some(0x90..=0x99)));
         if !is_digit_start {
             pos += 1;
             continue;
@@ -371,6 +373,8 @@ fn digit_value(c: char) -> Option<u8> {
     match c {
         '0'..='9' => Some(c as u8 - b'0'),
         '０'..='９' => Some((c as u32 - '０' as u32) as u8),
+        // Mongolian digits: a number in the `mn` text is as personal as in the Chinese.
+        '᠐'..='᠙' => Some((c as u32 - '᠐' as u32) as u8),
         '*' | '＊' => Some(STAR),
         _ => None,
     }

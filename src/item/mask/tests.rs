@@ -238,3 +238,13 @@ fn property_char_count_and_idempotence() {
         assert!(found.windows(2).all(|w| w[0].range.end <= w[1].range.start), "{text:?}: {found:?}");
     }
 }
+
+#[test]
+fn mongolian_digits_in_mn_text_are_masked_like_ascii() {
+    // ᠑᠓᠘ = 138: a mobile number written in Mongolian digits inside Mongolian text.
+    check("ᠤᠲᠠᠰᠤ ᠑᠓᠘᠑᠒᠓᠔᠕᠖᠗᠘", "ᠤᠲᠠᠰᠤ ᠑᠓᠘＊＊＊＊᠕᠖᠗᠘");
+    check("ᠤᠲᠠᠰᠤ 13812345678", "ᠤᠲᠠᠰᠤ 138****5678");
+    assert_eq!(kinds("᠑᠑᠐᠑᠐᠕᠑᠙᠙᠐᠐᠑᠐᠑᠑᠒᠓᠔"), vec![Kind::IdCard]);
+    // Dates and short numbers stay, as in Chinese text.
+    untouched("᠒᠐᠒᠖ ᠣᠨ ᠑᠒ ᠰᠠᠷ᠎ᠠ ᠓᠑");
+}

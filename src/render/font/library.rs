@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{BitmapFont, FontError, FontSet};
+use crate::render::mongol::MongolFont;
 use crate::render::outline::OutlineFont;
 
 /// WenQuanYi Bitmap Song, 12 px (BDF from Debian xfonts-wqy, see fonts/README.md).
@@ -19,6 +20,8 @@ pub struct FontLibrary {
     sets: Vec<(u32, FontSet)>,
     /// The outline font for HD (poster) screens, when its file is in the search path.
     outline: Option<Arc<OutlineFont>>,
+    /// The Mongolian font (with its shaper) for bilingual items, when its file is there.
+    mongol: Option<Arc<MongolFont>>,
 }
 
 impl FontLibrary {
@@ -57,12 +60,25 @@ impl FontLibrary {
             }
             None => None,
         };
-        Ok(FontLibrary { sets: vec![(12, FontSet::new(12, vec![wqy, fallback])), (16, FontSet::new(16, vec![unifont]))], outline })
+        let mongol = match MongolFont::find(dirs) {
+            Some(p) => {
+                let f = MongolFont::load(&p)?;
+                tracing::info!(mongolian = %p.display(), "Mongolian font mapped");
+                Some(Arc::new(f))
+            }
+            None => None,
+        };
+        Ok(FontLibrary { sets: vec![(12, FontSet::new(12, vec![wqy, fallback])), (16, FontSet::new(16, vec![unifont]))], outline, mongol })
     }
 
     /// The outline font for HD screens, if `fonts/` has it.
     pub fn outline(&self) -> Option<&Arc<OutlineFont>> {
         self.outline.as_ref()
+    }
+
+    /// The Mongolian font for items with `mn` text, if `fonts/` has it.
+    pub fn mongol(&self) -> Option<&Arc<MongolFont>> {
+        self.mongol.as_ref()
     }
 
     /// The font set for a pixel size (12 or 16).
@@ -129,6 +145,7 @@ mod tests {
         assert!(lib.set(14).is_none());
         let twelve = lib.set(12).unwrap().fonts();
         assert_eq!(twelve[0].len(), 30503);
+        assert!(lib.mongol().is_some_and(|m| m.covers('ᠮ')), "the Mongolian font is found with the others");
         assert_eq!(lib.set(16).unwrap().fonts()[0].len(), 57086);
     }
 

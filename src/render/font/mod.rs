@@ -14,7 +14,7 @@ mod cell;
 mod hex;
 pub(crate) mod library;
 mod scale;
-mod set;
+pub(crate) mod set;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -30,7 +30,7 @@ pub(crate) use set::{FontSet, GlyphRef, Replacement};
 /// What line breaking, table layout and drawing need from a font: the bitmap
 /// `FontSet` and the HD path's outline `Face` both provide it, so both follow
 /// one set of rules.
-pub(crate) trait Metrics {
+pub trait Metrics {
     /// How far the pen moves after `c`, px.
     fn advance(&self, c: char) -> u32;
     /// The line height, px (also the base of gaps between table columns).

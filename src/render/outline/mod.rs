@@ -3,7 +3,8 @@
 //! The font file is memory-mapped, never parsed up front: swash reads only the
 //! tables a lookup touches (cmap, hmtx, the glyph's charstring), so a 6 MB
 //! CJK font costs the pages it uses. Each rasterized glyph is kept in a cache
-//! keyed by (char, px), so steady-state frames rasterize nothing.
+//! keyed by (char, px), or by (glyph id, px, hinting, subpixel offset) for glyphs
+//! a shaper chose (`render/mongol`), so steady-state frames rasterize nothing.
 //! [`Face`] is the font at one size and follows the bitmap path's rules:
 //! invisible chars are zero-width, a char the font lacks is drawn from the
 //! bitmap fallback (Unifont) scaled up, and a char no font has as the same
@@ -16,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use embedded_graphics::pixelcolor::{Rgb888, RgbColor};
 use swash::scale::{Render, ScaleContext, Source};
-use swash::zeno::Format;
+use swash::zeno::{Format, Vector};
 use swash::{CacheKey, FontRef};
 
 use super::Frame;
@@ -30,8 +31,8 @@ pub(crate) const OUTLINE_FILE: &str = "yiping-sans-cjk-sc-regular.otf";
 const CACHE_LIMIT: usize = 48 << 20;
 
 /// An anti-aliased glyph mask, positioned relative to the pen on the baseline.
-#[derive(Debug)]
-pub(crate) struct Mask {
+#[derive(Debug, Clone)]
+pub struct Mask {
     pub left: i32,
     /// Rows above the baseline of the mask's first row.
     pub top: i32,
@@ -40,9 +41,17 @@ pub(crate) struct Mask {
     pub alpha: Vec<u8>,
 }
 
+/// What a cached mask is of: a char (through the cmap), or a glyph a shaper chose, drawn
+/// hinted or not, at a quarter-pixel horizontal offset (`subpx` 0..=3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum MaskKey {
+    Char(char),
+    Glyph { id: u16, hinted: bool, subpx: u8 },
+}
+
 struct Cache {
     ctx: ScaleContext,
-    glyphs: HashMap<(char, u32), Arc<Mask>>,
+    glyphs: HashMap<(MaskKey, u32), Arc<Mask>>,
     bytes: usize,
     rasterized: u64,
 }
@@ -50,7 +59,8 @@ struct Cache {
 /// A memory-mapped outline font with its glyph cache.
 pub struct OutlineFont {
     name: String,
-    map: Mmap,
+    /// Shared with a shaper reading the same file (`render/mongol`).
+    map: Arc<Mmap>,
     offset: u32,
     key: CacheKey,
     units_per_em: f32,
@@ -91,7 +101,7 @@ impl OutlineFont {
             units_per_em: m.units_per_em.max(1) as f32,
             ascent: m.ascent,
             descent: m.descent,
-            map,
+            map: Arc::new(map),
             cache: Mutex::new(cache),
             fallback: None,
         })
@@ -120,8 +130,27 @@ impl OutlineFont {
         &self.name
     }
 
+    /// The mapped file, for a shaper that reads the same font.
+    pub(crate) fn data(&self) -> Arc<Mmap> {
+        Arc::clone(&self.map)
+    }
+
+    pub(crate) fn units_per_em(&self) -> f32 {
+        self.units_per_em
+    }
+
+    /// Whether the font's cmap maps `c` to a glyph.
+    pub(crate) fn has_char(&self, c: char) -> bool {
+        self.glyph_id(c) != 0
+    }
+
     fn font(&self) -> FontRef<'_> {
         FontRef { data: self.map.as_slice(), offset: self.offset, key: self.key }
+    }
+
+    /// The glyph the cmap gives `c` (0 when none).
+    pub(crate) fn glyph_id_of(&self, c: char) -> u16 {
+        self.glyph_id(c)
     }
 
     fn glyph_id(&self, c: char) -> u16 {
@@ -142,15 +171,28 @@ impl OutlineFont {
     }
 
     fn mask(&self, c: char, px: u32) -> Option<Arc<Mask>> {
+        self.cached(MaskKey::Char(c), px)
+    }
+
+    /// The anti-aliased mask of glyph `id` (as a shaper chose it) at `px`, hinted or
+    /// not, shifted right by `subpx` quarter pixels; cached like chars' masks.
+    pub(crate) fn glyph_mask(&self, id: u16, px: u32, hinted: bool, subpx: u8) -> Option<Arc<Mask>> {
+        self.cached(MaskKey::Glyph { id, hinted, subpx: subpx & 3 }, px)
+    }
+
+    fn cached(&self, key: MaskKey, px: u32) -> Option<Arc<Mask>> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(m) = cache.glyphs.get(&(c, px)) {
+        if let Some(m) = cache.glyphs.get(&(key, px)) {
             return Some(Arc::clone(m));
         }
-        let id = self.glyph_id(c);
+        let (id, hinted, shift) = match key {
+            MaskKey::Char(c) => (self.glyph_id(c), false, 0.0),
+            MaskKey::Glyph { id, hinted, subpx } => (id, hinted, subpx as f32 / 4.0),
+        };
         let font = self.font();
         let cache = &mut *cache;
-        let mut scaler = cache.ctx.builder(font).size(px as f32).hint(false).build();
-        let img = Render::new(&[Source::Outline]).format(Format::Alpha).render(&mut scaler, id)?;
+        let mut scaler = cache.ctx.builder(font).size(px as f32).hint(hinted).build();
+        let img = Render::new(&[Source::Outline]).format(Format::Alpha).offset(Vector::new(shift, 0.0)).render(&mut scaler, id)?;
         let p = img.placement;
         let mask = Arc::new(Mask { left: p.left, top: p.top, width: p.width, height: p.height, alpha: img.data });
         if cache.bytes > CACHE_LIMIT {
@@ -160,7 +202,7 @@ impl OutlineFont {
         }
         cache.bytes += mask.alpha.len() + 64;
         cache.rasterized += 1;
-        cache.glyphs.insert((c, px), Arc::clone(&mask));
+        cache.glyphs.insert((key, px), Arc::clone(&mask));
         Some(mask)
     }
 }
@@ -265,9 +307,14 @@ impl Metrics for Face {
 }
 
 /// Alpha-blends a mask in `color` onto the frame at (x, y), clipped.
-fn blend(f: &mut Frame, m: &Mask, x: i32, y: i32, color: Rgb888) {
+pub(crate) fn blend(f: &mut Frame, m: &Mask, x: i32, y: i32, color: Rgb888) {
+    blend_columns(f, m, x, y, color, 0..m.width as i32);
+}
+
+/// Like [`blend`], only the mask's columns `cols` (a marquee lane's worth of a long line).
+pub(crate) fn blend_columns(f: &mut Frame, m: &Mask, x: i32, y: i32, color: Rgb888, cols: std::ops::Range<i32>) {
     let (fw, fh) = (f.width() as i32, f.height() as i32);
-    let (c0, c1) = ((-x).max(0), (fw - x).min(m.width as i32));
+    let (c0, c1) = ((-x).max(0).max(cols.start), (fw - x).min(m.width as i32).min(cols.end));
     let (r0, r1) = ((-y).max(0), (fh - y).min(m.height as i32));
     if c0 >= c1 || r0 >= r1 {
         return;

@@ -19,10 +19,12 @@ use embedded_graphics::pixelcolor::{Rgb888, RgbColor};
 use jiff::ZonedDateTime as Zoned;
 
 use super::Frame;
-use super::body::{self, Line};
-use super::design::{Design, Flow, Header, View, uncovered};
+use super::body::{self, Line, MnRow};
+use super::design::{Bilingual, Design, Flow, Header, View, uncovered};
 use super::font::{FontLibrary, Metrics};
 use super::linebreak::break_lines;
+use super::mongol::block::ShapedLine;
+use super::mongol::{Ink, MnBlock, MnStrip};
 use super::outline::{Face, OutlineFont};
 use super::theme::Role;
 use crate::item::{Category, Table};
@@ -151,12 +153,19 @@ pub struct PosterScene {
     /// Header title lines and the face they use.
     title: Vec<String>,
     title_face: usize,
+    /// The Mongolian title above the Chinese one (bilingual items), and the band's height.
+    mn_title: Option<MnRow>,
+    head_h: u32,
+    /// Top of each body line of a scroll from the first line's, and the end (n + 1 entries).
+    tops: Vec<u32>,
     village: String,
     /// Body rectangle: x, y, w, h.
     body: (i32, i32, u32, u32),
     kind: Flow,
     /// The marquee line, pre-rendered (when the flow is a marquee).
     strip: Option<Box<HStrip>>,
+    /// A bilingual marquee's Mongolian line, composed in chunks as it crosses.
+    mn_strip: Option<Box<MnStrip>>,
     /// The body type: the style's, or smaller so a wide table stays a grid.
     face: Face,
     qr: Option<Frame>,
@@ -166,6 +175,8 @@ pub struct PosterScene {
 }
 
 impl PosterScene {
+    /// Lays out content; a bilingual item's Mongolian (`mn`) goes above and before the Chinese.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         style: &Arc<PosterStyle>,
         header: Option<Header>,
@@ -173,10 +184,50 @@ impl PosterScene {
         paragraphs: &[String],
         table: Option<&Table>,
         url: Option<&str>,
+        mn: Option<Bilingual<'_>>,
         effect: Effect,
     ) -> PosterScene {
         let s = style;
-        let body_y = (s.head_h + s.rule_h + s.gap * 2 / 3) as i32;
+        // The title: the largest size on one line, else two lines of the smallest; more goes to the body.
+        let (mut title, mut title_face, mut title_overflow) = (Vec::new(), 0, None);
+        if let Some(h) = &header {
+            let avail = s.w - 2 * s.margin - label_width(s, &h.label) - s.gap / 2;
+            for (i, face) in s.titles.iter().enumerate() {
+                let lines: Vec<String> = break_lines(&h.title, avail, |c| face.advance(c)).into_iter().map(|r| h.title[r].to_string()).collect();
+                (title, title_face) = (lines, i);
+                if title.len() <= 1 {
+                    break;
+                }
+            }
+            if title.len() > 2 {
+                title_overflow = Some(title.split_off(2).concat());
+            }
+        }
+        // A bilingual item's Mongolian title sits above the Chinese one, at its size, when it
+        // fits one line (the band grows by its height); a longer one opens the Mongolian body.
+        let mn_title = match (mn, &header) {
+            (Some(m), Some(h)) => {
+                let avail = s.w - 2 * s.margin - label_width(s, &h.label) - s.gap / 2;
+                let face = &s.titles[title_face];
+                let block = MnBlock::layout(m.font, std::slice::from_ref(&m.text.title), face.px(), avail, face, Ink::Alpha);
+                (block.lines.len() == 1).then(|| MnRow {
+                    line: Arc::clone(&block.lines[0]),
+                    band: block.band,
+                    advance: block.band.height(),
+                    role: Role::Emph,
+                })
+            }
+            _ => None,
+        };
+        let mut mn_paras: Vec<String> = Vec::new();
+        if let Some(m) = mn {
+            if mn_title.is_none() {
+                mn_paras.push(m.text.title.clone());
+            }
+            mn_paras.extend(m.text.body.iter().filter(|p| !p.trim().is_empty()).cloned());
+        }
+        let head_h = s.head_h + mn_title.as_ref().map_or(0, |m| m.band.height() + s.gap / 4);
+        let body_y = (head_h + s.rule_h + s.gap * 2 / 3) as i32;
         let body_bottom = s.h.saturating_sub(s.foot_h + s.tick_h + s.gap / 3) as i32;
         let body_h = (body_bottom - body_y).max(s.pitch() as i32) as u32;
         let mut body_w = s.w - 2 * s.margin;
@@ -189,19 +240,8 @@ impl PosterScene {
         // The title: the largest size on one line, else two lines of the smallest; more goes to the body.
         // Paragraphs open with a two-character indent, as printed notices are set.
         let mut paragraphs: Vec<String> = paragraphs.iter().map(|p| format!("\u{3000}\u{3000}{}", p.trim_start())).collect();
-        let (mut title, mut title_face) = (Vec::new(), 0);
-        if let Some(h) = &header {
-            let avail = s.w - 2 * s.margin - label_width(s, &h.label) - s.gap / 2;
-            for (i, face) in s.titles.iter().enumerate() {
-                let lines: Vec<String> = break_lines(&h.title, avail, |c| face.advance(c)).into_iter().map(|r| h.title[r].to_string()).collect();
-                (title, title_face) = (lines, i);
-                if title.len() <= 1 {
-                    break;
-                }
-            }
-            if title.len() > 2 {
-                paragraphs.insert(0, title.split_off(2).concat());
-            }
+        if let Some(more) = title_overflow {
+            paragraphs.insert(0, more);
         }
         let speed_scale = s.body.px() as f64 / 16.0;
         // A table that is a grid only in the smaller type sets the whole body in it.
@@ -213,30 +253,65 @@ impl PosterScene {
                 (face, laid) = (s.small_body.clone(), small);
             }
         }
-        let mut strip = None;
-        let kind = match effect {
-            Effect::Static { page_seconds } => {
-                let per_page = (body_h / pitch(&face)).max(1) as usize;
-                Flow::Pages { pages: body::paginate(&laid, per_page), page_seconds }
+        let gap = pitch(&face) - face.line_height();
+        // The body's lines: the Mongolian (at the body's size) before the Chinese.
+        let mn = mn.filter(|_| !mn_paras.is_empty());
+        let mut lines = || {
+            let mut laid = std::mem::take(&mut laid);
+            if let Some(m) = mn {
+                let block = MnBlock::layout(m.font, &mn_paras, face.px(), body_w, &face, Ink::Alpha);
+                let rows = block
+                    .lines
+                    .iter()
+                    .map(|l| Line::mongolian(MnRow { line: Arc::clone(l), band: block.band, advance: block.band.height() + gap, role: Role::Body }));
+                laid.lines.splice(0..0, rows);
             }
-            Effect::ScrollUp { speed } => Flow::Scroll { lines: laid.lines, speed: speed * speed_scale },
+            laid
+        };
+        let (mut strip, mut mn_strip) = (None, None);
+        let kind = match effect {
+            Effect::Static { page_seconds } => Flow::Pages { pages: body::paginate(&lines(), body_h, pitch(&face), 0), page_seconds },
+            Effect::ScrollUp { speed } => Flow::Scroll { lines: lines().lines, speed: speed * speed_scale },
             Effect::Marquee { speed } => {
                 let plain: Vec<String> = paragraphs.iter().map(|p| p.trim_start_matches('\u{3000}').to_string()).collect();
                 let line = HStrip::new(s.body.clone(), body::one_line(&plain, table), s.pitch(), BODY, BG);
                 let (text, width) = (line.text().to_string(), line.width());
                 strip = Some(Box::new(line));
-                Flow::Marquee { text, width, speed: speed * speed_scale }
+                let row = mn.map(|m| {
+                    let ms = MnStrip::new(m.font, &mn_paras, &s.body, BODY, BG);
+                    let texts = ms.cjk_texts().map(|t| (0, t.to_string())).collect();
+                    let line = ShapedLine { text: ms.text().to_string(), width: ms.width(), images: Vec::new(), texts };
+                    let row = MnRow { line: Arc::new(line), band: ms.band(), advance: ms.band().height(), role: Role::Body };
+                    mn_strip = Some(Box::new(ms));
+                    row
+                });
+                // The Mongolian leads; two ideographic spaces, then the Chinese.
+                let lead = row.as_ref().map_or(0, |r| r.line.width + 2 * s.body.px());
+                Flow::Marquee { text, width: lead + width, speed: speed * speed_scale, mn: row, lead }
             }
+        };
+        let tops = match &kind {
+            Flow::Scroll { lines, .. } => std::iter::once(0)
+                .chain(lines.iter().scan(0, |y, l| {
+                    *y += l.advance(pitch(&face));
+                    Some(*y)
+                }))
+                .collect(),
+            _ => Vec::new(),
         };
         let mut scene = PosterScene {
             style: Arc::clone(style),
             header,
             title,
             title_face,
+            mn_title,
+            head_h,
+            tops,
             village,
             body: (s.margin as i32, body_y, body_w, body_h),
             kind,
             strip,
+            mn_strip,
             face,
             qr,
             missing: Vec::new(),
@@ -244,12 +319,19 @@ impl PosterScene {
             lines: LineCache::default(),
         };
         scene.missing = scene.find_missing();
+        if let Some(m) = mn {
+            let mut texts = scene.kind.mn_texts();
+            texts.extend(scene.mn_title.as_ref().map(|t| t.line.text.as_str()));
+            scene.missing.extend(texts.into_iter().flat_map(|t| m.font.missing(t)));
+            scene.missing.sort_unstable();
+            scene.missing.dedup();
+        }
         scene
     }
 
     /// The idle screen: village, date and a large clock.
     pub fn idle(style: &Arc<PosterStyle>) -> PosterScene {
-        let mut p = PosterScene::new(style, None, style.village.clone(), &[], None, None, Effect::Static { page_seconds: 10.0 });
+        let mut p = PosterScene::new(style, None, style.village.clone(), &[], None, None, None, Effect::Static { page_seconds: 10.0 });
         p.kind = Flow::Idle;
         p
     }
@@ -299,17 +381,21 @@ impl PosterScene {
         let (bx, by, bw, bh) = self.body;
         match &self.kind {
             Flow::Scroll { lines, speed } => {
-                let pitch = pitch(&self.face) as i64;
-                let pass = lines.len() as i64 * pitch + bh as i64;
+                // Line i spans tops[i]..tops[i + 1] below the first line's top (Mongolian lines
+                // are as tall as their ink band, the others one pitch).
+                let tops = &self.tops;
+                let total = *tops.last().unwrap_or(&0) as i64;
+                let pass = total + bh as i64;
                 // Unlike the LED design, a slot opens with the first screenful in place (no
                 // empty body while the text rises into view); one pass is still every line once.
                 let off = ((t * speed).floor() as i64 + bh as i64) % pass.max(1);
                 let y0 = by as i64 + bh as i64 - off;
-                let first = ((by as i64 - y0).div_euclid(pitch)).max(0) as usize;
-                let last = (((by as i64 + bh as i64 - y0) + pitch - 1).div_euclid(pitch)).clamp(0, lines.len() as i64) as usize;
+                let (from, to) = ((by as i64 - y0).max(0), (by as i64 + bh as i64 - y0).max(0));
+                let first = tops.partition_point(|&v| (v as i64) <= from).saturating_sub(1).min(lines.len());
+                let last = tops.partition_point(|&v| (v as i64) < to).min(lines.len()).max(first);
                 // Rows of the body no line covers (before the text enters, after it leaves).
-                let cover0 = (y0 + first as i64 * pitch).max(by as i64);
-                let cover1 = (y0 + last.max(first) as i64 * pitch).min(by as i64 + bh as i64);
+                let cover0 = (y0 + tops[first] as i64).max(by as i64);
+                let cover1 = (y0 + tops[last] as i64).min(by as i64 + bh as i64);
                 let (x0, x1) = (bx as usize * 3, (bx as usize + bw as usize) * 3);
                 let stride = self.style.w as usize * 3;
                 let bg = [BG.r(), BG.g(), BG.b()];
@@ -318,26 +404,33 @@ impl PosterScene {
                     row.chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&bg));
                 }
                 let render = |i: usize| {
-                    let mut l = Frame::new(bw, pitch as u32);
+                    let mut l = Frame::new(bw, tops[i + 1] - tops[i]);
                     l.fill(BG);
                     self.draw_line(&mut l, &lines[i], 0, 0);
                     l
                 };
-                self.lines.with_lines(first..last.max(first), render, |i, strip| {
-                    let top = y0 + i as i64 * pitch;
+                self.lines.with_lines(first..last, render, |i, strip| {
+                    let top = y0 + tops[i] as i64;
+                    let h = (tops[i + 1] - tops[i]) as i64;
                     let skip = (by as i64 - top).max(0);
-                    let rows = (pitch - skip).min(by as i64 + bh as i64 - top - skip);
+                    let rows = (h - skip).min(by as i64 + bh as i64 - top - skip);
                     if rows > 0 {
                         blit(f, bx, (top + skip) as i32, strip, 0, skip as u32, bw, rows as u32);
                     }
                 });
             }
-            Flow::Marquee { speed, .. } => {
+            Flow::Marquee { speed, width, mn, lead, .. } => {
+                let pass = *width as i64 + bw as i64;
+                let off = (t * speed).floor() as i64 % pass.max(1);
+                let x = bx as i64 + bw as i64 - off;
+                if let (Some(m), Some(ms)) = (mn, &self.mn_strip) {
+                    // The Mongolian leads, centred on the body like the Chinese strip.
+                    let top = by + (bh as i32 - m.band.height() as i32) / 2;
+                    ms.draw(f, x, top, bx..bx + bw as i32);
+                }
                 if let Some(strip) = &self.strip {
-                    let pass = strip.width() as i64 + bw as i64;
-                    let off = (t * speed).floor() as i64 % pass.max(1);
                     let y = by + (bh as i32 - self.style.pitch() as i32) / 2;
-                    strip.draw(f, bx as i64 + bw as i64 - off, y, bx..bx + bw as i32);
+                    strip.draw(f, x + *lead as i64, y, bx..bx + bw as i32);
                 }
             }
             Flow::Pages { .. } | Flow::Idle | Flow::Off => {}
@@ -376,6 +469,11 @@ impl PosterScene {
     /// A body line: spans at their x, text vertically centred in the pitch.
     fn draw_line(&self, f: &mut Frame, line: &Line, x: i32, y: i32) {
         let face = &self.face;
+        if let Some(m) = &line.mn {
+            // Its ink band, with the same space below as a Chinese line.
+            m.line.draw(f, x, y, m.band, face, BODY);
+            return;
+        }
         let pitch = pitch(face) as i32;
         let dy = (pitch - face.line_height() as i32) / 2;
         // Table rows get a faint rule, so the eye can follow a row across a wide screen.
@@ -403,8 +501,10 @@ impl PosterScene {
         if let Flow::Pages { pages: ps, .. } = &self.kind
             && let Some(lines) = ps.get(page)
         {
-            for (i, l) in lines.iter().enumerate() {
-                self.draw_line(f, l, bx, by + (i as u32 * pitch(&self.face)) as i32);
+            let mut y = by;
+            for l in lines {
+                self.draw_line(f, l, bx, y);
+                y += l.advance(pitch(&self.face)) as i32;
             }
         }
         if let Some(q) = &self.qr {
@@ -422,21 +522,28 @@ impl PosterScene {
     fn draw_header(&self, f: &mut Frame, h: &Header) {
         let s = &*self.style;
         let band = band_color(h.category, h.urgent);
-        f.fill_rect(0, 0, s.w, s.head_h, band);
+        let head_h = self.head_h;
+        f.fill_rect(0, 0, s.w, head_h, band);
         // A darker rule under the band separates it from the body.
         let dark = Rgb888::new(band.r() / 2, band.g() / 2, band.b() / 2);
-        f.fill_rect(0, s.head_h as i32, s.w, s.rule_h, dark);
+        f.fill_rect(0, head_h as i32, s.w, s.rule_h, dark);
         // The label: white pill, text in the band colour.
         let lw = label_width(s, &h.label);
         let lh = s.label.line_height() + s.label.px() / 2;
-        let ly = (s.head_h as i32 - lh as i32) / 2;
+        let ly = (head_h as i32 - lh as i32) / 2;
         f.fill_rect(s.margin as i32, ly, lw, lh, WHITE);
         s.label.draw_str(f, s.margin as i32 + (s.label.px() / 2) as i32, ly + (s.label.px() / 4) as i32, &h.label, band);
         let face = &s.titles[self.title_face];
         let tx = (s.margin + lw + s.gap / 2) as i32;
         let lead = face.line_height() * 5 / 4;
         let total = lead * self.title.len().max(1) as u32 - (lead - face.line_height());
-        let mut y = (s.head_h as i32 - total as i32) / 2;
+        // The Mongolian title above the Chinese one, the pair centred in the band.
+        let mn_h = self.mn_title.as_ref().map_or(0, |m| m.band.height() + s.gap / 4);
+        let mut y = (head_h as i32 - total as i32 - mn_h as i32) / 2;
+        if let Some(m) = &self.mn_title {
+            m.line.draw(f, tx, y, m.band, face, WHITE);
+            y += mn_h as i32;
+        }
         for line in &self.title {
             face.draw_str(f, tx, y, line, WHITE);
             y += lead as i32;
@@ -511,7 +618,8 @@ impl Design for PosterScene {
 
     /// The header band's label and title (the title may take two lines there).
     fn heading(&self) -> String {
-        self.header.as_ref().map(|h| format!("【{}】{}\n", h.label, self.title.concat())).unwrap_or_default()
+        let mn = self.mn_title.as_ref().map(|m| format!("{}\n", m.line.text)).unwrap_or_default();
+        self.header.as_ref().map(|h| format!("【{}】{mn}{}\n", h.label, self.title.concat())).unwrap_or_default()
     }
 
     fn village(&self) -> &str {

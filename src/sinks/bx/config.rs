@@ -31,6 +31,17 @@ pub enum Unsupported {
     Replace,
 }
 
+/// What a bx sink does with a bilingual item: the card's GB2312 font has no Mongolian.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MnPolicy {
+    /// Send the Chinese alone (the Mongolian is omitted, and logged as such).
+    #[default]
+    Chinese,
+    /// Do not send the item; show `skip_notice` for its slot instead.
+    Skip,
+}
+
 /// Controller generation: the dynamic-area size limit differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum CardModel {
@@ -82,6 +93,8 @@ pub struct BxConfig {
     /// Card speed level 0 (fastest) ..= 24; default derived from the slot's px/s.
     pub speed: Option<u8>,
     pub unsupported: Unsupported,
+    /// Bilingual items (`mn` text the card cannot draw): the Chinese alone, or skipped.
+    pub mongolian: MnPolicy,
     pub marker: char,
     pub skip_notice: String,
     /// After a slot's planned end, the card drops the text if yiping sent nothing
@@ -112,6 +125,7 @@ impl BxConfig {
             color: CardColor::Red,
             speed: None,
             unsupported: Unsupported::Replace,
+            mongolian: MnPolicy::Chinese,
             marker: '□',
             skip_notice: DEFAULT_SKIP_NOTICE.to_string(),
             stale_after: Duration::from_secs(60),
@@ -163,6 +177,7 @@ fn parse_bx(s: &mut Table<'_, '_>, cx: &ParseContext<'_>) -> Option<BxConfig> {
     c.color = s.or("color", CardColor::Red);
     c.speed = s.has("speed").then(|| s.int_in("speed", 0..=24, None)).flatten().map(|v| v as u8);
     c.unsupported = s.or("unsupported", Unsupported::Replace);
+    c.mongolian = s.or("mongolian", MnPolicy::Chinese);
     let marker: String = s.or("marker", "□".to_string());
     let mut chars = marker.chars();
     match (chars.next(), chars.next()) {
@@ -229,6 +244,13 @@ impl TextCard for BxConfig {
         match self.unsupported {
             Unsupported::Skip => ("不发送该条，改显示提示".to_string(), "the card is sent the skip notice instead".to_string()),
             Unsupported::Replace => (format!("这些字显示为 {}", self.marker), format!("they show as {}", self.marker)),
+        }
+    }
+
+    fn mn_instead(&self) -> (String, String) {
+        match self.mongolian {
+            MnPolicy::Chinese => ("只显示中文，蒙古文不显示".to_string(), "the card shows the Chinese alone".to_string()),
+            MnPolicy::Skip => ("不发送该条，改显示提示".to_string(), "the card is sent the skip notice instead".to_string()),
         }
     }
 

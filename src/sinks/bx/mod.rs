@@ -28,7 +28,7 @@ use tracing::{info, warn};
 
 use crate::schedule::OnAir;
 
-use super::{Failures, Output, Power, SinkStatus};
+use super::{Failures, MnOmitted, Output, Power, SinkStatus};
 use bus::Bus;
 use command::{Area, Reply, RunMode};
 pub(crate) use config::BxConfig;
@@ -113,6 +113,12 @@ impl BxSink {
                 let codes: Vec<String> = p.unsupported.iter().map(|c| format!("U+{:04X}", *c as u32)).collect();
                 let action = if p.skipped { "item replaced by the skip notice" } else { "characters replaced by the marker" };
                 warn!(screen = %self.screen, sink = "bx", item = %p.what, chars = %chars, codes = ?codes, action, "characters outside GB2312 cannot be shown by the card");
+            }
+            let omitted = p.mn_omitted.then_some(if p.skipped { MnOmitted::Skipped } else { MnOmitted::Chinese });
+            status.planned(seq, omitted);
+            if p.mn_omitted {
+                let action = if p.skipped { "item replaced by the skip notice" } else { "the Chinese is shown alone" };
+                warn!(screen = %self.screen, sink = "bx", item = %p.what, action, mn_omitted = true, "the card's GB2312 font has no Mongolian: this item's Mongolian text is not shown");
             }
             if let Some(a) = &o.on_air {
                 let slot = a.end.duration_since(a.start).as_secs_f64();

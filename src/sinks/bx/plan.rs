@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::config::{BxConfig, Unsupported};
+use super::config::{BxConfig, MnPolicy, Unsupported};
 use crate::item::Priority;
 use crate::render::body::one_line;
 use crate::schedule::Effect;
@@ -39,6 +39,8 @@ pub struct Plan {
     pub unsupported: Vec<char>,
     /// The item was replaced by the skip notice.
     pub skipped: bool,
+    /// The item's Mongolian (`mn`) is not shown: the card has no font for it.
+    pub mn_omitted: bool,
 }
 
 impl Plan {
@@ -118,7 +120,10 @@ pub fn plan(on_air: Option<&OnAir>, cfg: &BxConfig, screen_w: u32, screen_h: u32
     let unsupported = text::unsupported(&paras.join("\n"));
     let mut skipped = false;
     let mut effect = effect;
-    if !unsupported.is_empty() && cfg.unsupported == Unsupported::Skip {
+    // The card's font has no Mongolian: a bilingual item goes out in Chinese alone, or not at all.
+    let mn_omitted = matches!(&content, Content::Item(s) if s.item().mn.is_some());
+    let skip_mn = mn_omitted && cfg.mongolian == MnPolicy::Skip;
+    if skip_mn || (!unsupported.is_empty() && cfg.unsupported == Unsupported::Skip) {
         paras = vec![cfg.skip_notice.clone()];
         effect = Effect::Static { page_seconds: 5.0 };
         skipped = true;
@@ -179,7 +184,7 @@ pub fn plan(on_air: Option<&OnAir>, cfg: &BxConfig, screen_w: u32, screen_h: u32
         chunks.push(Chunk { area, pages, offset, duration });
         offset += duration;
     }
-    Plan { seq, what, chunks, unsupported, skipped }
+    Plan { seq, what, chunks, unsupported, skipped, mn_omitted }
 }
 
 fn encoded_len(lines: &[String], cfg: &BxConfig) -> usize {
@@ -314,6 +319,34 @@ mod tests {
         assert!(p.skipped);
         let text = text::decode_text(&p.chunks[0].area.text).unwrap().concat();
         assert_eq!(text, super::super::config::DEFAULT_SKIP_NOTICE);
+    }
+
+    /// An item with a Mongolian version on air.
+    fn bilingual() -> OnAir {
+        let src = r#"{"id":"mn","revision":1,"category":"notice","title":"防火通知","body":["请注意防火。"],"status":"approved",
+            "approval":{"by":"x","at":"2026-11-01T00:00:00+08:00"},"display":{"from":"2026-11-01T00:00:00+08:00","until":"2027-01-01T00:00:00+08:00"},
+            "mn":{"title":"ᠮᠡᠳᠡᠭᠳᠡᠯ","body":["ᠮᠣᠩᠭᠣᠯ ᠪᠢᠴᠢᠭ"]}}"#;
+        let it = crate::item::parse::parse_item(std::path::Path::new("mn.json"), src, crate::item::parse::Format::Json, &Default::default()).unwrap();
+        let e = std::sync::Arc::new(crate::item::Entry::new("local", std::sync::Arc::new(it), &Default::default()));
+        let mut a = notice("x", Effect::Static { page_seconds: 5.0 });
+        a.content = Content::Item(crate::item::Showable::admit(&e, "2026-12-01T09:00:00+08:00".parse().unwrap()).unwrap());
+        a
+    }
+
+    #[test]
+    fn a_bilingual_item_goes_out_in_chinese_alone_or_is_skipped() {
+        let a = bilingual();
+        let p = plan(Some(&a), &cfg(), 128, 32);
+        assert!(p.mn_omitted && !p.skipped && p.unsupported.is_empty(), "{p:?}");
+        let text = text::decode_text(&p.chunks[0].area.text).unwrap().concat();
+        assert!(text.contains("请注意防火。") && !text.contains('ᠮ'), "{text}");
+        let mut c = cfg();
+        c.mongolian = super::super::config::MnPolicy::Skip;
+        let p = plan(Some(&a), &c, 128, 32);
+        assert!(p.mn_omitted && p.skipped);
+        assert_eq!(text::decode_text(&p.chunks[0].area.text).unwrap().concat(), super::super::config::DEFAULT_SKIP_NOTICE);
+        // Items without Mongolian are not marked.
+        assert!(!plan(Some(&notice("明日停水。", Effect::Static { page_seconds: 5.0 })), &cfg(), 128, 32).mn_omitted);
     }
 
     #[test]

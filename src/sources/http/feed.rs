@@ -16,7 +16,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::value::RawValue;
 
 use crate::diag::{Diag, line_col};
-use crate::item::parse::{Format, Limits, parse_item};
+use crate::item::parse::{Format, Limits, item_warnings, parse_item};
 use crate::item::{Instant, Item};
 
 pub(crate) const SCHEMA: &str = "yiping.feed/1";
@@ -86,8 +86,22 @@ pub(crate) fn parse(origin: &Path, body: &[u8], max_body: u64, max_items: usize,
     for (n, r) in raw_items.into_iter().enumerate() {
         let src = r.get();
         let offset = src.as_ptr() as usize - text.as_ptr() as usize;
+        // Positions are relative to the item's text: move them to where it sits in the feed.
+        let (bl, bc) = line_col(text, offset);
+        let relocate = |mut d: Diag| {
+            if d.line == 0 {
+                (d.line, d.col) = (bl, bc);
+            } else {
+                if d.line == 1 {
+                    d.col += bc - 1;
+                }
+                d.line += bl - 1;
+            }
+            d
+        };
         match parse_item(origin, src, Format::Json, limits) {
             Ok(item) => {
+                problems.extend(item_warnings(&item, origin, src, Format::Json).into_iter().map(relocate));
                 if let Some(other) = by_id.get(&item.id) {
                     problems.push(
                         Diag::at(
@@ -106,17 +120,7 @@ pub(crate) fn parse(origin: &Path, body: &[u8], max_body: u64, max_items: usize,
                 by_id.insert(item.id.clone(), Arc::new(item));
             }
             Err(diags) => {
-                // Positions are relative to the item's text: move them to where it sits in the feed.
-                let (bl, bc) = line_col(text, offset);
-                for mut d in diags {
-                    if d.line == 0 {
-                        (d.line, d.col) = (bl, bc);
-                    } else {
-                        if d.line == 1 {
-                            d.col += bc - 1;
-                        }
-                        d.line += bl - 1;
-                    }
+                for mut d in diags.into_iter().map(relocate) {
                     d.zh = format!("第 {} 个条目已跳过：{}", n + 1, d.zh);
                     d.en = format!("item #{} skipped: {}", n + 1, d.en);
                     problems.push(d);
