@@ -12,6 +12,7 @@ use jiff::tz::TimeZone;
 
 use crate::diag::{Diag, Diags};
 use crate::evidence::config::{EvidenceConfig, parse_evidence};
+use crate::fleet::config::{FleetConfig, parse_fleet};
 use crate::item::mask::{MaskPolicy, parse_masking};
 use crate::schedule::{Playlist, parse as schedule_parse, playlist};
 use crate::sinks;
@@ -41,6 +42,8 @@ pub struct Config {
     pub evidence: EvidenceConfig,
     /// The HTTP status endpoint (`[status]`); off when absent.
     pub status: Option<StatusConfig>,
+    /// The link to the district's MQTT broker (`[fleet]`); off when absent.
+    pub fleet: Option<FleetConfig>,
 }
 
 impl Config {
@@ -100,6 +103,7 @@ impl Config {
 
         let evidence = parse_evidence(top.sub("evidence"), &state_dir, &rel);
         let status = top.sub("status").and_then(parse_status);
+        let fleet = top.sub("fleet").and_then(|t| parse_fleet(t, &rel));
 
         let mut screens = Vec::new();
         let screen_tables = top.tables("screens");
@@ -178,6 +182,7 @@ impl Config {
             playlists,
             evidence,
             status,
+            fleet,
         });
         (config, all)
     }

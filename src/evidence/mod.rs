@@ -6,6 +6,7 @@
 //! (group commit). A full channel is never silent: the loss is logged, counted
 //! and written into the chain as a `dropped` record. Nothing here draws or schedules.
 
+pub(crate) mod anchors;
 pub(crate) mod config;
 pub(crate) mod files;
 pub(crate) mod format;
