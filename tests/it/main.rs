@@ -9,6 +9,7 @@ mod feed;
 mod feed_server;
 mod fleet;
 mod fleet_cli;
+mod fleet_daemon;
 pub mod frames;
 mod mqtt;
 mod poster;
