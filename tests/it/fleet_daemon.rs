@@ -92,9 +92,23 @@ fn json_of(m: &Msg) -> Value {
     serde_json::from_slice(&m.payload).unwrap_or(Value::Null)
 }
 
-/// What the newest status says screen 0 shows.
-fn on_air(sub: &Sub) -> Option<String> {
-    sub.on("yiping/qingshan/status").last().and_then(|m| json_of(m)["screens"][0]["on_air"]["item"].as_str().map(String::from))
+/// What the newest status in `m` says screen 0 shows (`Null` for nothing); `None` before any status.
+/// Takes what a `Sub` saw, so it can be used inside `Sub::wait` (whose lock is held while it asks).
+fn on_air(m: &[Msg]) -> Option<Value> {
+    m.iter().filter(|m| m.topic == "yiping/qingshan/status").next_back().map(|m| json_of(m)["screens"][0]["on_air"]["item"].clone())
+}
+
+/// The same, counting only statuses published live (not the retained one a new subscriber gets first).
+fn fresh_on_air(m: &[Msg]) -> Option<Value> {
+    on_air(&m.iter().filter(|m| !m.retain).cloned().collect::<Vec<_>>())
+}
+
+fn results(m: &[Msg]) -> Vec<Value> {
+    m.iter().filter(|m| m.topic == "yiping/qingshan/cmd/result").map(json_of).collect()
+}
+
+fn seen(sub: &Sub) -> Vec<Msg> {
+    sub.seen.lock().unwrap().clone()
 }
 
 fn seq_of(line: &str) -> u64 {
@@ -190,19 +204,17 @@ async fn a_signed_refresh_takes_a_revoked_item_off_the_screen_without_waiting_fo
     std::fs::write(&cfg, text).unwrap();
     let sub = Sub::start(broker.port, "district", &["yiping/qingshan/status", "yiping/qingshan/cmd/result"], false);
     let _d = Daemon::start(&cfg, &t.path().join("daemon.log"));
-    let shows = |sub: &Sub, id: &str| {
-        sub.on("yiping/qingshan/status").last().is_some_and(|m| json_of(m)["screens"][0]["on_air"]["item"] == format!("district/{id}"))
-    };
-    assert!(sub.wait(60, |_| shows(&sub, "notice-1")).await, "notice-1 on air: {:?}", on_air(&sub));
+    assert!(sub.wait(60, |m| on_air(m).is_some_and(|v| v == "district/notice-1")).await, "notice-1 on air: {:?}", on_air(&seen(&sub)));
     let hits_before = server.feed_hits().len();
     publish_feed(2, "revoked");
     let sent = Instant::now();
     publish(broker.port, "yiping/qingshan/cmd", signed(&sk, command("refresh", "refresh-1"))).await;
-    let gone = sub.wait(30, |_| on_air(&sub).is_some_and(|i| i != "district/notice-1")).await;
-    assert!(gone, "the revoked item left the screen after the refresh: {:?}", on_air(&sub));
+    // Off the screen: the newest status shows something else on air (the idle screen: no item at all).
+    let gone = sub.wait(30, |m| on_air(m).is_some_and(|v| v != "district/notice-1")).await;
+    assert!(gone, "the revoked item left the screen after the refresh: {:?}", on_air(&seen(&sub)));
     eprintln!("FIGURE refresh: revoked item off the screen (status published) {:.2} s after the signed command", sent.elapsed().as_secs_f64());
     assert!(server.feed_hits().len() > hits_before, "the refresh polled the feed");
-    let results: Vec<Value> = sub.on("yiping/qingshan/cmd/result").iter().map(json_of).collect();
+    let results = results(&seen(&sub));
     assert!(results.iter().any(|r| r["nonce"] == "refresh-1" && r["ok"] == true), "{results:#?}");
 }
 
@@ -216,7 +228,7 @@ async fn an_urgent_item_shows_at_once_survives_a_restart_and_bad_commands_are_re
     let cfg = folder_box(t.path(), &broker.url(), &pk);
     let sub = Sub::start(broker.port, "district", &["yiping/qingshan/status", "yiping/qingshan/cmd/result"], false);
     let mut d = Daemon::start(&cfg, &t.path().join("daemon.log"));
-    assert!(sub.wait(60, |_| on_air(&sub).as_deref() == Some("local/a")).await, "{:?}", on_air(&sub));
+    assert!(sub.wait(60, |m| on_air(m).is_some_and(|v| v == "local/a")).await, "{:?}", on_air(&seen(&sub)));
     let now = Timestamp::now();
     let flood = json!({"id": "flood-1", "revision": 1, "category": "notice", "title": "防汛紧急通知", "body": ["今晚有暴雨，请远离河道"],
         "status": "approved", "approval": {"by": "镇防汛办", "at": now}, "priority": "urgent",
@@ -224,16 +236,15 @@ async fn an_urgent_item_shows_at_once_survives_a_restart_and_bad_commands_are_re
     let mut urgent = command("urgent", "urgent-1");
     urgent["item"] = flood;
     publish(broker.port, "yiping/qingshan/cmd", signed(&sk, urgent.clone())).await;
-    assert!(sub.wait(30, |_| on_air(&sub).as_deref() == Some("fleet/flood-1")).await, "urgent on screen: {:?}", on_air(&sub));
+    assert!(sub.wait(30, |m| on_air(m).is_some_and(|v| v == "fleet/flood-1")).await, "urgent on screen: {:?}", on_air(&seen(&sub)));
     // Refused: unsigned, forged, replayed. None of them acts, each is answered.
     publish(broker.port, "yiping/qingshan/cmd", br#"{"body":"{\"cmd\":\"urgent_cancel\",\"id\":\"flood-1\"}","minisig":""}"#.to_vec()).await;
     let mut cancel = command("urgent_cancel", "cancel-forged");
     cancel["id"] = json!("flood-1");
     publish(broker.port, "yiping/qingshan/cmd", signed(&forger, cancel)).await;
     publish(broker.port, "yiping/qingshan/cmd", signed(&sk, urgent)).await;
-    let results = |sub: &Sub| sub.on("yiping/qingshan/cmd/result").iter().map(json_of).collect::<Vec<_>>();
-    assert!(sub.wait(20, |_| results(&sub).len() >= 4).await, "{:#?}", results(&sub));
-    let r = results(&sub);
+    assert!(sub.wait(20, |m| results(m).len() >= 4).await, "{:#?}", results(&seen(&sub)));
+    let r = results(&seen(&sub));
     assert_eq!(r.iter().filter(|v| v["ok"] == true).count(), 1, "only the first urgent command acted: {r:#?}");
     assert!(r.iter().any(|v| v["nonce"] == "urgent-1" && v["error"].as_str().is_some_and(|e| e.contains("replayed"))), "{r:#?}");
 
@@ -241,14 +252,16 @@ async fn an_urgent_item_shows_at_once_survives_a_restart_and_bad_commands_are_re
     d.kill9();
     let restarted = Sub::start(broker.port, "after", &["yiping/qingshan/status"], false);
     let mut d = Daemon::start(&cfg, &t.path().join("daemon.log"));
-    let fresh =
-        |s: &Sub| s.on("yiping/qingshan/status").iter().filter(|m| !m.retain).next_back().map(|m| json_of(m)["screens"][0]["on_air"]["item"].clone());
-    assert!(restarted.wait(60, |_| fresh(&restarted).is_some_and(|v| v == "fleet/flood-1")).await, "urgent after restart: {:?}", fresh(&restarted));
+    assert!(
+        restarted.wait(60, |m| fresh_on_air(m).is_some_and(|v| v == "fleet/flood-1")).await,
+        "urgent after restart: {:?}",
+        on_air(&seen(&restarted))
+    );
     // Withdrawn by id.
     let mut cancel = command("urgent_cancel", "cancel-1");
     cancel["id"] = json!("flood-1");
     publish(broker.port, "yiping/qingshan/cmd", signed(&sk, cancel)).await;
-    assert!(restarted.wait(30, |_| fresh(&restarted).is_some_and(|v| v == "local/a")).await, "withdrawn: {:?}", fresh(&restarted));
+    assert!(restarted.wait(30, |m| fresh_on_air(m).is_some_and(|v| v == "local/a")).await, "withdrawn: {:?}", on_air(&seen(&restarted)));
     d.stop();
     // Every command, obeyed or refused, is in the evidence log, which still verifies.
     let log_dir = t.path().join("state/evidence");
