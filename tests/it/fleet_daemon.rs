@@ -95,7 +95,7 @@ fn json_of(m: &Msg) -> Value {
 /// What the newest status in `m` says screen 0 shows (`Null` for nothing); `None` before any status.
 /// Takes what a `Sub` saw, so it can be used inside `Sub::wait` (whose lock is held while it asks).
 fn on_air(m: &[Msg]) -> Option<Value> {
-    m.iter().filter(|m| m.topic == "yiping/qingshan/status").next_back().map(|m| json_of(m)["screens"][0]["on_air"]["item"].clone())
+    m.iter().rfind(|m| m.topic == "yiping/qingshan/status").map(|m| json_of(m)["screens"][0]["on_air"]["item"].clone())
 }
 
 /// The same, counting only statuses published live (not the retained one a new subscriber gets first).
