@@ -59,6 +59,24 @@ pub mod evidence {
     }
 }
 
+pub mod fleet {
+    pub use crate::fleet::Actions;
+    pub use crate::fleet::link::{Link, LinkStats};
+
+    pub mod backlog {
+        pub use crate::fleet::backlog::{Line, LogTail};
+    }
+    pub mod command {
+        pub use crate::fleet::command::{envelope, sign_with};
+    }
+    pub mod config {
+        pub use crate::fleet::config::{Broker, FleetConfig, Secret};
+    }
+    pub mod link {
+        pub use crate::fleet::link::run;
+    }
+}
+
 pub mod item {
     pub use crate::item::showable::{Entry, Showable};
     pub use crate::item::{Item, Priority};
@@ -162,6 +180,10 @@ pub mod sources {
             pub use crate::sources::http::verify::{Keys, key_line};
         }
     }
+}
+
+pub mod status {
+    pub use crate::status::pages::State;
 }
 
 pub mod store {

@@ -4,6 +4,7 @@
 //! wait (named tasks, then sink threads) within `SHUTDOWN_DEADLINE`: what is
 //! still running then is logged by name and abandoned (`shutdown`).
 
+pub(crate) mod fleet;
 pub(crate) mod shutdown;
 #[cfg(test)]
 mod tests;
@@ -26,7 +27,7 @@ use crate::render::Frame;
 use crate::render::font::FontLibrary;
 use crate::schedule::Content;
 use crate::sinks::{Output, Power, SinkStatus, runner};
-use crate::sources::SourceContext;
+use crate::sources::{PollNow, SourceContext};
 use crate::{status, store};
 pub(crate) use shutdown::SHUTDOWN_DEADLINE;
 use shutdown::Tasks;
@@ -116,10 +117,25 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     let (recorder, evidence_thread) =
         Recorder::start(&log, clock.clone(), start_event).map_err(|source| StartError::Evidence { dir: log.dir.clone(), source })?;
     let (src_tx, src_rx) = mpsc::channel(16);
-    for s in &config.sources {
-        let cx = SourceContext { state_dir: config.state_dir.clone(), clock: clock.clone(), tx: src_tx.clone(), cancel: cancel.clone() };
+    // District commands: poll every source now, reload now.
+    let (poll_now, poll_rx) = watch::channel(0u64);
+    let (reload_now, reload_asked) = watch::channel(0u64);
+    let mut sources = config.sources.clone();
+    if config.fleet.is_some() {
+        // The district's urgent items, kept in state_dir so they survive a restart.
+        sources.push(fleet::urgent_source(&config.state_dir)?);
+    }
+    for s in &sources {
+        let cx = SourceContext {
+            state_dir: config.state_dir.clone(),
+            clock: clock.clone(),
+            tx: src_tx.clone(),
+            cancel: cancel.clone(),
+            poll_now: PollNow(Some(poll_rx.clone())),
+        };
         tasks.spawn(format!("source {}", s.name()), s.start(cx));
     }
+    drop(poll_rx);
     drop(src_tx);
     let (cat_tx, cat_rx) = watch::channel(Arc::new(Catalog::default()));
     tasks.spawn("store", store::run(src_rx, cat_tx, config.masking.clone(), cancel.clone()));
@@ -128,7 +144,10 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     let mut screens = Vec::new();
     let (cfg_tx, cfg_rx) = watch::channel(Arc::new(config.clone()));
     let (reload_tx, reload_rx) = watch::channel(ReloadStatus { ok: true, ..ReloadStatus::default() });
-    tasks.spawn("reload", reload::run(Arc::new(config.clone()), cfg_tx, reload_tx, clock.clone(), recorder.clone(), cancel.clone()));
+    tasks.spawn(
+        "reload",
+        reload::run(Arc::new(config.clone()), cfg_tx, reload_tx, clock.clone(), recorder.clone(), cancel.clone(), PollNow(Some(reload_asked))),
+    );
     let mut threads = Vec::new();
     let mut sink_status = Vec::new();
     let liveness = Arc::new(Liveness::from_env(config.screens.len()));
@@ -152,18 +171,32 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
         screens.push((sc.name.clone(), rx));
     }
     let mut status_addr = None;
+    let state = Arc::new(status::State {
+        started,
+        clock: clock.clone(),
+        screens: screens.clone(),
+        sinks: sink_status.clone(),
+        catalog: cat_rx.clone(),
+        recorder: recorder.clone(),
+        token: config.status.as_ref().and_then(|s| s.token.clone()),
+    });
     if let Some(listener) = status_listener {
         status_addr = listener.local_addr().ok();
-        let state = status::State {
-            started,
-            clock: clock.clone(),
-            screens: screens.clone(),
-            sinks: sink_status.clone(),
-            catalog: cat_rx.clone(),
-            recorder: recorder.clone(),
-            token: config.status.as_ref().and_then(|s| s.token.clone()),
+        tasks.spawn("status endpoint", status::serve(listener, Arc::clone(&state), cancel.clone()));
+    }
+    if let Some(fc) = &config.fleet {
+        // Its own task: a broker that is down or slow never delays a screen loop.
+        let actions = fleet::DaemonActions { poll_now, reload_now, state_dir: config.state_dir.clone() };
+        let link = crate::fleet::link::Link {
+            cfg: fc.clone(),
+            state,
+            log_dir: config.evidence.dir.clone(),
+            state_dir: config.state_dir.clone(),
+            time_zone: config.time_zone.clone(),
+            actions: Arc::new(actions),
         };
-        tasks.spawn("status endpoint", status::serve(listener, Arc::new(state), cancel.clone()));
+        let stats = Arc::new(crate::fleet::link::LinkStats::default());
+        tasks.spawn("fleet link", crate::fleet::link::run(link, stats, cancel.clone()));
     }
     Ok(Running { catalog: cat_rx, screens, sinks: sink_status, reload: reload_rx, recorder, status_addr, liveness, tasks, threads, evidence_thread })
 }

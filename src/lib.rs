@@ -18,6 +18,7 @@ mod demo;
 mod diag;
 mod engine;
 mod evidence;
+mod fleet;
 mod fsutil;
 mod item;
 mod mmap;

@@ -84,6 +84,7 @@ pub(crate) async fn run(
     clock: crate::clock::Clock,
     recorder: crate::evidence::Recorder,
     cancel: CancellationToken,
+    mut asked: crate::sources::PollNow,
 ) {
     use tokio::signal::unix::{SignalKind, signal};
     let mut hup = match signal(SignalKind::hangup()) {
@@ -103,6 +104,8 @@ pub(crate) async fn run(
             _ = cancel.cancelled() => return,
             _ = tick.tick() => false,
             Some(_) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => true,
+            // A district `reload` command: the same as SIGHUP.
+            _ = asked.asked() => true,
         };
         if !by_signal {
             if !current.watch {

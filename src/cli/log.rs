@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Subcommand;
 
 use super::EXIT_PROBLEMS;
@@ -17,6 +18,10 @@ pub(super) enum LogCommand {
         dir: Option<PathBuf>,
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Heads noted elsewhere (one JSON object a line, as `fleet collect` keeps in heads.jsonl):
+        /// the log must contain each anchor's record with its hash, else it was cut back or rewritten
+        #[arg(long)]
+        anchors: Option<PathBuf>,
     },
 }
 
@@ -31,16 +36,39 @@ pub(super) fn log_dir(dir: Option<PathBuf>, config: Option<&Path>) -> anyhow::Re
 
 pub(super) fn log(cmd: LogCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        LogCommand::Verify { dir, config } => {
+        LogCommand::Verify { dir, config, anchors } => {
             let dir = log_dir(dir, config.as_deref())?;
             if !dir.is_dir() {
                 anyhow::bail!("no evidence log at {} (is the path right?)", dir.display());
             }
-            let v = verify::read(&dir, |_| {})?;
+            let mut check = match &anchors {
+                Some(f) => {
+                    let text =
+                        std::fs::read_to_string(f).with_context(|| format!("无法读取锚点文件 / cannot read the anchors file {}", f.display()))?;
+                    let list = crate::evidence::anchors::parse(&text).map_err(|(line, e)| {
+                        anyhow::anyhow!("{}:{line}: 不是证据头记录 / not a head (expected {{\"seq\":N,\"hash\":\"…\"}}): {e}", f.display())
+                    })?;
+                    Some(crate::evidence::anchors::Check::new(list))
+                }
+                None => None,
+            };
+            let v = verify::read_hashed(&dir, |r, h| {
+                if let Some(c) = &mut check {
+                    c.record(r.seq, h);
+                }
+            })?;
+            let anchored = match (&check, &anchors) {
+                (Some(c), Some(f)) => anchor_report(c, f, &v),
+                _ => true,
+            };
             for (f, line) in &v.torn {
                 println!("{}:{line}: warning 警告: torn record skipped (power cut while writing) / 断电时未写完的记录，已跳过", f.display());
             }
             match &v.problem {
+                None if !anchored => {
+                    println!("log does NOT match the anchors 日志与锚点不符 ({} record(s) read)", v.records);
+                    Ok(ExitCode::from(EXIT_PROBLEMS))
+                }
                 None => {
                     let head = v.head.as_ref().map_or("empty".to_string(), |(s, h)| format!("#{s} {h}"));
                     println!("ok 完整: {} record(s) 条记录 in {} file(s) 个文件, chain intact 哈希链完整; head 最新: {head}", v.records, v.files);
@@ -54,4 +82,34 @@ pub(super) fn log(cmd: LogCommand) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+/// Prints each anchor the log fails; true when every anchor is in the log with its hash.
+fn anchor_report(c: &crate::evidence::anchors::Check, file: &Path, v: &verify::Verified) -> bool {
+    let end = v.head.as_ref().map_or("空日志 empty log".to_string(), |(s, _)| format!("#{s}"));
+    for a in c.missing() {
+        println!(
+            "{}:{}: error 错误: 日志中没有锚点记录 #{}（日志止于 {end}）：日志被截短，或记录被删除 / the log has no record #{} (it ends at {end}): it was cut back behind this anchor{}",
+            file.display(),
+            a.line,
+            a.seq,
+            a.seq,
+            a.at.as_ref().map_or(String::new(), |t| format!(" noted at {t}"))
+        );
+    }
+    for (a, found) in &c.rewritten {
+        println!(
+            "{}:{}: error 错误: 记录 #{} 的哈希与锚点不同：日志自此或更早处被改写 / record #{} has hash {found}, the anchor says {}: the log was rewritten at or before it",
+            file.display(),
+            a.line,
+            a.seq,
+            a.seq,
+            a.hash
+        );
+    }
+    if c.missing().is_empty() && c.rewritten.is_empty() {
+        println!("anchors 锚点: all {} match 全部相符", c.matched);
+        return true;
+    }
+    false
 }

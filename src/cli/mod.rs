@@ -1,7 +1,8 @@
-//! Command line: `run`, `check`, `preview`, `log verify`, `report`. The only place that uses anyhow and exit codes.
+//! Command line: `run`, `check`, `preview`, `log verify`, `report`, `fleet`. The only place that uses anyhow and exit codes.
 
 mod check;
 mod feed;
+mod fleet;
 mod journal;
 mod log;
 mod preview;
@@ -65,6 +66,8 @@ enum Command {
     Log(log::LogCommand),
     /// Per item and screen: time shown each day against its minimum, gaps explained
     Report(report::Args),
+    /// The district's view over MQTT: a table of every site, `send` signed commands, `collect` the evidence
+    Fleet(Box<fleet::Args>),
 }
 
 pub fn main() -> ExitCode {
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
         Some(Command::Schedule(args)) => schedule::schedule(args),
         Some(Command::Log(cmd)) => log::log(cmd),
         Some(Command::Report(args)) => report::report(args),
+        Some(Command::Fleet(args)) => fleet::fleet(*args),
     };
     match result {
         Ok(code) => code,

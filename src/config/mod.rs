@@ -13,6 +13,7 @@ use jiff::tz::TimeZone;
 use crate::diag::{Diag, Diags};
 use crate::evidence::cadence::Compliance;
 use crate::evidence::config::{EvidenceConfig, parse_compliance, parse_evidence};
+use crate::fleet::config::{FleetConfig, parse_fleet};
 use crate::item::mask::{MaskPolicy, parse_masking};
 use crate::schedule::{Playlist, parse as schedule_parse, playlist};
 use crate::sinks;
@@ -44,6 +45,8 @@ pub struct Config {
     pub status: Option<StatusConfig>,
     /// How often each catalogue list must be disclosed (`[compliance]`), for `report` and `check`.
     pub compliance: Compliance,
+    /// The link to the district's MQTT broker (`[fleet]`); off when absent.
+    pub fleet: Option<FleetConfig>,
 }
 
 impl Config {
@@ -104,6 +107,7 @@ impl Config {
         let evidence = parse_evidence(top.sub("evidence"), &state_dir, &rel);
         let status = top.sub("status").and_then(parse_status);
         let compliance = parse_compliance(top.sub("compliance"));
+        let fleet = top.sub("fleet").and_then(|t| parse_fleet(t, &rel));
 
         let mut screens = Vec::new();
         let screen_tables = top.tables("screens");
@@ -183,6 +187,7 @@ impl Config {
             evidence,
             status,
             compliance,
+            fleet,
         });
         (config, all)
     }

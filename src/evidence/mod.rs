@@ -9,6 +9,7 @@
 //! Nothing here draws or schedules.
 
 pub(crate) mod cadence;
+pub(crate) mod anchors;
 pub(crate) mod config;
 pub(crate) mod files;
 pub(crate) mod guard;

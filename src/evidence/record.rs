@@ -98,6 +98,12 @@ pub enum Event {
         claimed: Timestamp,
         reason: String,
     },
+    /// A command from the district (fleet link): obeyed, or refused and why.
+    Command(Box<CommandSeen>),
+    /// A kind this version does not know (written by a newer yiping): its line still
+    /// verifies (the hash covers the exact bytes) and reports pass over it.
+    #[serde(other)]
+    Unknown,
 }
 
 impl Event {
@@ -116,6 +122,8 @@ impl Event {
             Event::TornTail { .. } => "torn_tail",
             Event::Dropped { .. } => "dropped",
             Event::Refused { .. } => "refused",
+            Event::Command(_) => "command",
+            Event::Unknown => "unknown",
         }
     }
 }
@@ -127,6 +135,23 @@ pub(crate) type HoursLog = BTreeMap<String, Vec<String>>;
 /// The hours record of a set of screens.
 pub(crate) fn hours_log<'a>(screens: impl IntoIterator<Item = (&'a str, &'a crate::schedule::hours::ScreenHours)>) -> HoursLog {
     screens.into_iter().map(|(name, h)| (name.to_string(), h.on.iter().map(|w| w.to_string()).collect())).collect()
+}
+
+/// A command as the box judged it. Only what a verified signature vouches for is
+/// filled in; a refused unsigned payload leaves the fields empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandSeen {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<Timestamp>,
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// What was shown, for how long, why it ended and what the outputs reported.
@@ -399,5 +424,19 @@ mod tests {
             "{line}"
         );
         assert_eq!(decode(&line).unwrap().0, r);
+    }
+
+    #[test]
+    fn a_kind_from_a_newer_version_still_verifies_and_reads_as_unknown() {
+        let mut r = rec(4);
+        r.event = Event::Stop;
+        let (line, _) = encode(&r);
+        // What a later yiping might write: a kind and fields this one has never heard of.
+        let body = line[..line.find(",\"hash\"").unwrap()].replace("\"kind\":\"stop\"", "\"kind\":\"brightness_sensor\",\"lux\":312");
+        let body = format!("{body}}}");
+        let hash = sha256_hex(body.as_bytes());
+        let newer = format!("{},\"hash\":\"{hash}\"}}", &body[..body.len() - 1]);
+        let (got, h) = decode(&newer).unwrap();
+        assert_eq!((got.seq, got.event, h), (4, Event::Unknown, hash));
     }
 }

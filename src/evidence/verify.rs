@@ -49,6 +49,11 @@ struct Pending {
 
 /// Reads every log file in `dir` in order. `each` gets every good record, in order.
 pub fn read(dir: &Path, mut each: impl FnMut(&Record)) -> std::io::Result<Verified> {
+    read_hashed(dir, |r, _| each(r))
+}
+
+/// Like `read`, handing on each record's hash too (for checking anchors).
+pub(crate) fn read_hashed(dir: &Path, mut each: impl FnMut(&Record, &str)) -> std::io::Result<Verified> {
     let mut v = Verified::default();
     let mut expect_seq = 0u64;
     let mut prev = GENESIS.to_string();
@@ -113,8 +118,8 @@ pub fn read(dir: &Path, mut each: impl FnMut(&Record)) -> std::io::Result<Verifi
             expect_seq = rec.seq + 1;
             prev = hash.clone();
             v.records += 1;
+            each(&rec, &hash);
             v.head = Some((rec.seq, hash));
-            each(&rec);
         }
     }
     // A bad line at the very end: a power cut the writer has not yet recovered from.

@@ -44,7 +44,7 @@ impl Source for FolderConfig {
 
     fn start(&self, cx: SourceContext) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         info!(source = %self.name, dir = %self.path.display(), "folder source");
-        Box::pin(run(self.name.clone(), self.path.clone(), self.poll, Limits::default(), cx.tx, cx.cancel))
+        Box::pin(run(self.name.clone(), self.path.clone(), self.poll, Limits::default(), cx.tx, cx.cancel, cx.poll_now))
     }
 
     fn offline(&self, _state_dir: &Path) -> SourceUpdate {
@@ -145,7 +145,15 @@ fn list(dir: &Path) -> std::io::Result<Vec<(PathBuf, SystemTime, u64)>> {
 
 /// Polls the folder every `poll` and sends a full update whenever its listing changes.
 /// Polling (not inotify) because it is cheap for a few hundred files and works on every filesystem.
-pub(crate) async fn run(source: String, dir: PathBuf, poll: Duration, limits: Limits, tx: mpsc::Sender<SourceUpdate>, cancel: CancellationToken) {
+pub(crate) async fn run(
+    source: String,
+    dir: PathBuf,
+    poll: Duration,
+    limits: Limits,
+    tx: mpsc::Sender<SourceUpdate>,
+    cancel: CancellationToken,
+    mut poll_now: super::PollNow,
+) {
     let mut last: Option<Vec<(PathBuf, SystemTime, u64)>> = None;
     // The same broken file is warned about once per spell (and a reminder), not at every rescan.
     let mut spell = Spell::default_reminder();
@@ -155,6 +163,7 @@ pub(crate) async fn run(source: String, dir: PathBuf, poll: Duration, limits: Li
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tick.tick() => {}
+            _ = poll_now.asked() => {}
         }
         let listing = list(&dir).ok();
         if last.is_some() && listing == last {

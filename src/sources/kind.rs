@@ -44,6 +44,26 @@ pub struct SourceContext {
     pub clock: Clock,
     pub tx: mpsc::Sender<SourceUpdate>,
     pub cancel: CancellationToken,
+    /// Bumped when the source should poll now instead of at its next interval
+    /// (a district `refresh` command, so a revocation reaches the screen in seconds).
+    pub poll_now: PollNow,
+}
+
+/// A request to poll now: a counter whose change wakes the source (`None`: nobody asks).
+#[derive(Clone, Default)]
+pub struct PollNow(pub Option<tokio::sync::watch::Receiver<u64>>);
+
+impl PollNow {
+    /// Waits until asked; pending forever when nobody can ask.
+    pub async fn asked(&mut self) {
+        let asked = match &mut self.0 {
+            Some(rx) => rx.changed().await.is_ok(),
+            None => false,
+        };
+        if !asked {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// A configured source: one `[[sources]]` table, read by its kind.

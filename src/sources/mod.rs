@@ -17,7 +17,7 @@ use crate::diag::Diag;
 use crate::item::{Item, SourceHealth};
 use crate::tomlread::Table;
 
-pub(crate) use kind::{Source, SourceConfig, SourceContext};
+pub(crate) use kind::{PollNow, Source, SourceConfig, SourceContext};
 
 /// Reads the rest of a `[[sources]]` table of one kind (`name` already read and checked).
 pub(crate) type Parse = fn(&mut Table<'_, '_>, Option<String>, &dyn Fn(PathBuf) -> PathBuf) -> Option<SourceConfig>;

@@ -18,7 +18,7 @@ use crate::schedule::Content;
 use crate::sinks::{Output, SinkStatus};
 
 /// Everything the endpoint reads.
-pub(crate) struct State {
+pub struct State {
     pub started: Timestamp,
     pub clock: Clock,
     pub screens: Vec<(String, tokio::sync::watch::Receiver<Arc<Output>>)>,

@@ -414,6 +414,18 @@ impl HttpFeed {
 
 /// Runs one http source until cancelled: cache first, then polls.
 pub async fn run(cfg: HttpSource, state_dir: PathBuf, clock: Clock, tx: mpsc::Sender<SourceUpdate>, cancel: CancellationToken) {
+    run_asked(cfg, state_dir, clock, tx, cancel, crate::sources::PollNow::default()).await;
+}
+
+/// Like `run`, also polling at once whenever `poll_now` asks (a district `refresh`).
+pub(crate) async fn run_asked(
+    cfg: HttpSource,
+    state_dir: PathBuf,
+    clock: Clock,
+    tx: mpsc::Sender<SourceUpdate>,
+    cancel: CancellationToken,
+    mut poll_now: crate::sources::PollNow,
+) {
     let mut feed = match HttpFeed::new(&cfg, &state_dir, clock) {
         Ok(f) => f,
         Err(e) => {
@@ -448,6 +460,7 @@ pub async fn run(cfg: HttpSource, state_dir: PathBuf, clock: Clock, tx: mpsc::Se
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(wait) => {}
+            _ = poll_now.asked() => info!(source = %cfg.name, "polling now, as the district asked"),
         }
     }
 }
