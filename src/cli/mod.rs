@@ -1,4 +1,4 @@
-//! Command line: `run`, `check`, `preview`, `log verify`, `report`. The only place that uses anyhow and exit codes.
+//! Command line: `run`, `check`, `preview`, `log verify`, `report`, `user`. The only place that uses anyhow and exit codes.
 
 mod check;
 mod feed;
@@ -8,6 +8,7 @@ mod preview;
 mod report;
 mod run;
 mod schedule;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +66,9 @@ enum Command {
     Log(log::LogCommand),
     /// Per item and screen: time shown each day against its minimum, gaps explained
     Report(report::Args),
+    /// Operator console accounts (控制台账号): add, del, list, passwd
+    #[command(subcommand)]
+    User(user::UserCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -83,6 +87,7 @@ pub fn main() -> ExitCode {
         Some(Command::Schedule(args)) => schedule::schedule(args),
         Some(Command::Log(cmd)) => log::log(cmd),
         Some(Command::Report(args)) => report::report(args),
+        Some(Command::User(cmd)) => user::user(cmd),
     };
     match result {
         Ok(code) => code,

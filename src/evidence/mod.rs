@@ -7,6 +7,7 @@
 //! and written into the chain as a `dropped` record. Nothing here draws or schedules.
 
 pub(crate) mod config;
+pub(crate) mod edits;
 pub(crate) mod files;
 pub(crate) mod format;
 pub(crate) mod record;

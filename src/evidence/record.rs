@@ -75,6 +75,43 @@ pub enum Event {
     TornTail { file: String, line: u64, bytes: u64 },
     /// Records could not be queued (writer too slow): they are lost, and this says how many.
     Dropped { count: u64 },
+    /// A change made through the operator console.
+    Edit(Box<Edit>),
+    /// Someone logged in to the operator console.
+    Login { user: String, address: String },
+    /// A console login was refused (wrong password, unknown name, or too many failures).
+    LoginFailed { user: String, address: String, reason: String },
+}
+
+/// Who changed what through the operator console, and the content before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edit {
+    pub user: String,
+    /// `clerk`, `viewer` or `admin`.
+    pub role: String,
+    /// The client's IP address.
+    pub address: String,
+    /// `item`, `playlist` or `user`.
+    pub what: String,
+    /// The item key (`<source>/<id>`), playlist name or account name.
+    pub name: String,
+    /// The file written or removed (items and playlists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// SHA-256 of the file's bytes before (absent: it was created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_sha256: Option<String>,
+    /// SHA-256 of the file's bytes after (absent: it was deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_sha256: Option<String>,
+    /// For items: the review state saved, and who approved it as the clerk entered it, kept
+    /// beside the clerk's own name so an approval always says who vouched for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
 }
 
 /// What was shown, for how long, why it ended and what the outputs reported.
