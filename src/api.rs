@@ -18,6 +18,12 @@ pub mod config {
     pub use crate::config::screen::ScreenConfig;
 }
 
+pub mod console {
+    pub mod accounts {
+        pub use crate::console::accounts::{Account, Role, hash_password, save};
+    }
+}
+
 pub mod daemon {
     pub use crate::daemon::shutdown::SHUTDOWN_DEADLINE;
     pub use crate::daemon::{Running, StartError, start};
@@ -32,7 +38,7 @@ pub mod engine {
 }
 
 pub mod evidence {
-    pub use crate::evidence::record::{EndReason, Event, Play, Record, SinkReport};
+    pub use crate::evidence::record::{Edit, EndReason, Event, Play, Record, SinkReport};
     pub use crate::evidence::{LogConfig, Recorder};
 
     pub mod files {

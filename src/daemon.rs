@@ -4,6 +4,7 @@
 //! wait (named tasks, then sink threads) within `SHUTDOWN_DEADLINE`: what is
 //! still running then is logged by name and abandoned (`shutdown`).
 
+mod console_site;
 pub(crate) mod fleet;
 pub(crate) mod shutdown;
 #[cfg(test)]
@@ -28,7 +29,7 @@ use crate::render::font::FontLibrary;
 use crate::schedule::Content;
 use crate::sinks::{Output, Power, SinkStatus, runner};
 use crate::sources::{PollNow, SourceContext};
-use crate::{status, store};
+use crate::{console, status, store};
 pub(crate) use shutdown::SHUTDOWN_DEADLINE;
 use shutdown::Tasks;
 
@@ -44,6 +45,8 @@ pub struct Running {
     pub recorder: Recorder,
     /// Where the status endpoint listens, when configured.
     pub status_addr: Option<std::net::SocketAddr>,
+    /// Where the operator console listens, when configured.
+    pub console_addr: Option<std::net::SocketAddr>,
     /// systemd readiness and watchdog, fed by the screen loops.
     pub liveness: Arc<Liveness>,
     tasks: Tasks,
@@ -72,8 +75,10 @@ impl Running {
 /// `source` (`cli` prints the chain with `{:#}`).
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("status endpoint cannot listen on {addr}")]
+    #[error("{what} cannot listen on {addr}")]
     Listen {
+        /// The status endpoint or the operator console.
+        what: &'static str,
         addr: std::net::SocketAddr,
         #[source]
         source: std::io::Error,
@@ -98,7 +103,17 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     // Bind before anything else runs, so a port in use stops the start with a clear error.
     let status_listener = match &config.status {
         Some(st) => {
-            let l = std::net::TcpListener::bind(st.listen).map_err(|source| StartError::Listen { addr: st.listen, source })?;
+            let l =
+                std::net::TcpListener::bind(st.listen).map_err(|source| StartError::Listen { what: "status endpoint", addr: st.listen, source })?;
+            l.set_nonblocking(true)?;
+            Some(tokio::net::TcpListener::from_std(l)?)
+        }
+        None => None,
+    };
+    let console_listener = match &config.console {
+        Some(c) => {
+            let l =
+                std::net::TcpListener::bind(c.listen).map_err(|source| StartError::Listen { what: "operator console", addr: c.listen, source })?;
             l.set_nonblocking(true)?;
             Some(tokio::net::TcpListener::from_std(l)?)
         }
@@ -198,7 +213,35 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
         let stats = Arc::new(crate::fleet::link::LinkStats::default());
         tasks.spawn("fleet link", crate::fleet::link::run(link, stats, cancel.clone()));
     }
-    Ok(Running { catalog: cat_rx, screens, sinks: sink_status, reload: reload_rx, recorder, status_addr, liveness, tasks, threads, evidence_thread })
+    let mut console_addr = None;
+    if let (Some(listener), Some(cc)) = (console_listener, &config.console) {
+        console_addr = listener.local_addr().ok();
+        let live = status::State {
+            started,
+            clock: clock.clone(),
+            screens: screens.clone(),
+            sinks: sink_status.clone(),
+            catalog: cat_rx.clone(),
+            recorder: recorder.clone(),
+            token: None,
+        };
+        let host = console_site::DaemonHost { configs: cfg_rx.clone(), reload: reload_rx.clone(), fonts: Arc::clone(&fonts) };
+        let c = console::Console::new(cc.clone(), Box::new(host), Arc::clone(&fonts), Arc::new(live), recorder.clone(), clock.clone());
+        tasks.spawn("operator console", console::serve(listener, Arc::new(c), cancel.clone()));
+    }
+    Ok(Running {
+        catalog: cat_rx,
+        screens,
+        sinks: sink_status,
+        reload: reload_rx,
+        recorder,
+        status_addr,
+        console_addr,
+        liveness,
+        tasks,
+        threads,
+        evidence_thread,
+    })
 }
 
 /// What a screen loop reports to: the evidence log's play tracker, and

@@ -13,6 +13,7 @@ mod cli;
 mod clock;
 mod component;
 mod config;
+mod console;
 mod daemon;
 mod demo;
 mod diag;

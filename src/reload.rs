@@ -73,6 +73,9 @@ fn restart_needed(old: &Config, new: &Config) -> Vec<String> {
     if old.masking != new.masking {
         out.push("masking".to_string());
     }
+    if old.console != new.console || old.status != new.status {
+        out.push("[console] or [status]".to_string());
+    }
     out
 }
 

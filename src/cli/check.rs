@@ -149,6 +149,7 @@ pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCo
         minimums(&cfg, &catalog, fonts, now, &mut diags);
     }
     cadence(&cfg, &catalog, now, &mut diags);
+    console_accounts(&cfg, &mut diags);
     print_diags(&diags);
     let errors = count_errors(&diags);
     let warnings = diags.len() - errors;
@@ -175,6 +176,47 @@ fn cadence(cfg: &Config, catalog: &crate::item::Catalog, now: Timestamp, diags: 
                 diags.push(Diag::file(&cfg.path, zh, en).warning());
             }
         }
+    }
+}
+
+/// With `[console]`: nobody can log in without an account, and the accounts file must be
+/// readable by the service and by nobody else.
+fn console_accounts(cfg: &Config, diags: &mut Vec<Diag>) {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(c) = &cfg.console else { return };
+    let f = &c.users_file;
+    match crate::console::accounts::load(f) {
+        Ok(a) if a.is_empty() => diags.push(
+            Diag::file(
+                f,
+                format!("控制台还没有账号，谁都无法登录：用 yiping user add 名字 --role admin --config {} 添加", cfg.path.display()),
+                format!(
+                    "the console has no accounts, so nobody can log in: add one with `yiping user add NAME --role admin --config {}`",
+                    cfg.path.display()
+                ),
+            )
+            .warning(),
+        ),
+        Ok(_) => {
+            if let Ok(md) = std::fs::metadata(f)
+                && md.permissions().mode() & 0o077 != 0
+            {
+                diags.push(Diag::file(
+                    f,
+                    format!("控制台账号文件的权限是 {:o}，其他用户也能读：执行 chmod 600 {}", md.permissions().mode() & 0o777, f.display()),
+                    format!(
+                        "the console accounts file has mode {:o}, readable by others: run `chmod 600 {}`",
+                        md.permissions().mode() & 0o777,
+                        f.display()
+                    ),
+                ));
+            }
+        }
+        Err(e) => diags.push(Diag::file(
+            f,
+            format!("控制台账号文件无法使用，谁都无法登录：{e}（用 yiping user list/add 检查和重建）"),
+            format!("the console accounts file cannot be used, so nobody can log in: {e} (check it with `yiping user list`)"),
+        )),
     }
 }
 

@@ -1,4 +1,5 @@
 //! Command line: `run`, `check`, `preview`, `log verify`, `report`, `fleet`. The only place that uses anyhow and exit codes.
+//! Command line: `run`, `check`, `preview`, `log verify`, `report`, `user`. The only place that uses anyhow and exit codes.
 
 mod check;
 mod feed;
@@ -9,6 +10,7 @@ mod preview;
 mod report;
 mod run;
 mod schedule;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +70,9 @@ enum Command {
     Report(report::Args),
     /// The district's view over MQTT: a table of every site, `send` signed commands, `collect` the evidence
     Fleet(Box<fleet::Args>),
+    /// Operator console accounts (控制台账号): add, del, list, passwd
+    #[command(subcommand)]
+    User(user::UserCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -87,6 +92,7 @@ pub fn main() -> ExitCode {
         Some(Command::Log(cmd)) => log::log(cmd),
         Some(Command::Report(args)) => report::report(args),
         Some(Command::Fleet(args)) => fleet::fleet(*args),
+        Some(Command::User(cmd)) => user::user(cmd),
     };
     match result {
         Ok(code) => code,

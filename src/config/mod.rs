@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::tz::TimeZone;
 
+use crate::console::config::{ConsoleConfig, parse_console};
 use crate::diag::{Diag, Diags};
 use crate::evidence::cadence::Compliance;
 use crate::evidence::config::{EvidenceConfig, parse_compliance, parse_evidence};
@@ -47,6 +48,8 @@ pub struct Config {
     pub compliance: Compliance,
     /// The link to the district's MQTT broker (`[fleet]`); off when absent.
     pub fleet: Option<FleetConfig>,
+    /// The operator console (`[console]`); off when absent.
+    pub console: Option<ConsoleConfig>,
 }
 
 impl Config {
@@ -67,7 +70,21 @@ impl Config {
         }
     }
 
+    /// Like `load`, with `text` in place of the playlist file `playlist` (which may not exist
+    /// yet): the whole configuration is judged as `check` would judge it once that text is saved.
+    /// The operator console validates a playlist edit with this before writing it.
+    pub fn load_with_override(path: &Path, playlist: &Path, text: &str) -> (Option<Config>, Vec<Diag>) {
+        match std::fs::read_to_string(path) {
+            Ok(src) => Config::from_str_with(path, &src, Some((playlist, text))),
+            Err(e) => (None, vec![Diag::file(path, format!("无法读取配置文件：{e}"), format!("cannot read config file: {e}"))]),
+        }
+    }
+
     pub fn from_str(path: &Path, src: &str) -> (Option<Config>, Vec<Diag>) {
+        Config::from_str_with(path, src, None)
+    }
+
+    fn from_str_with(path: &Path, src: &str, playlist_override: Option<(&Path, &str)>) -> (Option<Config>, Vec<Diag>) {
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let rel = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         let (file, root) = TomlFile::parse(path, src);
@@ -108,6 +125,7 @@ impl Config {
         let status = top.sub("status").and_then(parse_status);
         let compliance = parse_compliance(top.sub("compliance"));
         let fleet = top.sub("fleet").and_then(|t| parse_fleet(t, &rel));
+        let console = top.sub("console").and_then(|t| parse_console(t, &state_dir, &rel));
 
         let mut screens = Vec::new();
         let screen_tables = top.tables("screens");
@@ -133,7 +151,7 @@ impl Config {
         }
         top.finish();
         let mut diags = Vec::new();
-        let playlists = load_playlists(&playlists_dir, &mut diags);
+        let playlists = load_playlists(&playlists_dir, playlist_override, &mut diags);
         for (s, _) in &screens {
             for name in &s.playlists {
                 if !playlists.contains_key(name) {
@@ -188,6 +206,7 @@ impl Config {
             status,
             compliance,
             fleet,
+            console,
         });
         (config, all)
     }
@@ -197,17 +216,28 @@ impl Config {
     }
 }
 
-/// Reads every `*.toml` in the playlists folder, plus the built-in `default`.
-fn load_playlists(dir: &Path, diags: &mut Vec<Diag>) -> BTreeMap<String, Playlist> {
+/// Reads every `*.toml` in the playlists folder, plus the built-in `default`; with an
+/// override, that file's text is taken from it instead of the disk.
+fn load_playlists(dir: &Path, over: Option<(&Path, &str)>, diags: &mut Vec<Diag>) -> BTreeMap<String, Playlist> {
     let mut out = BTreeMap::new();
     out.insert("default".to_string(), playlist::default_playlist());
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return out;
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect(),
+        Err(_) if over.is_none() => return out,
+        Err(_) => Vec::new(),
     };
-    let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    if let Some((p, _)) = over
+        && !files.iter().any(|f| f == p)
+    {
+        files.push(p.to_path_buf());
+    }
     files.sort();
     for f in files {
-        match std::fs::read_to_string(&f) {
+        let text = match over {
+            Some((p, text)) if p == f => Ok(text.to_string()),
+            _ => std::fs::read_to_string(&f),
+        };
+        match text {
             Ok(src) => {
                 let (p, mut d) = schedule_parse::parse_playlist(&f, &src);
                 diags.append(&mut d);

@@ -8,9 +8,10 @@
 //! true (`guard`) is refused the same way: logged, counted, written as `refused`.
 //! Nothing here draws or schedules.
 
-pub(crate) mod cadence;
 pub(crate) mod anchors;
+pub(crate) mod cadence;
 pub(crate) mod config;
+pub(crate) mod edits;
 pub(crate) mod files;
 pub(crate) mod guard;
 pub(crate) mod record;

@@ -100,6 +100,12 @@ pub enum Event {
     },
     /// A command from the district (fleet link): obeyed, or refused and why.
     Command(Box<CommandSeen>),
+    /// A change made through the operator console.
+    Edit(Box<Edit>),
+    /// Someone logged in to the operator console.
+    Login { user: String, address: String },
+    /// A console login was refused (wrong password, unknown name, or too many failures).
+    LoginFailed { user: String, address: String, reason: String },
     /// A kind this version does not know (written by a newer yiping): its line still
     /// verifies (the hash covers the exact bytes) and reports pass over it.
     #[serde(other)]
@@ -123,6 +129,9 @@ impl Event {
             Event::Dropped { .. } => "dropped",
             Event::Refused { .. } => "refused",
             Event::Command(_) => "command",
+            Event::Edit(_) => "edit",
+            Event::Login { .. } => "login",
+            Event::LoginFailed { .. } => "login_failed",
             Event::Unknown => "unknown",
         }
     }
@@ -152,6 +161,37 @@ pub struct CommandSeen {
     pub ok: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// Who changed what through the operator console, and the content before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edit {
+    pub user: String,
+    /// `clerk`, `viewer` or `admin`.
+    pub role: String,
+    /// The client's IP address.
+    pub address: String,
+    /// `item`, `playlist` or `user`.
+    pub what: String,
+    /// The item key (`<source>/<id>`), playlist name or account name.
+    pub name: String,
+    /// The file written or removed (items and playlists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// SHA-256 of the file's bytes before (absent: it was created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_sha256: Option<String>,
+    /// SHA-256 of the file's bytes after (absent: it was deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_sha256: Option<String>,
+    /// For items: the review state saved, and who approved it as the clerk entered it, kept
+    /// beside the clerk's own name so an approval always says who vouched for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
 }
 
 /// What was shown, for how long, why it ended and what the outputs reported.

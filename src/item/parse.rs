@@ -293,6 +293,11 @@ fn mn_key_offset(src: &str, key: &str, format: Format) -> usize {
     base + found.unwrap_or(0)
 }
 
+/// Line and column (from 1) of where `key` is written in `src`, for a diagnostic about it.
+pub(crate) fn key_position(src: &str, key: &str, format: Format) -> (u32, u32) {
+    crate::diag::line_col(src, key_offset(src, key, format))
+}
+
 /// Where a key is written, so a semantic error can point at it; the file start when not found.
 fn key_offset(src: &str, key: &str, format: Format) -> usize {
     let found = match format {

@@ -84,10 +84,9 @@ pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
                 continue;
             }
         };
-        match parse_item(&path, &src, format, limits) {
-            Ok(item) => {
-                problems.extend(unknown_keys(&path, &src, format));
-                problems.extend(item_warnings(&item, &path, &src, format));
+        match read_item(&path, &src, format, limits) {
+            Ok((item, warnings)) => {
+                problems.extend(warnings);
                 let id = item.id.clone();
                 let item = Arc::new(item);
                 match by_id.get(&id) {
@@ -122,6 +121,15 @@ fn failure_of(problems: &[Diag]) -> Option<String> {
     let errors: Vec<String> = problems.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
     let more = if errors.len() > 1 { format!(" (and {} more)", errors.len() - 1) } else { String::new() };
     errors.first().map(|e| format!("{e}{more}"))
+}
+
+/// Reads one item file's text exactly as the folder source does: the item and its warnings,
+/// or every error. The operator console validates an edit with this before writing it.
+pub(crate) fn read_item(path: &Path, src: &str, format: Format, limits: &Limits) -> Result<(Item, Vec<Diag>), Vec<Diag>> {
+    let item = parse_item(path, src, format, limits)?;
+    let mut warnings = unknown_keys(path, src, format);
+    warnings.extend(item_warnings(&item, path, src, format));
+    Ok((item, warnings))
 }
 
 /// Item files in the folder with their modification time and size, sorted by name.

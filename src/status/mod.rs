@@ -2,71 +2,38 @@
 //!
 //! Read-only: no request can change what a screen shows. Listens on 127.0.0.1
 //! unless configured otherwise, and config refuses any other address without
-//! a token. Hostile clients cannot hurt the daemon: bounded connections,
-//! header timeout, GET only, nothing read from request bodies.
+//! a token. Hostile clients cannot hurt the daemon: the shared `listener` bounds
+//! connections (closing the oldest idle one first, keeping a slot for loopback) and
+//! times out headers; GET only, nothing read from request bodies.
 
 pub(crate) mod config;
+pub(crate) mod listener;
 pub(crate) mod pages;
 
-use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::info;
 
 pub(crate) use pages::State;
 
-/// Connections served at once; more wait in the kernel's backlog.
-const MAX_CONNECTIONS: usize = 32;
-
-/// Serves until cancelled.
+/// Serves until cancelled, through the shared listener: bounded connections with the oldest
+/// idle one closed first and a slot kept for loopback, so idle sockets cannot silence `/healthz`.
 pub(crate) async fn serve(listener: TcpListener, state: Arc<State>, cancel: CancellationToken) {
-    let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     if let Ok(a) = listener.local_addr() {
         info!(listen = %a, token = state.token.is_some(), "status endpoint");
     }
-    loop {
-        let permit = tokio::select! {
-            _ = cancel.cancelled() => return,
-            p = Arc::clone(&limit).acquire_owned() => match p { Ok(p) => p, Err(_) => return },
-        };
-        let (stream, peer) = tokio::select! {
-            _ = cancel.cancelled() => return,
-            r = listener.accept() => match r {
-                Ok(c) => c,
-                Err(e) => {
-                    warn!(error = %e, "status endpoint: accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
+    let handler = Arc::new(move |req: Request<Incoming>, _peer: std::net::SocketAddr| {
         let state = Arc::clone(&state);
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            let _permit = permit;
-            let svc = hyper::service::service_fn(move |req| {
-                let state = Arc::clone(&state);
-                async move { Ok::<_, Infallible>(respond(&state, &req)) }
-            });
-            let mut b = hyper::server::conn::http1::Builder::new();
-            b.timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(10)).max_buf_size(64 * 1024);
-            let conn = b.serve_connection(TokioIo::new(stream), svc);
-            tokio::select! {
-                _ = cancel.cancelled() => {}
-                r = conn => if let Err(e) = r { debug!(peer = %peer, error = %e, "status connection ended") },
-            }
-        });
-    }
+        async move { respond(&state, &req) }
+    });
+    crate::status::listener::serve("status", listener, None, crate::status::listener::Limits::default(), handler, cancel).await;
 }
 
 fn reply(code: StatusCode, ctype: &'static str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {

@@ -65,13 +65,13 @@ pub(crate) fn status_json(s: &State) -> Value {
         .map(|(name, rx)| {
             let o = Arc::clone(&rx.borrow());
             let on_air = o.on_air.as_ref().map(|a| {
-                let (content, item, revision) = match &a.content {
-                    Content::Item(i) => ("item", i.key().to_string(), Some(i.item().revision)),
-                    Content::Notice { .. } => ("notice", "notice".to_string(), None),
-                    Content::Idle => ("idle", "idle".to_string(), None),
-                    Content::Off => ("off", "off".to_string(), None),
+                let (content, item, revision, title) = match &a.content {
+                    Content::Item(i) => ("item", i.key().to_string(), Some(i.item().revision), Some(i.item().title.clone())),
+                    Content::Notice { title, .. } => ("notice", "notice".to_string(), None, title.clone()),
+                    Content::Idle => ("idle", "idle".to_string(), None, None),
+                    Content::Off => ("off", "off".to_string(), None, None),
                 };
-                json!({"content": content, "item": item, "revision": revision, "slot": a.slot_name, "since": a.start, "until": a.end})
+                json!({"content": content, "item": item, "revision": revision, "title": title, "slot": a.slot_name, "since": a.start, "until": a.end})
             });
             json!({
                 "name": name,

@@ -1,6 +1,8 @@
 //! Integration tests: one binary so the suite links once.
 
+mod browser;
 mod cli;
+mod console;
 mod daemon;
 mod deploy;
 mod evidence;

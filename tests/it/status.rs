@@ -204,3 +204,22 @@ async fn with_a_token_requests_without_it_get_401() {
     cancel.cancel();
     running.wait().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_idle_sockets_do_not_silence_healthz() {
+    let (_d, running, cancel) = start("\n[status]\nlisten = \"127.0.0.1:0\"\n").await;
+    let addr = running.status_addr.unwrap();
+    // The attack of issue 13: more silent connections than the endpoint holds, kept coming.
+    let mut idle = Vec::new();
+    for _ in 0..40 {
+        idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    for _ in 0..5 {
+        let r = tokio::time::timeout(Duration::from_secs(5), get(addr, "/healthz", None)).await.expect("/healthz answered");
+        assert_eq!(r.status, 200);
+        idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    drop(idle);
+    cancel.cancel();
+    running.wait().await;
+}

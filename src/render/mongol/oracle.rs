@@ -89,7 +89,10 @@ fn yiping_shapes_every_corpus_line_as_harfbuzz_does() {
     let ours: Vec<String> = texts.iter().map(|(_, t)| serialize(&font.shape(t))).collect();
     let plain: Vec<String> = texts.iter().map(|(_, t)| t.clone()).collect();
     let Some(theirs) = hb_shape(&font_path(), &plain) else {
-        assert!(std::env::var_os("YIPING_CI").is_none(), "hb-shape is not installed, but CI must run the shaping oracle: apt-get install libharfbuzz-bin");
+        assert!(
+            std::env::var_os("YIPING_CI").is_none(),
+            "hb-shape is not installed, but CI must run the shaping oracle: apt-get install libharfbuzz-bin"
+        );
         eprintln!("\n{}\n!! SKIPPED: the shaping oracle needs hb-shape (apt-get install libharfbuzz-bin)\n{}\n", "!".repeat(72), "!".repeat(72));
         return;
     };
