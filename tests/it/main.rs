@@ -6,6 +6,7 @@ mod deploy;
 mod evidence;
 mod fbdev;
 mod feed;
+mod feed_clock;
 mod feed_server;
 pub mod frames;
 mod poster;

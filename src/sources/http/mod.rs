@@ -88,6 +88,11 @@ pub enum Rejection {
     Rollback { got: u64, have: u64 },
     #[error("sequence {0} was already accepted with different content; a new publication needs a higher sequence")]
     Reused(u64),
+    #[error(
+        "feed from the future: generated_at {generated_at} is {}s ahead of this box's trusted time {now} (more than {}s); if the box's clock is wrong set it (NTP), otherwise the platform's clock is wrong",
+        ahead.as_secs(), crate::clock::FUTURE_SKEW.as_secs()
+    )]
+    FromFuture { generated_at: Timestamp, now: Timestamp, ahead: jiff::SignedDuration },
 }
 
 impl Rejection {
@@ -97,12 +102,24 @@ impl Rejection {
             Rejection::Signature(e) => e.zh().to_string(),
             Rejection::Rollback { got, have } => format!("序号 {got} 低于已接受的 {have}（回滚或重放）"),
             Rejection::Reused(s) => format!("序号 {s} 已用于不同的内容；新发布须使用更大的序号"),
+            Rejection::FromFuture { generated_at, now, ahead } => format!(
+                "来自未来的数据源：generated_at {generated_at} 比本机可信时间 {now} 超前 {} 秒（超过 {} 秒）；若本机时钟有误请校准（NTP），否则是平台时钟有误",
+                ahead.as_secs(),
+                crate::clock::FUTURE_SKEW.as_secs()
+            ),
         }
     }
 }
 
-/// Checks a feed: size, signature (before anything else reads it), format, then sequence against `last`.
-pub fn accept(policy: &Policy, body: &[u8], signature: Option<&str>, last: Option<(u64, &str)>) -> Result<Accepted, Rejection> {
+/// Checks a feed: size, signature (before anything else reads it), format, date against the
+/// trusted time `judge` (`Clock::judge`; none while the clock itself is in doubt), then sequence against `last`.
+pub fn accept(
+    policy: &Policy,
+    body: &[u8],
+    signature: Option<&str>,
+    judge: Option<Timestamp>,
+    last: Option<(u64, &str)>,
+) -> Result<Accepted, Rejection> {
     if body.len() as u64 > policy.max_body {
         return Err(FeedError::TooLarge { limit: policy.max_body }.into());
     }
@@ -113,6 +130,11 @@ pub fn accept(policy: &Policy, body: &[u8], signature: Option<&str>, last: Optio
     };
     let feed = feed::parse(&policy.origin, body, policy.max_body, policy.max_items, &policy.limits)?;
     let text: Arc<str> = Arc::from(std::str::from_utf8(body).map_err(|e| FeedError::NotUtf8(e.valid_up_to()))?);
+    if let Some(now) = judge
+        && let Some(ahead) = crate::clock::ahead(feed.generated_at, now)
+    {
+        return Err(Rejection::FromFuture { generated_at: feed.generated_at, now, ahead });
+    }
     if let Some((have, have_body)) = last {
         if feed.sequence < have {
             return Err(Rejection::Rollback { got: feed.sequence, have });
@@ -140,15 +162,16 @@ pub(crate) enum CacheLoad {
     },
 }
 
-/// Reads and re-verifies a source's cache (blocking file I/O); a bad one is moved aside.
-pub(crate) fn load_cache(path: &Path, policy: &Policy, now: Timestamp) -> CacheLoad {
+/// Reads and re-verifies a source's cache (blocking file I/O); a bad one (or one from the future
+/// by the trusted time `judge`) is moved aside.
+pub(crate) fn load_cache(path: &Path, policy: &Policy, now: Timestamp, judge: Option<Timestamp>) -> CacheLoad {
     let removed = cache::clean_temps(path);
     if removed > 0 {
         info!(cache = %path.display(), files = removed, "removed temp files left by an interrupted cache write");
     }
     let result = match cache::read(path, policy.max_body.saturating_mul(2) + (64 << 10)) {
         Ok(None) => return CacheLoad::None,
-        Ok(Some(c)) => accept(policy, c.feed.as_bytes(), c.signature.as_deref(), None).map(|a| (a, c)).map_err(|e| e.to_string()),
+        Ok(Some(c)) => accept(policy, c.feed.as_bytes(), c.signature.as_deref(), judge, None).map(|a| (a, c)).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
     match result {
@@ -225,8 +248,8 @@ impl HttpFeed {
 
     /// Loads the cache; true when there is something to send (content or a problem).
     pub async fn start(&mut self) -> bool {
-        let (path, policy, now) = (self.cache_path.clone(), self.policy.clone(), self.clock.now());
-        let load = tokio::task::spawn_blocking(move || load_cache(&path, &policy, now)).await.unwrap_or(CacheLoad::None);
+        let (path, policy, now, judge) = (self.cache_path.clone(), self.policy.clone(), self.clock.now(), self.clock.judge());
+        let load = tokio::task::spawn_blocking(move || load_cache(&path, &policy, now, judge)).await.unwrap_or(CacheLoad::None);
         let name = &self.cfg.name;
         match load {
             CacheLoad::None => {
@@ -276,11 +299,11 @@ impl HttpFeed {
             }
             Ok(Fetched::Body { body, signature, etag, last_modified, date }) => {
                 self.learn_date(date);
-                let policy = self.policy.clone();
+                let (policy, judge) = (self.policy.clone(), self.clock.judge());
                 let last = self.current.as_ref().map(|a| (a.feed.sequence, Arc::clone(&a.body)));
                 let checked = tokio::task::spawn_blocking(move || {
                     let last = last.as_ref().map(|(s, b)| (*s, &**b));
-                    accept(&policy, &body, signature.as_deref(), last)
+                    accept(&policy, &body, signature.as_deref(), judge, last)
                 })
                 .await;
                 let a = match checked {
@@ -343,11 +366,9 @@ impl HttpFeed {
         (base + Duration::from_millis(offset)).saturating_sub(Duration::from_millis(j))
     }
 
+    /// `date` is only set by the fetcher for a response over verified TLS from the configured origin.
     fn learn_date(&self, date: Option<Timestamp>) {
-        // Only an HTTPS Date is authenticated (by TLS); a plain-HTTP one could be forged to expire items.
-        if let Some(d) = date
-            && self.cfg.url.starts_with("https://")
-        {
+        if let Some(d) = date {
             self.clock.learn(d, "HTTPS Date header");
         }
     }
