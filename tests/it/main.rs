@@ -7,6 +7,7 @@ mod evidence;
 mod fbdev;
 mod feed;
 mod feed_clock;
+mod feed_rollback;
 mod feed_server;
 pub mod frames;
 mod poster;
