@@ -13,5 +13,6 @@ pub mod frames;
 mod poster;
 mod schedule;
 mod serial;
+mod source_status;
 mod status;
 mod support;

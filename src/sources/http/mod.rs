@@ -492,9 +492,9 @@ pub async fn run(cfg: HttpSource, state_dir: PathBuf, clock: Clock, tx: mpsc::Se
             _ = cancel.cancelled() => return,
             p = feed.poll() => p,
         };
-        // A failure that repeats an earlier one changes nothing the store would show.
-        let send = !matches!(&polled, Polled::Failed(_)) || feed.spell.failures() == 1;
-        if send && tx.send(feed.update()).await.is_err() {
+        // Every attempt is reported, a repeated failure too: the status counts attempts and shows
+        // the latest cause (the log stays once per spell: the spell and the evidence book see to that).
+        if tx.send(feed.update()).await.is_err() {
             return;
         }
         let wait = feed.next_delay();
