@@ -74,7 +74,7 @@ fn main() {
         policy.keys.verify(body.as_bytes(), &sig).unwrap();
         verify.push(t.elapsed());
         let t = Instant::now();
-        let a = accept(&policy, body.as_bytes(), Some(&sig), None).unwrap();
+        let a = accept(&policy, body.as_bytes(), Some(&sig), None, None).unwrap();
         parse.push(t.elapsed());
         assert_eq!(a.feed.items.len(), 10_000);
         let t = Instant::now();

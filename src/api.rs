@@ -85,7 +85,7 @@ pub mod fleet {
 
 pub mod item {
     pub use crate::item::showable::{Entry, Showable};
-    pub use crate::item::{Item, Priority};
+    pub use crate::item::{Item, Priority, Status};
 
     pub mod mask {
         pub use crate::item::mask::policy::MaskPolicy;
@@ -181,6 +181,9 @@ pub mod sources {
 
         pub mod cache {
             pub use crate::sources::http::cache::{path, read};
+        }
+        pub mod floor {
+            pub use crate::sources::http::floor::{Seen, path, read};
         }
         pub mod verify {
             pub use crate::sources::http::verify::{Keys, key_line};

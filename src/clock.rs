@@ -6,7 +6,10 @@
 //! advanced by monotonic time since it was learned. While the system clock is
 //! earlier than that estimate (no RTC, NTP not yet synced) `now()` returns the
 //! estimate instead, so items are neither started nor expired by a wrong clock.
-//! It must never read anything but the system and monotonic clocks.
+//! A learned time moves the estimate forward only *from an implausible system
+//! clock*: while the system clock is plausible it is the authority, and a
+//! claimed time never runs ahead of it (a signed feed dated 2099 cannot take
+//! the clock to 2099). It must never read anything but the system and monotonic clocks.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -17,6 +20,10 @@ use tracing::{info, warn};
 /// How far the system clock may lag the trusted estimate before it is called implausible
 /// (HTTP dates have one-second resolution; servers' clocks drift a little).
 pub(crate) const SLACK: SignedDuration = SignedDuration::from_secs(120);
+
+/// How far a claimed time (a feed's `generated_at`) may run ahead of the trusted time before the
+/// claim is refused as coming from the future (the platform's and the box's clocks may differ a little).
+pub(crate) const FUTURE_SKEW: SignedDuration = SignedDuration::from_secs(600);
 
 /// When this binary was built (embedded by build.rs): the time is certainly not earlier.
 pub(crate) fn build_time() -> Timestamp {
@@ -93,17 +100,47 @@ impl Clock {
         }
     }
 
+    /// The time a claimed time (a feed's `generated_at`) is judged against, or `None` when
+    /// there is nothing to judge by: a guarded clock whose system clock is implausible
+    /// only has estimates that such claims are meant to correct. A shifted clock judges by
+    /// the time it was shifted to (a rehearsal judges as on that day).
+    pub fn judge(&self) -> Option<Timestamp> {
+        match self {
+            Clock::System => Some(Timestamp::now()),
+            Clock::Shifted { at, base } => Some(advance(*at, *base)),
+            Clock::Guarded(g) => {
+                let (t, trusted) = g.read();
+                trusted.then_some(t)
+            }
+        }
+    }
+
     /// Records a time known to have passed (a verified feed's `generated_at`, an HTTPS `Date`).
-    /// Only moves the estimate forward; a no-op for unguarded clocks.
+    /// Only moves the estimate forward, and only as far as the system clock while that is
+    /// plausible: a claim can correct a clock that is behind, never overrule a good one.
+    /// A no-op for unguarded clocks.
     pub fn learn(&self, at: Timestamp, basis: &str) {
         let Clock::Guarded(g) = self else { return };
+        let sys = (g.system)();
         let mut s = g.state.lock().unwrap_or_else(|e| e.into_inner());
-        if at > advance(s.anchor, s.learned) {
-            s.anchor = at;
+        let estimate = advance(s.anchor, s.learned);
+        let plausible = sys.checked_add(SLACK).unwrap_or(Timestamp::MAX) >= estimate;
+        let to = if plausible { at.min(sys) } else { at };
+        if plausible && at > sys.checked_add(FUTURE_SKEW).unwrap_or(Timestamp::MAX) {
+            warn!(claimed = %at, system = %sys, basis = %basis, "a time ahead of the plausible system clock is not believed; the clock stays");
+        }
+        if to > estimate {
+            s.anchor = to;
             s.learned = tokio::time::Instant::now();
             s.basis = basis.to_string();
         }
     }
+}
+
+/// How far `claimed` runs ahead of `now` when that is more than [`FUTURE_SKEW`] (a claim from the future).
+pub(crate) fn ahead(claimed: Timestamp, now: Timestamp) -> Option<SignedDuration> {
+    let d = claimed.duration_since(now);
+    (d > FUTURE_SKEW).then_some(d)
 }
 
 impl Guard {
@@ -190,6 +227,32 @@ mod tests {
         tokio::time::advance(Duration::from_secs(10)).await;
         assert!(!c.trusted());
         assert_eq!(c.now(), at("2026-12-01T08:00:10Z"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_claimed_time_never_runs_ahead_of_a_plausible_system_clock() {
+        let (sys, read) = fake("2026-12-01T08:00:00Z");
+        let c = Clock::guarded_by(read, at("2026-11-01T00:00:00Z"));
+        c.learn(at("2099-01-01T00:00:00Z"), "feed generated_at");
+        assert!(c.trusted());
+        assert_eq!(c.now(), at("2026-12-01T08:00:00Z"));
+        assert_eq!(c.judge(), Some(at("2026-12-01T08:00:00Z")));
+        // The claim did not raise the floor past the system clock: a later, correct system time is followed.
+        sys.store(at("2026-12-01T09:00:00Z").as_second(), Ordering::SeqCst);
+        assert_eq!(c.now(), at("2026-12-01T09:00:00Z"));
+        // But what the plausible clock said is now a floor: a step back of an hour is caught.
+        sys.store(at("2026-12-01T07:00:00Z").as_second(), Ordering::SeqCst);
+        c.learn(at("2026-12-01T08:30:00Z"), "https date");
+        assert!(!c.trusted());
+        assert_eq!(c.judge(), None, "an implausible clock judges nothing");
+    }
+
+    #[test]
+    fn only_claims_beyond_the_skew_are_from_the_future() {
+        let now = at("2026-12-01T08:00:00Z");
+        assert_eq!(ahead(at("2026-12-01T08:09:59Z"), now), None);
+        assert_eq!(ahead(at("2026-12-01T08:10:01Z"), now), Some(SignedDuration::from_secs(601)));
+        assert!(ahead(at("2099-01-01T00:00:00Z"), now).is_some());
     }
 
     #[test]

@@ -34,6 +34,8 @@ fn same_content(old: &SourceUpdate, new: &SourceUpdate) -> bool {
 /// Receives source updates until cancelled or every source is gone, publishing a fresh catalog after each.
 pub(crate) async fn run(mut rx: mpsc::Receiver<SourceUpdate>, out: watch::Sender<Arc<Catalog>>, policy: MaskPolicy, cancel: CancellationToken) {
     let mut latest: BTreeMap<String, SourceUpdate> = BTreeMap::new();
+    // Every update is one read by its source (a failure repeating the last one included).
+    let mut reads: BTreeMap<String, u64> = BTreeMap::new();
     loop {
         let update = tokio::select! {
             _ = cancel.cancelled() => return,
@@ -41,8 +43,9 @@ pub(crate) async fn run(mut rx: mpsc::Receiver<SourceUpdate>, out: watch::Sender
         };
         // A poll that only confirms the content (an HTTP 304) changes freshness alone: no re-merge, no re-mask.
         let same = latest.get(&update.source).is_some_and(|old| same_content(old, &update));
+        *reads.entry(update.source.clone()).or_default() += 1;
         latest.insert(update.source.clone(), update);
-        let catalog = if same {
+        let mut catalog = if same {
             let cur = Arc::clone(&out.borrow());
             let freshness = latest.values().filter_map(|u| Some((u.source.clone(), u.health.clone()?))).collect();
             let failures = latest.values().map(|u| (u.source.clone(), u.failure.clone())).collect();
@@ -50,6 +53,7 @@ pub(crate) async fn run(mut rx: mpsc::Receiver<SourceUpdate>, out: watch::Sender
         } else {
             build_catalog(&latest, &policy)
         };
+        catalog.reads = reads.clone();
         out.send_replace(Arc::new(catalog));
     }
 }

@@ -50,7 +50,7 @@ pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at:
         max_items: MAX_ITEMS,
         limits: Limits::default(),
     };
-    let a = match accept(&policy, &body, sig_text.as_deref(), None) {
+    let a = match accept(&policy, &body, sig_text.as_deref(), Some(now), None) {
         Ok(a) => a,
         Err(r) => {
             println!("{}: error 错误: feed rejected as a whole: {r} / 整个信息源被拒绝：{}", file.display(), r.zh());

@@ -72,6 +72,9 @@ impl SourceBook {
 /// file, an unreachable or rejected feed) from what the source reported.
 pub(crate) async fn watch_catalog(mut catalog: watch::Receiver<Arc<crate::item::Catalog>>, recorder: super::Recorder, cancel: CancellationToken) {
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    // Reads already counted per source: a catalog changed by one source does not count another's
+    // read again, and reads coalesced by the watch channel are all counted.
+    let mut counted: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
@@ -88,9 +91,16 @@ pub(crate) async fn watch_catalog(mut catalog: watch::Receiver<Arc<crate::item::
             }
         }
         for (name, failure) in &cat.failures {
-            match failure {
-                Some(e) => recorder.source_failed(name, e),
-                None => recorder.source_recovered(name),
+            // A catalog made without the store (tests, tools) counts as one read of each source.
+            let (before, reads) = match cat.reads.get(name) {
+                Some(&r) => (counted.insert(name.clone(), r).unwrap_or(0), r),
+                None => (0, 1),
+            };
+            for _ in before..reads {
+                match failure {
+                    Some(e) => recorder.source_failed(name, e),
+                    None => recorder.source_recovered(name),
+                }
             }
         }
     }

@@ -135,6 +135,9 @@ pub struct Catalog {
     pub freshness: BTreeMap<String, SourceHealth>,
     /// Every source that reported, by name: why its last read failed, or `None` when it worked.
     pub failures: BTreeMap<String, Option<String>>,
+    /// How many reads (fetches, scans) each source has reported since start, so the status
+    /// counts every attempt even when one failure repeats another (set by the store).
+    pub reads: BTreeMap<String, u64>,
 }
 
 /// When a network source last confirmed its content, for the staleness marker and the status page.
@@ -190,12 +193,12 @@ impl Catalog {
         }
         entries.sort_by(|a, b| a.key.cmp(&b.key));
         entries.dedup_by(|a, b| a.key == b.key);
-        Catalog { entries, problems, freshness, failures }
+        Catalog { entries, problems, freshness, failures, reads: BTreeMap::new() }
     }
 
     /// The same entries and problems, with the sources' newer health (a poll that only confirmed its content).
     pub fn refreshed(&self, freshness: BTreeMap<String, SourceHealth>, failures: BTreeMap<String, Option<String>>) -> Catalog {
-        Catalog { entries: self.entries.clone(), problems: self.problems.clone(), freshness, failures }
+        Catalog { entries: self.entries.clone(), problems: self.problems.clone(), freshness, failures, reads: BTreeMap::new() }
     }
 
     /// Every entry, sorted by key.

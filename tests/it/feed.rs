@@ -115,10 +115,19 @@ async fn errors_and_timeouts_back_off_exponentially_then_the_interval_resumes() 
         tx,
         cancel.clone(),
     ));
-    // Failures: one update when the spell starts (health), none while it repeats; then the feed.
+    // Every failed attempt is reported with its own cause (the status counts attempts); then the feed.
     let first = rx.recv().await.unwrap();
     assert!(first.items.is_empty() && first.health.as_ref().unwrap().last_error.as_deref().unwrap().contains("500"), "{:?}", first.health);
-    let ok = rx.recv().await.unwrap();
+    let mut causes = vec![first.failure.unwrap()];
+    let ok = loop {
+        let u = rx.recv().await.unwrap();
+        match u.failure.clone() {
+            Some(e) => causes.push(e),
+            None => break u,
+        }
+    };
+    assert_eq!(causes.len(), 5, "{causes:?}");
+    assert!(causes[1].contains("503") && causes[4].contains("no answer"), "{causes:?}");
     assert_eq!(ok.items.len(), 1);
     assert_eq!(ok.health.unwrap().last_error, None);
     while server.feed_hits().len() < 7 {

@@ -70,6 +70,8 @@ pub enum Reply {
     SlowBody,
     /// Only the first n bytes, as if they were the whole body.
     Truncated(usize),
+    /// 302 to this URL.
+    Redirect(String),
 }
 
 /// One request the server saw.
@@ -90,6 +92,8 @@ struct State {
     etag: String,
     script: VecDeque<Reply>,
     hits: Vec<Hit>,
+    /// A `Date` header to send instead of the real one.
+    date: Option<String>,
 }
 
 pub struct Server {
@@ -167,6 +171,11 @@ impl Server {
         s.sig = sig.to_string();
     }
 
+    /// Sends this `Date` header (an IMF-fixdate) on every reply from now on.
+    pub fn set_date(&self, date: &str) {
+        self.state.lock().unwrap().date = Some(date.to_string());
+    }
+
     pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
         self.state.lock().unwrap().script.extend(replies);
     }
@@ -185,10 +194,10 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Resp
     let header = |k: &str| req.headers().get(k).and_then(|v| v.to_str().ok()).map(str::to_string);
     let path = req.uri().path().to_string();
     let gzip = header("accept-encoding").is_some_and(|a| a.contains("gzip"));
-    let (reply, body, sig, etag) = {
+    let (reply, body, sig, etag, date) = {
         let mut s = state.lock().unwrap();
         let reply = if path == "/feed.json" { s.script.pop_front().unwrap_or(Reply::Feed) } else { Reply::Feed };
-        (reply, s.body.clone(), s.sig.clone(), s.etag.clone())
+        (reply, s.body.clone(), s.sig.clone(), s.etag.clone(), s.date.clone())
     };
     let inm = header("if-none-match");
     let mut hit = Hit {
@@ -226,8 +235,13 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Resp
             Response::builder().header("content-length", body.len()).body(TestBody { chunks: VecDeque::from([half]), stall: true }).unwrap()
         }
         ("/feed.json", Reply::Truncated(n)) => Response::new(TestBody::full(body[..n.min(body.len())].to_vec())),
+        ("/feed.json", Reply::Redirect(to)) => Response::builder().status(302).header("location", to).body(TestBody::full(Vec::new())).unwrap(),
         _ => Response::builder().status(StatusCode::NOT_FOUND).body(TestBody::full(Vec::new())).unwrap(),
     };
+    let mut resp = resp;
+    if let Some(d) = date {
+        resp.headers_mut().insert("date", d.parse().unwrap());
+    }
     hit.status = resp.status().as_u16();
     state.lock().unwrap().hits.push(hit);
     Ok(resp)

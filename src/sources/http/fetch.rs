@@ -4,6 +4,9 @@
 //! optional bearer token. Bodies are read chunk by chunk and refused as soon
 //! as they pass the limit (after decompression, so a gzip bomb is refused
 //! too). Never parses or trusts what it fetched: that is `feed` and `verify`.
+//! A redirect from HTTPS to plain HTTP is refused, and a `Date` header is
+//! passed on only from a response over verified TLS from the configured
+//! origin (after a redirect elsewhere it could be anyone's clock).
 
 use std::time::Duration;
 
@@ -14,6 +17,9 @@ use reqwest::header::{self, HeaderMap};
 use super::config::HttpSource;
 
 use super::verify::MAX_SIGNATURE_BYTES;
+
+/// Redirects followed before giving up.
+const MAX_REDIRECTS: usize = 5;
 
 /// What the server answered.
 #[derive(Debug)]
@@ -82,7 +88,19 @@ impl Fetcher {
                 builder = builder.add_root_certificate(cert);
             }
         }
+        let https = cfg.url.starts_with("https://");
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if https && attempt.url().scheme() != "https" {
+                let to = attempt.url().to_string();
+                attempt.error(format!("redirect from https to {to} refused (no downgrade to plain http)"))
+            } else if attempt.previous().len() >= MAX_REDIRECTS {
+                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+            } else {
+                attempt.follow()
+            }
+        });
         let client = builder
+            .redirect(redirects)
             .connect_timeout(cfg.connect_timeout)
             .timeout(cfg.timeout)
             .gzip(true)
@@ -117,7 +135,7 @@ impl Fetcher {
             req = req.header(header::IF_MODIFIED_SINCE, m);
         }
         let mut resp = req.send().await.map_err(|e| self.error(e))?;
-        let date = http_date(resp.headers());
+        let date = if same_https_origin(&self.url, resp.url()) { http_date(resp.headers()) } else { None };
         if resp.status() == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified { date });
         }
@@ -188,6 +206,12 @@ pub(crate) fn check_ca(pem: &[u8]) -> Result<(), String> {
     }
 }
 
+/// Whether `got` (where a response came from, after redirects) is HTTPS at the configured origin.
+fn same_https_origin(configured: &str, got: &reqwest::Url) -> bool {
+    let Ok(want) = reqwest::Url::parse(configured) else { return false };
+    want.scheme() == "https" && got.scheme() == "https" && want.origin() == got.origin()
+}
+
 /// The `Date` header (IMF-fixdate), when present and well-formed.
 pub(crate) fn http_date(h: &HeaderMap) -> Option<Timestamp> {
     let v = h.get(header::DATE)?.to_str().ok()?;
@@ -197,6 +221,16 @@ pub(crate) fn http_date(h: &HeaderMap) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_https_at_the_configured_origin_is_the_same_origin() {
+        let u = |s: &str| reqwest::Url::parse(s).unwrap();
+        assert!(same_https_origin("https://feed.example/a.json", &u("https://feed.example/b.json")));
+        assert!(!same_https_origin("https://feed.example/a.json", &u("http://feed.example/a.json")));
+        assert!(!same_https_origin("https://feed.example/a.json", &u("https://feed.example:8443/a.json")));
+        assert!(!same_https_origin("https://feed.example/a.json", &u("https://other.example/a.json")));
+        assert!(!same_https_origin("http://feed.example/a.json", &u("http://feed.example/a.json")));
+    }
 
     #[test]
     fn http_dates_are_read() {

@@ -4,7 +4,8 @@
 //! attempt; then poll every `interval` ± `jitter`, conditionally (ETag /
 //! Last-Modified), backing off exponentially up to `max_backoff` while
 //! failing. A feed is accepted only whole: signature first, then format,
-//! then sequence (no rollback). A rejected or failed fetch never replaces
+//! then sequence (no rollback, judged against the floor kept in its own
+//! file by `floor`, so losing the cache does not reopen it). A rejected or failed fetch never replaces
 //! the feed in force. Every accepted feed is sent as a full `SourceUpdate`, so
 //! a withdrawn or revoked item leaves the screen within one poll.
 //! Errors are logged once per failure spell. Never panics on input.
@@ -13,6 +14,7 @@ pub(crate) mod cache;
 pub(crate) mod config;
 pub(crate) mod feed;
 pub(crate) mod fetch;
+pub(crate) mod floor;
 pub(crate) mod offline;
 pub(crate) mod verify;
 
@@ -35,6 +37,7 @@ use super::SourceUpdate;
 pub(crate) use config::HttpSource;
 use feed::{Feed, FeedError};
 use fetch::{Fetched, Fetcher};
+use floor::Seen;
 use verify::{Keys, Verified, VerifyError};
 
 /// First wait after a failure; doubles with each further failure up to `max_backoff`.
@@ -88,6 +91,11 @@ pub enum Rejection {
     Rollback { got: u64, have: u64 },
     #[error("sequence {0} was already accepted with different content; a new publication needs a higher sequence")]
     Reused(u64),
+    #[error(
+        "feed from the future: generated_at {generated_at} is {}s ahead of this box's trusted time {now} (more than {}s); if the box's clock is wrong set it (NTP), otherwise the platform's clock is wrong",
+        ahead.as_secs(), crate::clock::FUTURE_SKEW.as_secs()
+    )]
+    FromFuture { generated_at: Timestamp, now: Timestamp, ahead: jiff::SignedDuration },
 }
 
 impl Rejection {
@@ -97,12 +105,19 @@ impl Rejection {
             Rejection::Signature(e) => e.zh().to_string(),
             Rejection::Rollback { got, have } => format!("序号 {got} 低于已接受的 {have}（回滚或重放）"),
             Rejection::Reused(s) => format!("序号 {s} 已用于不同的内容；新发布须使用更大的序号"),
+            Rejection::FromFuture { generated_at, now, ahead } => format!(
+                "来自未来的数据源：generated_at {generated_at} 比本机可信时间 {now} 超前 {} 秒（超过 {} 秒）；若本机时钟有误请校准（NTP），否则是平台时钟有误",
+                ahead.as_secs(),
+                crate::clock::FUTURE_SKEW.as_secs()
+            ),
         }
     }
 }
 
-/// Checks a feed: size, signature (before anything else reads it), format, then sequence against `last`.
-pub fn accept(policy: &Policy, body: &[u8], signature: Option<&str>, last: Option<(u64, &str)>) -> Result<Accepted, Rejection> {
+/// Checks a feed: size, signature (before anything else reads it), format, date against the
+/// trusted time `judge` (`Clock::judge`; none while the clock itself is in doubt), then sequence against
+/// `last` (the highest publication accepted before).
+pub fn accept(policy: &Policy, body: &[u8], signature: Option<&str>, judge: Option<Timestamp>, last: Option<&Seen>) -> Result<Accepted, Rejection> {
     if body.len() as u64 > policy.max_body {
         return Err(FeedError::TooLarge { limit: policy.max_body }.into());
     }
@@ -113,12 +128,17 @@ pub fn accept(policy: &Policy, body: &[u8], signature: Option<&str>, last: Optio
     };
     let feed = feed::parse(&policy.origin, body, policy.max_body, policy.max_items, &policy.limits)?;
     let text: Arc<str> = Arc::from(std::str::from_utf8(body).map_err(|e| FeedError::NotUtf8(e.valid_up_to()))?);
-    if let Some((have, have_body)) = last {
-        if feed.sequence < have {
-            return Err(Rejection::Rollback { got: feed.sequence, have });
+    if let Some(now) = judge
+        && let Some(ahead) = crate::clock::ahead(feed.generated_at, now)
+    {
+        return Err(Rejection::FromFuture { generated_at: feed.generated_at, now, ahead });
+    }
+    if let Some(have) = last {
+        if feed.sequence < have.sequence {
+            return Err(Rejection::Rollback { got: feed.sequence, have: have.sequence });
         }
-        if feed.sequence == have && *text != *have_body {
-            return Err(Rejection::Reused(have));
+        if feed.sequence == have.sequence && Seen::of(feed.sequence, body).sha256 != have.sha256 {
+            return Err(Rejection::Reused(have.sequence));
         }
     }
     Ok(Accepted { feed, body: text, signature: signature.map(str::to_string), verified })
@@ -140,15 +160,16 @@ pub(crate) enum CacheLoad {
     },
 }
 
-/// Reads and re-verifies a source's cache (blocking file I/O); a bad one is moved aside.
-pub(crate) fn load_cache(path: &Path, policy: &Policy, now: Timestamp) -> CacheLoad {
+/// Reads and re-verifies a source's cache (blocking file I/O); a bad one (from the future by the
+/// trusted time `judge`, or older than the rollback floor `last`) is moved aside.
+pub(crate) fn load_cache(path: &Path, policy: &Policy, now: Timestamp, judge: Option<Timestamp>, last: Option<&Seen>) -> CacheLoad {
     let removed = cache::clean_temps(path);
     if removed > 0 {
         info!(cache = %path.display(), files = removed, "removed temp files left by an interrupted cache write");
     }
     let result = match cache::read(path, policy.max_body.saturating_mul(2) + (64 << 10)) {
         Ok(None) => return CacheLoad::None,
-        Ok(Some(c)) => accept(policy, c.feed.as_bytes(), c.signature.as_deref(), None).map(|a| (a, c)).map_err(|e| e.to_string()),
+        Ok(Some(c)) => accept(policy, c.feed.as_bytes(), c.signature.as_deref(), judge, last).map(|a| (a, c)).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
     match result {
@@ -180,8 +201,11 @@ pub struct HttpFeed {
     policy: Policy,
     fetcher: Fetcher,
     cache_path: PathBuf,
+    floor_path: PathBuf,
     clock: Clock,
     current: Option<Accepted>,
+    /// The highest publication ever accepted (from the floor file, the cache, or a fetch).
+    floor: Option<Seen>,
     etag: Option<String>,
     last_modified: Option<String>,
     last_success: Option<Timestamp>,
@@ -204,9 +228,11 @@ impl HttpFeed {
             policy: Policy::of(cfg)?,
             fetcher: Fetcher::new(cfg)?,
             cache_path: cache::path(state_dir, &cfg.name),
+            floor_path: floor::path(state_dir, &cfg.name),
             cfg: cfg.clone(),
             clock,
             current: None,
+            floor: None,
             etag: None,
             last_modified: None,
             last_success: None,
@@ -225,8 +251,22 @@ impl HttpFeed {
 
     /// Loads the cache; true when there is something to send (content or a problem).
     pub async fn start(&mut self) -> bool {
-        let (path, policy, now) = (self.cache_path.clone(), self.policy.clone(), self.clock.now());
-        let load = tokio::task::spawn_blocking(move || load_cache(&path, &policy, now)).await.unwrap_or(CacheLoad::None);
+        let name = self.cfg.name.clone();
+        let floor_path = self.floor_path.clone();
+        match tokio::task::spawn_blocking(move || floor::read(&floor_path)).await.unwrap_or_else(|e| Err(e.to_string())) {
+            Ok(f) => self.floor = f,
+            Err(e) => {
+                error!(source = %name, problem = %e, "the rollback floor cannot be read; the cache's sequence is the floor until a feed is accepted");
+                self.notes.push(Diag::file(
+                    &self.floor_path,
+                    format!("无法读取防回滚记录（已接受的最高序号）：{e}；在接受新的信息源之前以缓存的序号为准"),
+                    format!("cannot read the rollback floor (highest accepted sequence): {e}; the cache's sequence is used until a feed is accepted"),
+                ));
+            }
+        }
+        let (path, policy, now, judge, last) =
+            (self.cache_path.clone(), self.policy.clone(), self.clock.now(), self.clock.judge(), self.floor.clone());
+        let load = tokio::task::spawn_blocking(move || load_cache(&path, &policy, now, judge, last.as_ref())).await.unwrap_or(CacheLoad::None);
         let name = &self.cfg.name;
         match load {
             CacheLoad::None => {
@@ -241,6 +281,12 @@ impl HttpFeed {
                 self.persisted = self.last_success;
                 self.etag = cached.etag;
                 self.last_modified = cached.last_modified;
+                let seen = Seen::of(a.feed.sequence, a.body.as_bytes());
+                if self.floor.as_ref().is_none_or(|f| f.sequence < seen.sequence) {
+                    // The floor file was lost or lags the cache: the cache raises it.
+                    self.floor = Some(seen);
+                    self.save_floor().await;
+                }
                 self.current = Some(a);
                 true
             }
@@ -276,13 +322,8 @@ impl HttpFeed {
             }
             Ok(Fetched::Body { body, signature, etag, last_modified, date }) => {
                 self.learn_date(date);
-                let policy = self.policy.clone();
-                let last = self.current.as_ref().map(|a| (a.feed.sequence, Arc::clone(&a.body)));
-                let checked = tokio::task::spawn_blocking(move || {
-                    let last = last.as_ref().map(|(s, b)| (*s, &**b));
-                    accept(&policy, &body, signature.as_deref(), last)
-                })
-                .await;
+                let (policy, judge, last) = (self.policy.clone(), self.clock.judge(), self.floor.clone());
+                let checked = tokio::task::spawn_blocking(move || accept(&policy, &body, signature.as_deref(), judge, last.as_ref())).await;
                 let a = match checked {
                     Ok(Ok(a)) => a,
                     Ok(Err(r)) => {
@@ -305,8 +346,11 @@ impl HttpFeed {
                 self.recovered();
                 self.last_success = Some(now);
                 self.notes.clear();
+                self.floor = Some(Seen::of(a.feed.sequence, a.body.as_bytes()));
                 self.current = Some(a);
+                // The cache first: a crash in between leaves the cache ahead of the floor, and the maximum is taken.
                 self.save(now).await;
+                self.save_floor().await;
                 Polled::Changed
             }
         }
@@ -343,11 +387,9 @@ impl HttpFeed {
         (base + Duration::from_millis(offset)).saturating_sub(Duration::from_millis(j))
     }
 
+    /// `date` is only set by the fetcher for a response over verified TLS from the configured origin.
     fn learn_date(&self, date: Option<Timestamp>) {
-        // Only an HTTPS Date is authenticated (by TLS); a plain-HTTP one could be forged to expire items.
-        if let Some(d) = date
-            && self.cfg.url.starts_with("https://")
-        {
+        if let Some(d) = date {
             self.clock.learn(d, "HTTPS Date header");
         }
     }
@@ -385,6 +427,18 @@ impl HttpFeed {
         }
         self.last_error = Some(en.clone());
         Polled::Failed(en)
+    }
+
+    async fn save_floor(&self) {
+        let Some(seen) = self.floor.clone() else { return };
+        let path = self.floor_path.clone();
+        match tokio::task::spawn_blocking(move || floor::write(&path, &seen)).await {
+            Ok(Ok(())) => debug!(source = %self.cfg.name, floor = %self.floor_path.display(), "rollback floor written"),
+            Ok(Err(e)) => {
+                error!(source = %self.cfg.name, floor = %self.floor_path.display(), error = %e, "cannot write the rollback floor; the cache alone holds it")
+            }
+            Err(e) => error!(source = %self.cfg.name, error = %e, "floor writer failed"),
+        }
     }
 
     async fn save(&mut self, now: Timestamp) {
@@ -450,9 +504,9 @@ pub(crate) async fn run_asked(
             _ = cancel.cancelled() => return,
             p = feed.poll() => p,
         };
-        // A failure that repeats an earlier one changes nothing the store would show.
-        let send = !matches!(&polled, Polled::Failed(_)) || feed.spell.failures() == 1;
-        if send && tx.send(feed.update()).await.is_err() {
+        // Every attempt is reported, a repeated failure too: the status counts attempts and shows
+        // the latest cause (the log stays once per spell: the spell and the evidence book see to that).
+        if tx.send(feed.update()).await.is_err() {
             return;
         }
         let wait = feed.next_delay();

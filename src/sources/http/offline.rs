@@ -25,7 +25,7 @@ pub(crate) fn cached_update(h: &HttpSource, state_dir: &Path) -> SourceUpdate {
     };
     let loaded = cache::read(&path, policy.max_body.saturating_mul(2) + (64 << 10)).map_err(|e| e.to_string()).and_then(|c| match c {
         None => Ok(None),
-        Some(c) => accept(&policy, c.feed.as_bytes(), c.signature.as_deref(), None).map(|a| Some((a, c))).map_err(|e| e.to_string()),
+        Some(c) => accept(&policy, c.feed.as_bytes(), c.signature.as_deref(), None, None).map(|a| Some((a, c))).map_err(|e| e.to_string()),
     });
     match loaded {
         Ok(None) => update.problems.push(
