@@ -20,7 +20,7 @@ pub mod config {
 
 pub mod daemon {
     pub use crate::daemon::shutdown::SHUTDOWN_DEADLINE;
-    pub use crate::daemon::{Running, StartError, start};
+    pub use crate::daemon::{Rejected, Running, StartError, start, start_with};
 }
 
 pub mod diag {
@@ -153,6 +153,10 @@ pub mod sources {
             pub use crate::sources::http::verify::{Keys, key_line};
         }
     }
+}
+
+pub mod status {
+    pub use crate::status::config_state::{ReloadStatus, RunningOn};
 }
 
 pub mod store {

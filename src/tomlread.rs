@@ -45,6 +45,11 @@ impl<'s> TomlFile<'s> {
         self.diags.borrow().iter().any(Diag::is_error)
     }
 
+    /// How many errors so far (to tell whether one part of a file read cleanly).
+    pub(crate) fn error_count(&self) -> usize {
+        self.diags.borrow().iter().filter(|d| d.is_error()).count()
+    }
+
     pub(crate) fn into_diags(self) -> Vec<Diag> {
         self.diags.into_inner()
     }

@@ -4,6 +4,7 @@
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
 pub(crate) mod screen;
+pub(crate) mod snapshot;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use crate::status::config::{StatusConfig, parse_status};
 use crate::tomlread::TomlFile;
 
 pub(crate) use screen::ScreenConfig;
+use snapshot::{FileText, Snapshot};
 
 /// A validated configuration.
 #[derive(Debug, Clone)]
@@ -41,6 +43,17 @@ pub struct Config {
     pub evidence: EvidenceConfig,
     /// The HTTP status endpoint (`[status]`); off when absent.
     pub status: Option<StatusConfig>,
+    /// The exact texts this configuration was read from, for the last-good snapshot.
+    pub(crate) texts: Snapshot,
+}
+
+/// A configuration read as far as it goes, with or without errors.
+struct Parsed {
+    config: Config,
+    /// Per screen of `config`: whether its own `[[screens]]` table had no error.
+    clean: Vec<bool>,
+    ok: bool,
+    diags: Vec<Diag>,
 }
 
 impl Config {
@@ -62,6 +75,42 @@ impl Config {
     }
 
     pub fn from_str(path: &Path, src: &str) -> (Option<Config>, Vec<Diag>) {
+        let p = Config::parse(path, src, None);
+        (p.ok.then_some(p.config), p.diags)
+    }
+
+    /// The configuration a last-good snapshot holds, read as if its files were at their
+    /// original paths (so relative paths mean what they meant).
+    pub(crate) fn from_snapshot(snap: &Snapshot) -> (Option<Config>, Vec<Diag>) {
+        let Some(c) = &snap.config else { return (None, Vec::new()) };
+        let p = Config::parse(&c.path, &c.text, Some(&snap.playlists));
+        (p.ok.then_some(p.config), p.diags)
+    }
+
+    /// For a first install whose config has errors and no last-good snapshot: the screens
+    /// that did parse, with no items and one notice (配置有误), so no screen stays black.
+    /// `None` when not one screen could be read.
+    pub(crate) fn fallback(path: &Path, src: &str) -> Option<Config> {
+        let Parsed { mut config, clean, .. } = Config::parse(path, src, Some(&[]));
+        let mut keep = clean.into_iter();
+        config.screens.retain(|_| keep.next().unwrap_or(false));
+        let mut c = config;
+        if c.screens.is_empty() {
+            return None;
+        }
+        let notice = playlist::config_error_playlist();
+        c.sources.clear();
+        for s in &mut c.screens {
+            s.playlist = notice.name.clone();
+            s.playlists.clear();
+        }
+        c.playlists = BTreeMap::from([(notice.name.clone(), notice)]);
+        c.texts = Snapshot::default();
+        Some(c)
+    }
+
+    /// Reads everything that can be read; `stored` replaces the playlists folder (a snapshot).
+    fn parse(path: &Path, src: &str, stored: Option<&[FileText]>) -> Parsed {
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let rel = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         let (file, root) = TomlFile::parse(path, src);
@@ -106,7 +155,9 @@ impl Config {
         if screen_tables.is_empty() && !file.has_errors() {
             file.error(0, "配置中没有任何 [[screens]]", "config has no [[screens]]: add at least one screen");
         }
+        let mut clean = Vec::new();
         for mut t in screen_tables {
+            let before = file.error_count();
             if let Some(s) = screen::parse_screen(&mut t, village.as_deref(), &rel) {
                 if screens.iter().any(|(o, _): &(ScreenConfig, usize)| o.name == s.name) {
                     file.error(t.span.start, format!("屏幕名称“{}”重复", s.name), format!("duplicate screen name `{}`", s.name));
@@ -120,12 +171,15 @@ impl Config {
                     }
                 }
                 screens.push((s, t.pos("playlist")));
+                t.finish();
+                clean.push(file.error_count() == before);
+                continue;
             }
             t.finish();
         }
         top.finish();
         let mut diags = Vec::new();
-        let playlists = load_playlists(&playlists_dir, &mut diags);
+        let (playlists, playlist_texts) = load_playlists(&playlists_dir, stored, &mut diags);
         for (s, _) in &screens {
             for name in &s.playlists {
                 if !playlists.contains_key(name) {
@@ -163,7 +217,8 @@ impl Config {
         let ok = !file.has_errors() && !diags.iter().any(Diag::is_error);
         let mut all = file.into_diags();
         all.append(&mut diags);
-        let config = ok.then(|| Config {
+        let texts = Snapshot { config: Some(FileText { path: path.to_path_buf(), text: src.to_string() }), playlists: playlist_texts };
+        let config = Config {
             path: path.to_path_buf(),
             time_zone,
             time_zone_name,
@@ -178,8 +233,9 @@ impl Config {
             playlists,
             evidence,
             status,
-        });
-        (config, all)
+            texts,
+        };
+        Parsed { config, clean, ok, diags: all }
     }
 
     pub fn screen(&self, name: &str) -> Option<&ScreenConfig> {
@@ -187,26 +243,36 @@ impl Config {
     }
 }
 
-/// Reads every `*.toml` in the playlists folder, plus the built-in `default`.
-fn load_playlists(dir: &Path, diags: &mut Vec<Diag>) -> BTreeMap<String, Playlist> {
+/// Reads every `*.toml` in the playlists folder (or, from a snapshot, the stored texts
+/// of that folder), plus the built-in `default`; returns the playlists and the texts read.
+fn load_playlists(dir: &Path, stored: Option<&[FileText]>, diags: &mut Vec<Diag>) -> (BTreeMap<String, Playlist>, Vec<FileText>) {
     let mut out = BTreeMap::new();
     out.insert("default".to_string(), playlist::default_playlist());
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
-    files.sort();
-    for f in files {
-        match std::fs::read_to_string(&f) {
-            Ok(src) => {
-                let (p, mut d) = schedule_parse::parse_playlist(&f, &src);
-                diags.append(&mut d);
-                if let Some(p) = p {
-                    out.insert(p.name.clone(), p);
+    let texts: Vec<FileText> = match stored {
+        Some(s) => s.iter().filter(|f| f.path.parent() == Some(dir)).cloned().collect(),
+        None => {
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                return (out, Vec::new());
+            };
+            let mut files: Vec<PathBuf> =
+                rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+            files.sort();
+            let mut texts = Vec::new();
+            for f in files {
+                match std::fs::read_to_string(&f) {
+                    Ok(text) => texts.push(FileText { path: f, text }),
+                    Err(e) => diags.push(Diag::file(&f, format!("无法读取播放列表：{e}"), format!("cannot read playlist: {e}"))),
                 }
             }
-            Err(e) => diags.push(Diag::file(&f, format!("无法读取播放列表：{e}"), format!("cannot read playlist: {e}"))),
+            texts
+        }
+    };
+    for f in &texts {
+        let (p, mut d) = schedule_parse::parse_playlist(&f.path, &f.text);
+        diags.append(&mut d);
+        if let Some(p) = p {
+            out.insert(p.name.clone(), p);
         }
     }
-    out
+    (out, texts)
 }

@@ -6,6 +6,7 @@
 //! header timeout, GET only, nothing read from request bodies.
 
 pub(crate) mod config;
+pub(crate) mod config_state;
 pub(crate) mod pages;
 
 use std::convert::Infallible;
@@ -23,6 +24,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+pub(crate) use config_state::{ReloadStatus, RunningOn};
 pub(crate) use pages::State;
 
 /// Connections served at once; more wait in the kernel's backlog.
@@ -119,7 +121,11 @@ fn respond(state: &State, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     match path {
         "/healthz" => {
             let bad = pages::health(state);
-            if bad.is_empty() {
+            let degraded = state.config.borrow().degraded();
+            if let (true, Some(why)) = (bad.is_empty(), &degraded) {
+                // Screens run; someone must fix a file: not a reason for a watchdog to restart anything.
+                reply(StatusCode::OK, "text/plain; charset=utf-8", format!("degraded: {why}\n"))
+            } else if bad.is_empty() {
                 reply(StatusCode::OK, "text/plain; charset=utf-8", "ok\n")
             } else {
                 reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", format!("unhealthy: {}\n", bad.join("; ")))

@@ -1,5 +1,6 @@
 //! Integration tests: one binary so the suite links once.
 
+mod clerk;
 mod cli;
 mod daemon;
 mod deploy;
