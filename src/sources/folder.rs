@@ -48,15 +48,20 @@ impl Source for FolderConfig {
     }
 
     fn offline(&self, _state_dir: &Path) -> SourceUpdate {
-        scan(&self.name, &self.path, &Limits::default())
+        scan(&self.name, &self.path, &Limits::default(), &mut Held::new())
     }
 }
 
 /// Largest item file read; bigger ones are reported and skipped.
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
-/// What a folder holds: items by file, and the files that failed.
-pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
+/// The last good item read from each file: what stays on screen while that file is broken.
+pub(crate) type Held = BTreeMap<PathBuf, Arc<Item>>;
+
+/// What a folder holds: items by file, and the files that failed. A file that exists
+/// but cannot be read or parsed keeps its last good item from `held` (a typo in the
+/// item on air must not take it off the screen); `held` is updated to this scan.
+pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits, held: &mut Held) -> SourceUpdate {
     let mut problems = Vec::new();
     let mut by_id: BTreeMap<String, (Arc<Item>, PathBuf)> = BTreeMap::new();
     let files = match list(dir) {
@@ -67,53 +72,79 @@ pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
             return SourceUpdate { source: source.to_string(), items: Vec::new(), problems, health: None, failure };
         }
     };
+    let mut good = Held::new();
     for (path, _, len) in files {
         let Some(format) = Format::of(&path) else { continue };
-        if len > MAX_FILE_BYTES {
-            problems.push(Diag::file(
-                &path,
-                format!("文件过大（超过 {MAX_FILE_BYTES} 字节），已跳过"),
-                format!("file larger than {MAX_FILE_BYTES} bytes, skipped"),
-            ));
-            continue;
-        }
-        let src = match std::fs::read_to_string(&path) {
-            Ok(s) => s,
-            Err(e) => {
-                problems.push(Diag::file(&path, format!("无法读取：{e}"), format!("cannot read: {e}")));
-                continue;
+        let parsed = read_item(&path, len, format, limits, &mut problems);
+        let item = match (parsed, held.get(&path)) {
+            (Some(item), _) => Arc::new(item),
+            (None, Some(last)) => {
+                problems.push(Diag::file(
+                    &path,
+                    format!("此文件有错误，屏上继续显示它上次正确的版本（修订号 {}）；改正后自动更新，删除文件则立即下屏", last.revision),
+                    format!(
+                        "this file has errors: its last good revision ({}) stays on screen until the file is fixed; deleting the file withdraws it at once",
+                        last.revision
+                    ),
+                ));
+                Arc::clone(last)
             }
+            (None, None) => continue,
         };
-        match parse_item(&path, &src, format, limits) {
-            Ok(item) => {
-                problems.extend(unknown_keys(&path, &src, format));
-                let id = item.id.clone();
-                let item = Arc::new(item);
-                match by_id.get(&id) {
-                    Some((other, other_path)) => {
-                        let (keep, drop) = if item.revision > other.revision { (&path, other_path) } else { (other_path, &path) };
-                        problems.push(
-                            Diag::file(
-                                drop,
-                                format!("条目 id“{id}”与 {} 重复，使用修订号更高的那个", keep.display()),
-                                format!("item id `{id}` also in {}; the higher revision is used", keep.display()),
-                            )
-                            .warning(),
-                        );
-                        if item.revision > other.revision {
-                            by_id.insert(id, (item, path.clone()));
-                        }
-                    }
-                    None => {
-                        by_id.insert(id, (item, path.clone()));
-                    }
+        good.insert(path.clone(), Arc::clone(&item));
+        let id = item.id.clone();
+        match by_id.get(&id) {
+            Some((other, other_path)) => {
+                let (keep, drop) = if item.revision > other.revision { (&path, other_path) } else { (other_path, &path) };
+                problems.push(
+                    Diag::file(
+                        drop,
+                        format!("条目 id“{id}”与 {} 重复，使用修订号更高的那个", keep.display()),
+                        format!("item id `{id}` also in {}; the higher revision is used", keep.display()),
+                    )
+                    .warning(),
+                );
+                if item.revision > other.revision {
+                    by_id.insert(id, (item, path.clone()));
                 }
             }
-            Err(mut d) => problems.append(&mut d),
+            None => {
+                by_id.insert(id, (item, path.clone()));
+            }
         }
     }
+    *held = good;
     let failure = failure_of(&problems);
     SourceUpdate { source: source.to_string(), items: by_id.into_values().map(|(i, _)| i).collect(), problems, health: None, failure }
+}
+
+/// Reads and parses one item file; its problems go to `problems`.
+fn read_item(path: &Path, len: u64, format: Format, limits: &Limits, problems: &mut Vec<Diag>) -> Option<Item> {
+    if len > MAX_FILE_BYTES {
+        problems.push(Diag::file(
+            path,
+            format!("文件过大（超过 {MAX_FILE_BYTES} 字节），已跳过"),
+            format!("file larger than {MAX_FILE_BYTES} bytes, skipped"),
+        ));
+        return None;
+    }
+    let src = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) => {
+            problems.push(Diag::file(path, format!("无法读取：{e}"), format!("cannot read: {e}")));
+            return None;
+        }
+    };
+    match parse_item(path, &src, format, limits) {
+        Ok(item) => {
+            problems.extend(unknown_keys(path, &src, format));
+            Some(item)
+        }
+        Err(mut d) => {
+            problems.append(&mut d);
+            None
+        }
+    }
 }
 
 /// The folder counts as failing while any file (or the folder itself) has an error: the first, and how many more.
@@ -146,6 +177,7 @@ fn list(dir: &Path) -> std::io::Result<Vec<(PathBuf, SystemTime, u64)>> {
 /// Polling (not inotify) because it is cheap for a few hundred files and works on every filesystem.
 pub(crate) async fn run(source: String, dir: PathBuf, poll: Duration, limits: Limits, tx: mpsc::Sender<SourceUpdate>, cancel: CancellationToken) {
     let mut last: Option<Vec<(PathBuf, SystemTime, u64)>> = None;
+    let mut held = Held::new();
     // The same broken file is warned about once per spell (and a reminder), not at every rescan.
     let mut spell = Spell::default_reminder();
     let mut tick = tokio::time::interval(poll);
@@ -160,8 +192,9 @@ pub(crate) async fn run(source: String, dir: PathBuf, poll: Duration, limits: Li
             continue;
         }
         last = listing;
-        let (s, d, l) = (source.clone(), dir.clone(), limits);
-        let Ok(update) = tokio::task::spawn_blocking(move || scan(&s, &d, &l)).await else { return };
+        let (s, d, l, mut h) = (source.clone(), dir.clone(), limits, std::mem::take(&mut held));
+        let Ok((update, h)) = tokio::task::spawn_blocking(move || (scan(&s, &d, &l, &mut h), h)).await else { return };
+        held = h;
         let now = std::time::Instant::now();
         let say = match &update.failure {
             Some(f) => spell.failure(f, now).is_some(),
@@ -192,17 +225,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_typo_in_an_item_keeps_its_last_good_revision_until_fixed_or_deleted() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("a.json");
+        let good = r#"{"id":"a","revision":1,"category":"village","title":"t","status":"approved","approval":{"by":"x","at":"2021-01-01T00:00:00Z"},"display":{"from":"2021-01-01T00:00:00Z","until":"2022-01-01T00:00:00Z"}}"#;
+        std::fs::write(&f, good).unwrap();
+        let mut held = Held::new();
+        assert_eq!(scan("local", d.path(), &Limits::default(), &mut held).items.len(), 1);
+        // The clerk drops a comma.
+        std::fs::write(&f, good.replace(r#""revision":1,"#, r#""revision":2 "#)).unwrap();
+        let u = scan("local", d.path(), &Limits::default(), &mut held);
+        assert_eq!(u.items.len(), 1, "still on screen");
+        assert_eq!(u.items[0].revision, 1, "the last good revision");
+        assert!(u.problems.iter().any(|p| p.line == 1 && p.en.contains("expected")), "{:?}", u.problems);
+        assert!(u.problems.iter().any(|p| p.zh.contains("继续显示它上次正确的版本（修订号 1）")), "{:?}", u.problems);
+        assert!(u.failure.is_some(), "recorded as a source failure");
+        // Still broken at the next scan: still held.
+        assert_eq!(scan("local", d.path(), &Limits::default(), &mut held).items.len(), 1);
+        // A valid revoked revision replaces it at once.
+        std::fs::write(&f, good.replace(r#""revision":1"#, r#""revision":3"#).replace("approved", "revoked")).unwrap();
+        let u = scan("local", d.path(), &Limits::default(), &mut held);
+        assert_eq!((u.items.len(), u.items[0].revision), (1, 3));
+        // Broken again, then deleted: gone at once.
+        std::fs::write(&f, "{").unwrap();
+        assert_eq!(scan("local", d.path(), &Limits::default(), &mut held).items[0].revision, 3);
+        std::fs::remove_file(&f).unwrap();
+        assert!(scan("local", d.path(), &Limits::default(), &mut held).items.is_empty());
+        assert!(held.is_empty());
+    }
+
+    #[test]
     fn a_folder_with_bad_files_reports_the_first_error_and_how_many_more() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("a.json"), "{ not json").unwrap();
         std::fs::write(d.path().join("b.json"), "[]").unwrap();
-        let u = scan("local", d.path(), &Limits::default());
+        let u = scan("local", d.path(), &Limits::default(), &mut Held::new());
         let failure = u.failure.expect("bad files make the source fail");
         assert!(failure.starts_with(&u.problems[0].to_string()) && failure.ends_with(" (and 1 more)"), "{failure}");
-        let missing = scan("local", &d.path().join("gone"), &Limits::default());
+        let missing = scan("local", &d.path().join("gone"), &Limits::default(), &mut Held::new());
         assert!(missing.failure.unwrap().contains("cannot read item folder"));
         std::fs::remove_file(d.path().join("a.json")).unwrap();
         std::fs::remove_file(d.path().join("b.json")).unwrap();
-        assert_eq!(scan("local", d.path(), &Limits::default()).failure, None);
+        assert_eq!(scan("local", d.path(), &Limits::default(), &mut Held::new()).failure, None);
     }
 }

@@ -159,3 +159,31 @@ fn a_first_install_with_a_broken_playlist_shows_the_config_error_notice_not_blac
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("配置有误"), "{err}");
 }
+
+#[test]
+fn a_dropped_comma_in_the_item_on_air_keeps_it_on_screen_and_a_revocation_still_withdraws_it() {
+    let t = tempfile::tempdir().unwrap();
+    let port = free_port();
+    clerk_setup(t.path(), port);
+    let child = spawn_run(t.path());
+    status_on_air(port, "local/a");
+    let good = item_json("a", "party", "党务公开", &["内容"]);
+    std::fs::write(t.path().join("items/a.json"), good.replace("\"revision\": 1,", "\"revision\": 2")).unwrap();
+    let v = until("the folder to report the broken file", || {
+        let (_, body) = http_get(port, "/status")?;
+        let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+        (v["sources"]["local"]["ok"] == false).then_some(v)
+    });
+    let on_air = &v["screens"][0]["on_air"];
+    assert_eq!((on_air["item"].as_str(), on_air["revision"].as_u64()), (Some("local/a"), Some(1)), "{v:#}");
+    assert_eq!(v["items"]["showable"], 1, "{v:#}");
+    let error = v["sources"]["local"]["error"].as_str().unwrap_or_default().to_string();
+    assert!(error.contains("a.json:1:") && error.contains("expected"), "{error}");
+    // A valid revision that revokes it takes it off at once.
+    let revoked = good.replace("\"revision\": 1", "\"revision\": 3").replace("approved", "revoked");
+    std::fs::write(t.path().join("items/a.json"), revoked).unwrap();
+    status_on_air(port, "idle");
+    let (code, err) = stop(child);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("its last good revision (1) stays on screen"), "{err}");
+}
