@@ -137,8 +137,11 @@ fn read_item(path: &Path, len: u64, format: Format, limits: &Limits, problems: &
     };
     match parse_item(path, &src, format, limits) {
         Ok(item) => {
-            problems.extend(unknown_keys(path, &src, format));
-            Some(item)
+            // A misspelt key is an error: the item is not taken (its last good revision stays).
+            let unknown = unknown_keys(path, &src, format);
+            let ok = unknown.is_empty();
+            problems.extend(unknown);
+            ok.then_some(item)
         }
         Err(mut d) => {
             problems.append(&mut d);
