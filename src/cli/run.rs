@@ -96,7 +96,7 @@ pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Res
 /// Every error is printed with its position. Fails only when not one screen can be read.
 fn choose(path: &std::path::Path) -> anyhow::Result<(Config, Option<Rejected>)> {
     let journal = super::journal::stderr_is_journal();
-    let src = std::fs::read_to_string(path).unwrap_or_default();
+    let src = crate::fsutil::read_text(path).unwrap_or_default();
     let (cfg, diags) = Config::load(path);
     let (warn, err) = if journal { ("<4>", "<3>") } else { ("", "") };
     if let Some(c) = cfg {

@@ -60,9 +60,9 @@ impl Config {
     /// Reads and validates a config file and the playlists it points at.
     /// Returns the config only when there are no errors; warnings come either way.
     pub fn load(path: &Path) -> (Option<Config>, Vec<Diag>) {
-        match std::fs::read_to_string(path) {
+        match crate::fsutil::read_text(path) {
             Ok(src) => Config::from_str(path, &src),
-            Err(e) => (None, vec![Diag::file(path, format!("无法读取配置文件：{e}"), format!("cannot read config file: {e}"))]),
+            Err(d) => (None, vec![d]),
         }
     }
 
@@ -159,18 +159,18 @@ impl Config {
         for mut t in screen_tables {
             let before = file.error_count();
             if let Some(s) = screen::parse_screen(&mut t, village.as_deref(), &rel) {
-                if screens.iter().any(|(o, _): &(ScreenConfig, usize)| o.name == s.name) {
+                if screens.iter().any(|(o, _, _): &(ScreenConfig, usize, usize)| o.name == s.name) {
                     file.error(t.span.start, format!("屏幕名称“{}”重复", s.name), format!("duplicate screen name `{}`", s.name));
                 }
                 // Ports, files and devices: two sinks share one only where it allows sharing.
                 for (i, k) in s.sinks.iter().enumerate() {
-                    for other in screens.iter().flat_map(|(o, _)| o.sinks.iter()).chain(&s.sinks[..i]) {
+                    for other in screens.iter().flat_map(|(o, _, _)| o.sinks.iter()).chain(&s.sinks[..i]) {
                         for (zh, en) in sinks::conflicts(other, k) {
                             file.error(t.span.start, zh, en);
                         }
                     }
                 }
-                screens.push((s, t.pos("playlist")));
+                screens.push((s, t.pos("playlist"), t.pos("playlists")));
                 t.finish();
                 clean.push(file.error_count() == before);
                 continue;
@@ -180,18 +180,20 @@ impl Config {
         top.finish();
         let mut diags = Vec::new();
         let (playlists, playlist_texts) = load_playlists(&playlists_dir, stored, &mut diags);
-        for (s, _) in &screens {
+        for (s, _, list_pos) in &screens {
             for name in &s.playlists {
                 if !playlists.contains_key(name) {
+                    // At the name inside `playlists = [...]`, not at the top of the file.
+                    let at = src[*list_pos..].find(&format!("\"{name}\"")).map_or(*list_pos, |i| list_pos + i);
                     file.error(
-                        0,
+                        at,
                         format!("屏幕“{}”的 playlists 中的“{name}”不存在或有错误", s.name),
                         format!("screen `{}` lists playlist `{name}` in `playlists`, which is missing or has errors", s.name),
                     );
                 }
             }
         }
-        for (s, pos) in &screens {
+        for (s, pos, _) in &screens {
             let broken = playlists_dir.join(format!("{}.toml", s.playlist));
             if !playlists.contains_key(&s.playlist) && broken.is_file() {
                 file.error(
@@ -229,7 +231,7 @@ impl Config {
             village,
             sources,
             masking,
-            screens: screens.into_iter().map(|(s, _)| s).collect(),
+            screens: screens.into_iter().map(|(s, _, _)| s).collect(),
             playlists,
             evidence,
             status,
@@ -259,9 +261,9 @@ fn load_playlists(dir: &Path, stored: Option<&[FileText]>, diags: &mut Vec<Diag>
             files.sort();
             let mut texts = Vec::new();
             for f in files {
-                match std::fs::read_to_string(&f) {
+                match crate::fsutil::read_text(&f) {
                     Ok(text) => texts.push(FileText { path: f, text }),
-                    Err(e) => diags.push(Diag::file(&f, format!("无法读取播放列表：{e}"), format!("cannot read playlist: {e}"))),
+                    Err(d) => diags.push(d),
                 }
             }
             texts

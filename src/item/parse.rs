@@ -30,7 +30,8 @@ pub(crate) enum Format {
 
 impl Format {
     pub(crate) fn of(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()? {
+        // `低保.JSON` from a Windows PC is as good as `低保.json`.
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "json" => Some(Format::Json),
             "toml" => Some(Format::Toml),
             _ => None,

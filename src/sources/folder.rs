@@ -63,7 +63,7 @@ pub(crate) type Held = BTreeMap<PathBuf, Arc<Item>>;
 /// item on air must not take it off the screen); `held` is updated to this scan.
 pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits, held: &mut Held) -> SourceUpdate {
     let mut problems = Vec::new();
-    let mut by_id: BTreeMap<String, (Arc<Item>, PathBuf)> = BTreeMap::new();
+    let mut by_id: BTreeMap<String, Vec<(Arc<Item>, PathBuf)>> = BTreeMap::new();
     let files = match list(dir) {
         Ok(f) => f,
         Err(e) => {
@@ -72,6 +72,7 @@ pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits, held: &mut Held) -
             return SourceUpdate { source: source.to_string(), items: Vec::new(), problems, health: None, failure };
         }
     };
+    problems.extend(ignored(dir));
     let mut good = Held::new();
     for (path, _, len) in files {
         let Some(format) = Format::of(&path) else { continue };
@@ -92,30 +93,43 @@ pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits, held: &mut Held) -
             (None, None) => continue,
         };
         good.insert(path.clone(), Arc::clone(&item));
-        let id = item.id.clone();
-        match by_id.get(&id) {
-            Some((other, other_path)) => {
-                let (keep, drop) = if item.revision > other.revision { (&path, other_path) } else { (other_path, &path) };
-                problems.push(
-                    Diag::file(
-                        drop,
-                        format!("条目 id“{id}”与 {} 重复，使用修订号更高的那个", keep.display()),
-                        format!("item id `{id}` also in {}; the higher revision is used", keep.display()),
-                    )
-                    .warning(),
-                );
-                if item.revision > other.revision {
-                    by_id.insert(id, (item, path.clone()));
-                }
-            }
-            None => {
-                by_id.insert(id, (item, path.clone()));
-            }
+        by_id.entry(item.id.clone()).or_default().push((item, path));
+    }
+    let mut items = Vec::new();
+    for (id, mut found) in by_id {
+        if found.len() == 1 {
+            items.extend(found.pop().map(|(i, _)| i));
+            continue;
         }
+        // Two files claim one id (a copied file with only the title changed): neither is taken at
+        // face value. The one that held the id before keeps its last good state; else none is shown.
+        let before = found.iter().find_map(|(_, p)| held.get(p).filter(|h| h.id == id).map(|h| (Arc::clone(h), p.clone())));
+        for (_, p) in &found {
+            match held.get(p).filter(|h| h.id == id) {
+                Some(h) => good.insert(p.clone(), Arc::clone(h)),
+                None => good.remove(p),
+            };
+        }
+        let names: Vec<String> = found.iter().map(|(_, p)| p.display().to_string()).collect();
+        let (shown_zh, shown_en) = match &before {
+            Some((h, p)) => (
+                format!("屏上继续显示 {} 上次的版本（修订号 {}）", p.display(), h.revision),
+                format!("{} stays on screen as it was (revision {})", p.display(), h.revision),
+            ),
+            None => ("两个都不显示".to_string(), "neither is shown".to_string()),
+        };
+        for (_, p) in &found {
+            problems.push(Diag::file(
+                p,
+                format!("条目 id“{id}”重复：{}。{shown_zh}。复制的文件请改一个新的 id", names.join(" 和 ")),
+                format!("item id `{id}` is in more than one file: {}; {shown_en}; give the copy an id of its own", names.join(" and ")),
+            ));
+        }
+        items.extend(before.map(|(h, _)| h));
     }
     *held = good;
     let failure = failure_of(&problems);
-    SourceUpdate { source: source.to_string(), items: by_id.into_values().map(|(i, _)| i).collect(), problems, health: None, failure }
+    SourceUpdate { source: source.to_string(), items, problems, health: None, failure }
 }
 
 /// Reads and parses one item file; its problems go to `problems`.
@@ -128,10 +142,10 @@ fn read_item(path: &Path, len: u64, format: Format, limits: &Limits, problems: &
         ));
         return None;
     }
-    let src = match std::fs::read_to_string(path) {
+    let src = match crate::fsutil::read_text(path) {
         Ok(s) => s,
-        Err(e) => {
-            problems.push(Diag::file(path, format!("无法读取：{e}"), format!("cannot read: {e}")));
+        Err(d) => {
+            problems.push(d);
             return None;
         }
     };
@@ -155,6 +169,36 @@ fn failure_of(problems: &[Diag]) -> Option<String> {
     let errors: Vec<String> = problems.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
     let more = if errors.len() > 1 { format!(" (and {} more)", errors.len() - 1) } else { String::new() };
     errors.first().map(|e| format!("{e}{more}"))
+}
+
+/// A warning for every file in the folder that is not read as an item, saying why:
+/// a clerk who saves `x.json.txt` or an `.xlsx` must not be left guessing.
+fn ignored(dir: &Path) -> Vec<Diag> {
+    let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut paths: Vec<PathBuf> = rd.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_file())).map(|e| e.path()).collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for p in paths {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let (zh, en) = if name.starts_with('.') {
+            ("隐藏文件（多为编辑器的临时文件），不读取".to_string(), "hidden file (usually an editor's temporary file), not read".to_string())
+        } else if name.ends_with('~') || name.ends_with(".bak") || name.ends_with(".swp") {
+            ("备份文件，不读取".to_string(), "backup file, not read".to_string())
+        } else if Format::of(&p).is_some() {
+            continue;
+        } else {
+            let ext = p.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = name.strip_suffix(&format!(".{ext}")).unwrap_or(&name);
+            let hint = if Format::of(Path::new(stem)).is_some() { format!("；改名为 {stem} 即可读取") } else { String::new() };
+            let hint_en = if Format::of(Path::new(stem)).is_some() { format!("; rename it to {stem} to have it read") } else { String::new() };
+            (
+                format!("扩展名“.{ext}”不是 .json 或 .toml，不读取{hint}（Excel 表格要先转成条目文件）"),
+                format!("extension `.{ext}` is not .json or .toml, not read{hint_en}"),
+            )
+        };
+        out.push(Diag::file(&p, format!("此文件不是条目：{zh}"), format!("not an item: {en}")).warning());
+    }
+    out
 }
 
 /// Item files in the folder with their modification time and size, sorted by name.
@@ -226,6 +270,45 @@ pub(crate) async fn run(source: String, dir: PathBuf, poll: Duration, limits: Li
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_file_not_read_is_named_with_why_and_upper_case_extensions_are_read() {
+        let d = tempfile::tempdir().unwrap();
+        let good = r#"{"id":"a","revision":1,"category":"village","title":"t","status":"pending","display":{"from":"2021-01-01T00:00:00Z","until":"2022-01-01T00:00:00Z"}}"#;
+        std::fs::write(d.path().join("低保.JSON"), good).unwrap();
+        for f in ["x.json.txt", "名单.xlsx", ".a.json.swp", "b.json~"] {
+            std::fs::write(d.path().join(f), "x").unwrap();
+        }
+        let u = scan("local", d.path(), &Limits::default(), &mut Held::new());
+        assert_eq!(u.items.len(), 1, "{:?}", u.problems);
+        let said: Vec<String> = u.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(said.len(), 4, "{said:#?}");
+        assert!(said.iter().all(|s| s.contains("警告 warning: 此文件不是条目")), "{said:#?}");
+        assert!(said.iter().any(|s| s.contains("x.json.txt") && s.contains("改名为 x.json 即可读取")), "{said:#?}");
+        assert!(said.iter().any(|s| s.contains("名单.xlsx") && s.contains("“.xlsx”")), "{said:#?}");
+        assert!(said.iter().any(|s| s.contains(".a.json.swp") && s.contains("隐藏文件")), "{said:#?}");
+        assert!(said.iter().any(|s| s.contains("b.json~") && s.contains("备份文件")), "{said:#?}");
+    }
+
+    #[test]
+    fn a_copied_item_with_the_same_id_is_an_error_naming_both_files_and_the_original_stays() {
+        let d = tempfile::tempdir().unwrap();
+        let good = r#"{"id":"a","revision":1,"category":"village","title":"低保","status":"pending","display":{"from":"2021-01-01T00:00:00Z","until":"2022-01-01T00:00:00Z"}}"#;
+        std::fs::write(d.path().join("a.json"), good).unwrap();
+        let mut held = Held::new();
+        scan("local", d.path(), &Limits::default(), &mut held);
+        std::fs::write(d.path().join("a - 副本.json"), good.replace("低保", "五保").replace("\"revision\":1", "\"revision\":2")).unwrap();
+        let u = scan("local", d.path(), &Limits::default(), &mut held);
+        assert_eq!(u.items.len(), 1);
+        assert_eq!(u.items[0].title, "低保", "the original stays as it was");
+        let errors: Vec<String> = u.problems.iter().filter(|p| p.is_error()).map(|p| p.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors[0].contains("a - 副本.json 和") && errors[0].contains("a.json") && errors[0].contains("屏上继续显示"), "{errors:#?}");
+        // Unchanged at the next scan; and offline (check, nothing held) neither is shown.
+        assert_eq!(scan("local", d.path(), &Limits::default(), &mut held).items[0].title, "低保");
+        let fresh = scan("local", d.path(), &Limits::default(), &mut Held::new());
+        assert!(fresh.items.is_empty() && fresh.problems.iter().any(|p| p.zh.contains("两个都不显示")), "{:?}", fresh.problems);
+    }
 
     #[test]
     fn a_typo_in_an_item_keeps_its_last_good_revision_until_fixed_or_deleted() {
