@@ -187,3 +187,27 @@ fn a_dropped_comma_in_the_item_on_air_keeps_it_on_screen_and_a_revocation_still_
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("its last good revision (1) stays on screen"), "{err}");
 }
+
+#[test]
+fn a_missing_scheduled_playlist_is_reported_at_its_own_line() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = write_config(t.path(), "name = \"门口\"\nwidth = 128\nheight = 32\nplaylists = [\"赶集\", \"夜间\"]", Some(PLAYLIST));
+    std::fs::write(t.path().join("playlists/赶集.toml"), PLAYLIST).unwrap();
+    let o = yiping(t.path(), &["check", "--config", cfg.to_str().unwrap(), "--at", DEMO_AT]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let line = out.lines().find(|l| l.contains("“夜间”不存在")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("yiping.toml:14:20: 错误 error"), "{line}");
+}
+
+#[test]
+fn a_select_that_matches_no_item_is_warned_about_with_the_near_match() {
+    let t = tempfile::tempdir().unwrap();
+    let playlist = "[[slot]]\nname = \"低保公示\"\nselect = { list = \"低宝\" }\n";
+    let cfg = write_config(t.path(), "name = \"门口\"\nwidth = 128\nheight = 32", Some(playlist));
+    let item = item_json("a", "village", "低保名单", &["内容"]).replace("\"category\"", "\"list\": \"低保\", \"category\"");
+    std::fs::write(t.path().join("items/a.json"), item).unwrap();
+    let o = yiping(t.path(), &["check", "--config", cfg.to_str().unwrap(), "--at", DEMO_AT]);
+    let out = stdout(&o);
+    assert!(out.contains("playlists/main.toml:3:19: 警告 warning: 时段“低保公示”选择的 list“低宝”没有任何条目，是不是“低保”？"), "{out}");
+}
