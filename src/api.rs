@@ -26,7 +26,7 @@ pub mod console {
 
 pub mod daemon {
     pub use crate::daemon::shutdown::SHUTDOWN_DEADLINE;
-    pub use crate::daemon::{Running, StartError, start};
+    pub use crate::daemon::{Rejected, Running, StartError, start, start_with};
 }
 
 pub mod diag {
@@ -192,6 +192,7 @@ pub mod sources {
 }
 
 pub mod status {
+    pub use crate::status::config_state::{ReloadStatus, RunningOn};
     pub use crate::status::pages::State;
 }
 

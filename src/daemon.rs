@@ -29,6 +29,7 @@ use crate::render::font::FontLibrary;
 use crate::schedule::Content;
 use crate::sinks::{Output, Power, SinkStatus, runner};
 use crate::sources::{PollNow, SourceContext};
+use crate::status::RunningOn;
 use crate::{console, status, store};
 pub(crate) use shutdown::SHUTDOWN_DEADLINE;
 use shutdown::Tasks;
@@ -96,8 +97,27 @@ pub enum StartError {
     Io(#[from] std::io::Error),
 }
 
-/// Starts everything; returns once all tasks are running.
+/// The configuration on disk that was refused at start, and what runs instead.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    pub running_on: RunningOn,
+    pub errors: Vec<crate::diag::Diag>,
+}
+
+/// Starts everything on a configuration read from disk; returns once all tasks are running.
 pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: CancellationToken) -> Result<Running, StartError> {
+    start_with(config, None, fonts, clock, cancel)
+}
+
+/// Like `start`; with `rejected`, `config` stands in for a configuration on disk that
+/// has errors: they are recorded (`config_rejected`) and shown as degraded in `/status`.
+pub fn start_with(
+    config: &Config,
+    rejected: Option<Rejected>,
+    fonts: Arc<FontLibrary>,
+    clock: Clock,
+    cancel: CancellationToken,
+) -> Result<Running, StartError> {
     let tasks = Tasks::default();
     let started = clock.now();
     // Bind before anything else runs, so a port in use stops the start with a clear error.
@@ -131,6 +151,12 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
     };
     let (recorder, evidence_thread) =
         Recorder::start(&log, clock.clone(), start_event).map_err(|source| StartError::Evidence { dir: log.dir.clone(), source })?;
+    let mut initial = ReloadStatus { ok: true, ..ReloadStatus::default() };
+    if let Some(r) = rejected {
+        let on = serde_json::to_value(r.running_on).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        recorder.config_rejected(&config.path, &on, r.errors.iter().map(|e| e.to_string()).collect());
+        initial = ReloadStatus { ok: false, errors: r.errors, running_on: r.running_on, ..ReloadStatus::default() };
+    }
     let (src_tx, src_rx) = mpsc::channel(16);
     // District commands: poll every source now, reload now.
     let (poll_now, poll_rx) = watch::channel(0u64);
@@ -158,7 +184,7 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
 
     let mut screens = Vec::new();
     let (cfg_tx, cfg_rx) = watch::channel(Arc::new(config.clone()));
-    let (reload_tx, reload_rx) = watch::channel(ReloadStatus { ok: true, ..ReloadStatus::default() });
+    let (reload_tx, reload_rx) = watch::channel(initial);
     tasks.spawn(
         "reload",
         reload::run(Arc::new(config.clone()), cfg_tx, reload_tx, clock.clone(), recorder.clone(), cancel.clone(), PollNow(Some(reload_asked))),
@@ -193,6 +219,7 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
         sinks: sink_status.clone(),
         catalog: cat_rx.clone(),
         recorder: recorder.clone(),
+        config: reload_rx.clone(),
         token: config.status.as_ref().and_then(|s| s.token.clone()),
     });
     if let Some(listener) = status_listener {
@@ -223,6 +250,7 @@ pub fn start(config: &Config, fonts: Arc<FontLibrary>, clock: Clock, cancel: Can
             sinks: sink_status.clone(),
             catalog: cat_rx.clone(),
             recorder: recorder.clone(),
+            config: reload_rx.clone(),
             token: None,
         };
         let host = console_site::DaemonHost { configs: cfg_rx.clone(), reload: reload_rx.clone(), fonts: Arc::clone(&fonts) };

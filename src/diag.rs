@@ -47,16 +47,98 @@ impl Diag {
 
 impl fmt::Display for Diag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Chinese first: the clerk reads it; the English after it is for maintainers.
         let sev = match self.severity {
-            Severity::Error => "error 错误",
-            Severity::Warning => "warning 警告",
+            Severity::Error => "错误 error",
+            Severity::Warning => "警告 warning",
         };
         if self.line == 0 {
-            write!(f, "{}: {sev}: {} / {}", self.file.display(), self.en, self.zh)
+            write!(f, "{}: {sev}: {} / {}", self.file.display(), self.zh, self.en)
         } else {
-            write!(f, "{}:{}:{}: {sev}: {} / {}", self.file.display(), self.line, self.col, self.en, self.zh)
+            write!(f, "{}:{}:{}: {sev}: {} / {}", self.file.display(), self.line, self.col, self.zh, self.en)
         }
     }
+}
+
+/// A parser's message (serde, toml, serde_json) explained in plain Chinese: the likely
+/// cause and the fix. `src` and `offset` (where the parser stopped) let full-width
+/// punctuation typed with a Chinese input method be named. `None` when no
+/// explanation is known (the parser's words are then shown as they are).
+pub(crate) fn explain(msg: &str, src: &str, offset: usize) -> Option<String> {
+    // Look around where the parser stopped: the line up to and including that point.
+    let mut at = offset.min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    let line_start = src[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = src[at..].find('\n').map_or(src.len(), |i| at + i);
+    let line = &src[line_start..line_end];
+    for (chars, name, fix) in [
+        ("“”‘’", "中文引号", "请改成英文半角引号 \""),
+        ("：", "中文冒号", "请改成英文半角冒号 :（TOML 文件里用 =）"),
+        ("，", "中文逗号", "请改成英文半角逗号 ,"),
+    ] {
+        if let Some(c) = line.chars().find(|c| chars.contains(*c)) {
+            return Some(format!("这一行有{name}“{c}”，{fix}"));
+        }
+    }
+    if let Some(rest) = msg.split("unknown variant `").nth(1) {
+        let (value, rest) = rest.split_once('`')?;
+        let allowed: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+        return Some(format!("“{value}”不是允许的值，只能是 {}（注意大小写，用英文）", allowed.join("、")));
+    }
+    if let Some(rest) = msg.split("missing field `").nth(1) {
+        let field = rest.split('`').next().unwrap_or_default();
+        return Some(format!("缺少必填项“{field}”：请补上；如果写了却仍报错，多半是键名拼错了"));
+    }
+    if msg.contains("unknown field `") {
+        let field = msg.split('`').nth(1).unwrap_or_default();
+        return Some(format!("不认识的键“{field}”，可能是拼写错误"));
+    }
+    if msg.contains("expected `,` or `}`")
+        || msg.contains("expected ',' or '}'")
+        || msg.contains("expected `,` or `]`")
+        || msg.contains("expected ',' or ']'")
+    {
+        return Some("缺少逗号：上一项末尾要有英文逗号 ,；也可能是少了右括号 } 或 ]".to_string());
+    }
+    if msg.contains("expected `:`") || msg.contains("expected ':'") {
+        return Some("缺少冒号：键和值之间要用英文冒号 :".to_string());
+    }
+    if msg.contains("EOF while parsing") || msg.contains("unclosed") {
+        return Some("文件在中途结束：缺少右括号 } 或 ]，或引号没有成对".to_string());
+    }
+    if msg.contains("string values must be quoted") || msg.contains("invalid string") {
+        return Some("文字要用英文双引号括起来，例如 title = \"公告\"".to_string());
+    }
+    if msg.contains("no offset") || msg.contains("offset") && msg.contains("date") {
+        return Some("日期时间缺少时区：在末尾加 +08:00，例如 2026-12-01T09:00:00+08:00".to_string());
+    }
+    if msg.contains("trailing comma") {
+        return Some("最后一项后面多了一个逗号，请删掉".to_string());
+    }
+    if msg.contains("invalid type") {
+        let want = msg.split(", expected ").nth(1).unwrap_or_default();
+        return Some(format!("值的类型不对（应为 {want}）：文字要加引号，数字不加引号"));
+    }
+    None
+}
+
+/// The known key closest to a misspelt one (`dispaly` -> `display`), when close enough.
+pub(crate) fn did_you_mean<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    let d = |a: &str, b: &str| {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            let mut cur = vec![i; b.len() + 1];
+            for j in 1..=b.len() {
+                cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + usize::from(a[i - 1] != b[j - 1]));
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    };
+    known.iter().map(|k| (d(key, k), *k)).filter(|(n, k)| *n <= 2.max(k.len() / 3)).min().map(|(_, k)| k)
 }
 
 /// 1-based line and character column of a byte offset (clamped to the text).
@@ -106,6 +188,19 @@ mod tests {
     #[test]
     fn display_has_position_and_both_languages() {
         let d = Diag::at(Path::new("a.toml"), "x\ny", 2, "未知的键", "unknown key");
-        assert_eq!(d.to_string(), "a.toml:2:1: error 错误: unknown key / 未知的键");
+        assert_eq!(d.to_string(), "a.toml:2:1: 错误 error: 未知的键 / unknown key");
+    }
+
+    #[test]
+    fn common_mistakes_are_explained_in_chinese() {
+        let full = "title = “公告”\n";
+        assert_eq!(explain("string values must be quoted", full, 8).unwrap(), "这一行有中文引号““”，请改成英文半角引号 \"");
+        assert!(explain("expected ':'", "{\"id\"：1}", 6).unwrap().contains("中文冒号"));
+        assert!(explain("expected `,` or `}`", "{\"a\": 1\n\"b\": 2}", 9).unwrap().starts_with("缺少逗号"));
+        let v = explain("unknown variant `已审核`, expected one of `approved`, `pending`, `rejected`, `revoked`", "", 0).unwrap();
+        assert_eq!(v, "“已审核”不是允许的值，只能是 approved、pending、rejected、revoked（注意大小写，用英文）");
+        assert!(explain("missing field `display`", "", 0).unwrap().contains("缺少必填项“display”"));
+        assert!(explain("invalid datetime: no offset", "", 0).unwrap().contains("+08:00"));
+        assert_eq!(explain("something new", "x = 1", 0), None);
     }
 }

@@ -9,29 +9,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use jiff::Timestamp;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::Config;
 use crate::diag::Diag;
+pub(crate) use crate::status::ReloadStatus;
+use crate::status::RunningOn;
 
 /// How often the files are checked for changes.
 pub(crate) const POLL: Duration = Duration::from_secs(2);
-
-/// The outcome of the last reload attempt, for status and tests.
-#[derive(Debug, Clone, Default)]
-pub struct ReloadStatus {
-    /// Reload attempts so far (successful or not).
-    pub attempts: u64,
-    pub last_at: Option<Timestamp>,
-    pub ok: bool,
-    /// Errors of the last failed attempt (empty after a good one).
-    pub errors: Vec<Diag>,
-    /// Changes that only take effect after a restart (sources, sinks, screens added or removed).
-    pub needs_restart: Vec<String>,
-}
 
 /// What the files looked like: path, mtime and size of each.
 fn fingerprint(config: &Path, playlists: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
@@ -121,7 +109,15 @@ pub(crate) async fn run(
             seen = now;
         }
         let p = path.clone();
-        let Ok((cfg, diags)) = tokio::task::spawn_blocking(move || Config::load(&p)).await else {
+        let Ok((cfg, diags)) = tokio::task::spawn_blocking(move || {
+            let (cfg, diags) = Config::load(&p);
+            if let Some(c) = &cfg {
+                save_snapshot(c);
+            }
+            (cfg, diags)
+        })
+        .await
+        else {
             return;
         };
         let at = clock.now();
@@ -146,6 +142,7 @@ pub(crate) async fn run(
                     s.ok = true;
                     s.errors.clear();
                     s.needs_restart = needs_restart;
+                    s.running_on = RunningOn::Disk;
                 });
             }
             None => {
@@ -162,6 +159,18 @@ pub(crate) async fn run(
                     s.errors = errors;
                 });
             }
+        }
+    }
+}
+
+/// Keeps the accepted configuration as the last good one (logged, never fatal:
+/// the screens run on without it).
+pub(crate) fn save_snapshot(c: &Config) {
+    match c.texts.save(&c.state_dir) {
+        Ok(true) => info!(dir = %c.state_dir.display(), "configuration kept as the last good one"),
+        Ok(false) => {}
+        Err(e) => {
+            warn!(dir = %c.state_dir.display(), error = %e, "cannot save the last good configuration; a broken file at the next start would leave no fallback")
         }
     }
 }

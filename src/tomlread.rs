@@ -28,7 +28,9 @@ impl<'s> TomlFile<'s> {
         let file = TomlFile { path: path.to_path_buf(), src, diags: RefCell::new(Vec::new()) };
         for e in errors {
             let off = e.span().map_or(0, |s| s.start);
-            file.error(off, format!("TOML 语法错误：{}", e.message().trim()), format!("TOML syntax error: {}", e.message().trim()));
+            let msg = e.message().trim();
+            let zh = crate::diag::explain(msg, src, off).unwrap_or_else(|| msg.to_string());
+            file.error(off, format!("TOML 语法错误：{zh}"), format!("TOML syntax error: {msg}"));
         }
         (file, root)
     }
@@ -43,6 +45,11 @@ impl<'s> TomlFile<'s> {
 
     pub(crate) fn has_errors(&self) -> bool {
         self.diags.borrow().iter().any(Diag::is_error)
+    }
+
+    /// How many errors so far (to tell whether one part of a file read cleanly).
+    pub(crate) fn error_count(&self) -> usize {
+        self.diags.borrow().iter().filter(|d| d.is_error()).count()
     }
 
     pub(crate) fn into_diags(self) -> Vec<Diag> {
@@ -61,7 +68,8 @@ impl<'s> TomlFile<'s> {
             Err(e) => {
                 let off = e.span().map_or(v.span().start, |s| s.start);
                 let msg = e.message().trim().to_string();
-                self.error(off, format!("“{what}”的值无效：{msg}"), format!("invalid value for `{what}`: {msg}"));
+                let zh = crate::diag::explain(&msg, self.src, off).unwrap_or_else(|| msg.clone());
+                self.error(off, format!("“{what}”的值无效：{zh}"), format!("invalid value for `{what}`: {msg}"));
                 None
             }
         }
@@ -144,7 +152,8 @@ impl<'v, 's> Table<'v, 's> {
         let found = names.iter().position(|n| *n == name);
         if found.is_none() {
             let msg = format!("unknown variant `{name}`, {}", expected(names));
-            self.file.error(self.pos(key), format!("“{key}”的值无效：{msg}"), format!("invalid value for `{key}`: {msg}"));
+            let zh = crate::diag::explain(&msg, self.file.src, self.pos(key)).unwrap_or_else(|| msg.clone());
+            self.file.error(self.pos(key), format!("“{key}”的值无效：{zh}"), format!("invalid value for `{key}`: {msg}"));
         }
         found
     }
@@ -186,10 +195,15 @@ impl<'v, 's> Table<'v, 's> {
                 let mut known: Vec<&str> = self.seen.iter().map(String::as_str).collect();
                 known.sort_unstable();
                 known.dedup();
+                let guess = crate::diag::did_you_mean(name, &known);
+                let (zh, en) = match guess {
+                    Some(g) => (format!("是不是想写“{g}”？"), format!("did you mean `{g}`?")),
+                    None => (String::new(), String::new()),
+                };
                 self.file.error(
                     k.span().start,
-                    format!("{}中有未知的键“{name}”（可用：{}）", self.what, known.join("、")),
-                    format!("unknown key `{name}` in {} (expected one of: {})", self.what, known.join(", ")),
+                    format!("{}中有未知的键“{name}”，{zh}（可用：{}）", self.what, known.join("、")),
+                    format!("unknown key `{name}` in {} ({en} expected one of: {})", self.what, known.join(", ")),
                 );
             }
         }

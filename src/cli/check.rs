@@ -145,6 +145,7 @@ pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCo
             );
         }
     }
+    selects_matching_nothing(&cfg, &catalog, &mut diags);
     if let Some(fonts) = &fonts {
         minimums(&cfg, &catalog, fonts, now, &mut diags);
     }
@@ -230,6 +231,44 @@ fn print_diags(diags: &[Diag]) {
     }
     for d in diags {
         println!("{d}");
+    }
+}
+
+/// A warning for each `select` list or id no item in the catalog has (a typo such as
+/// `lists = ["低宝"]` would leave its slot empty without a word), with near matches.
+fn selects_matching_nothing(cfg: &Config, catalog: &crate::item::Catalog, diags: &mut Vec<Diag>) {
+    use crate::schedule::SlotContent;
+    let lists: Vec<&str> = catalog.entries().iter().filter_map(|e| e.original().list.as_deref()).collect();
+    let ids: Vec<&str> = catalog.entries().iter().map(|e| e.original().id.as_str()).collect();
+    for p in cfg.playlists.values() {
+        let Some(file) = &p.file else { continue };
+        let text = cfg.texts.playlists.iter().find(|f| &f.path == file).map_or("", |f| f.text.as_str());
+        for slot in &p.slots {
+            let SlotContent::Select(sel) = &slot.content else { continue };
+            let wanted = sel.lists.iter().map(|l| ("list", l, &lists)).chain(sel.ids.iter().map(|i| ("id", i, &ids)));
+            for (what, value, known) in wanted {
+                let bare = value.rsplit('/').next().unwrap_or(value);
+                if known.contains(&bare) {
+                    continue;
+                }
+                let near = crate::diag::did_you_mean(bare, known);
+                let (zh, en) = match near {
+                    Some(n) => (format!("，是不是“{n}”？"), format!("; did you mean `{n}`?")),
+                    None => (String::new(), String::new()),
+                };
+                let at = text.find(&format!("\"{value}\"")).unwrap_or(0);
+                diags.push(
+                    Diag::at(
+                        file,
+                        text,
+                        at,
+                        format!("时段“{}”选择的 {what}“{value}”没有任何条目{zh}（这个时段会一直空着）", slot.name),
+                        format!("slot `{}` selects {what} `{value}`, which no item has{en} (the slot stays empty)", slot.name),
+                    )
+                    .warning(),
+                );
+            }
+        }
     }
 }
 

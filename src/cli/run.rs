@@ -7,12 +7,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use jiff::Timestamp;
 use tokio_util::sync::CancellationToken;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::config::snapshot::Snapshot;
+use crate::daemon::Rejected;
 use crate::render::font::FontLibrary;
 use crate::sinks::Resource;
+use crate::status::RunningOn;
 use crate::{daemon, demo, evidence};
 
 pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
@@ -21,18 +24,7 @@ pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Res
         Some(p) => p,
         None => demo::config_path(&std::env::temp_dir().join(format!("yiping-demo-{}", std::process::id())))?,
     };
-    let mut cfg = match Config::load(&path) {
-        (Some(c), warnings) => {
-            let warn = if super::journal::stderr_is_journal() { "<4>" } else { "" };
-            warnings.iter().for_each(|w| eprintln!("{warn}{w}"));
-            c
-        }
-        (None, diags) => {
-            let err = if super::journal::stderr_is_journal() { "<3>" } else { "" };
-            diags.iter().for_each(|d| eprintln!("{err}{d}"));
-            anyhow::bail!("{} has errors; fix them (`yiping check --config {}`) and start again", path.display(), path.display());
-        }
-    };
+    let (mut cfg, rejected) = choose(&path)?;
     let at = match (at, demo_mode) {
         (Some(t), _) => Some(t),
         (None, true) => Some(demo::DEMO_AT.parse().expect("demo time")),
@@ -53,6 +45,15 @@ pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Res
     if let Some(n) = &rehearsal {
         info!("{n}");
     }
+    match &rejected {
+        None => crate::reload::save_snapshot(&cfg),
+        Some(r) => {
+            for e in &r.errors {
+                warn!(problem = %e, "configuration error");
+            }
+            warn!(config = %path.display(), errors = r.errors.len(), running_on = ?r.running_on, "the configuration on disk has errors and is not used; fix them (`yiping check --config {}`), the fix is picked up without a restart", path.display());
+        }
+    }
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(cfg.fonts_dir.as_deref())).context("loading fonts")?);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let result = rt.block_on(async move {
@@ -60,20 +61,86 @@ pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Res
             Some(t) => Clock::starting_at(t),
             None => Clock::guarded(),
         };
-        let cancel = CancellationToken::new();
-        let running = daemon::start(&cfg, fonts, clock, cancel.clone())?;
-        info!(config = %cfg.path.display(), screens = cfg.screens.len(), "started");
-        wait_for_signal().await;
-        info!("stopping");
-        running.liveness.stopping();
-        cancel.cancel();
-        running.wait().await;
+        let (mut cfg, mut rejected) = (cfg, rejected);
+        loop {
+            let fallback = rejected.as_ref().is_some_and(|r| r.running_on == RunningOn::Fallback);
+            let cancel = CancellationToken::new();
+            let running = daemon::start_with(&cfg, rejected.take(), Arc::clone(&fonts), clock.clone(), cancel.clone())?;
+            info!(config = %cfg.path.display(), screens = cfg.screens.len(), "started");
+            // On the fallback (no items, no sources), a configuration that turns good restarts
+            // everything from it: sources and sinks only start with a daemon.
+            let mut reload = running.reload.clone();
+            let fixed = async move {
+                while fallback && reload.changed().await.is_ok() {
+                    if reload.borrow().ok {
+                        return;
+                    }
+                }
+                std::future::pending::<()>().await
+            };
+            let restart = tokio::select! {
+                _ = wait_for_signal() => false,
+                _ = fixed => true,
+            };
+            info!(restart, "stopping");
+            running.liveness.stopping();
+            cancel.cancel();
+            running.wait().await;
+            match (restart, Config::load(&cfg.path)) {
+                (true, (Some(c), _)) => {
+                    info!("the configuration is correct now: starting again on it");
+                    crate::reload::save_snapshot(&c);
+                    cfg = c;
+                }
+                (true, (None, errors)) => rejected = Some(Rejected { running_on: RunningOn::Fallback, errors }),
+                (false, _) => break,
+            }
+        }
         info!("stopped");
         Ok(ExitCode::SUCCESS)
     });
     // Work abandoned at the shutdown deadline (a blocking call stuck in a device) must not hold the exit.
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
     result
+}
+
+/// The configuration to start on: the files on disk when they are correct; else the last
+/// good snapshot; else, on a first install, the screens that parsed showing 配置有误.
+/// Every error is printed with its position. Fails only when not one screen can be read.
+fn choose(path: &std::path::Path) -> anyhow::Result<(Config, Option<Rejected>)> {
+    let journal = super::journal::stderr_is_journal();
+    let src = crate::fsutil::read_text(path).unwrap_or_default();
+    let (cfg, diags) = Config::load(path);
+    let (warn, err) = if journal { ("<4>", "<3>") } else { ("", "") };
+    if let Some(c) = cfg {
+        diags.iter().for_each(|w| eprintln!("{warn}{w}"));
+        return Ok((c, None));
+    }
+    diags.iter().for_each(|d| eprintln!("{}{d}", if d.is_error() { err } else { warn }));
+    let errors: Vec<_> = diags.into_iter().filter(|d| d.is_error()).collect();
+    if let Some((snap, at)) = Snapshot::find(path, &src)
+        && let (Some(c), _) = Config::from_snapshot(&snap)
+    {
+        eprintln!(
+            "{err}yiping: {} 有错误，改用上次正确的配置（{}）启动 / {} has errors; starting on the last good configuration ({})",
+            path.display(),
+            at.display(),
+            path.display(),
+            at.display()
+        );
+        return Ok((c, Some(Rejected { running_on: RunningOn::LastGood, errors })));
+    }
+    match Config::fallback(path, &src) {
+        Some(c) => {
+            eprintln!(
+                "{err}yiping: {} 有错误，且没有上次正确的配置：屏幕只显示“配置有误” / {} has errors and no last good configuration exists: the screens show only a 配置有误 notice until it is fixed",
+                path.display(),
+                path.display()
+            );
+            Ok((c, Some(Rejected { running_on: RunningOn::Fallback, errors })))
+        }
+        None => anyhow::bail!("{} has errors; fix them (`yiping check --config {}`) and start again", path.display(), path.display()),
+    }
 }
 
 async fn wait_for_signal() {

@@ -4,6 +4,7 @@
 //! sockets (that is `daemon`'s job) and reports every problem at once.
 
 pub(crate) mod screen;
+pub(crate) mod snapshot;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use crate::status::config::{StatusConfig, parse_status};
 use crate::tomlread::TomlFile;
 
 pub(crate) use screen::ScreenConfig;
+use snapshot::{FileText, Snapshot};
 
 /// A validated configuration.
 #[derive(Debug, Clone)]
@@ -50,15 +52,26 @@ pub struct Config {
     pub fleet: Option<FleetConfig>,
     /// The operator console (`[console]`); off when absent.
     pub console: Option<ConsoleConfig>,
+    /// The exact texts this configuration was read from, for the last-good snapshot.
+    pub(crate) texts: Snapshot,
+}
+
+/// A configuration read as far as it goes, with or without errors.
+struct Parsed {
+    config: Config,
+    /// Per screen of `config`: whether its own `[[screens]]` table had no error.
+    clean: Vec<bool>,
+    ok: bool,
+    diags: Vec<Diag>,
 }
 
 impl Config {
     /// Reads and validates a config file and the playlists it points at.
     /// Returns the config only when there are no errors; warnings come either way.
     pub fn load(path: &Path) -> (Option<Config>, Vec<Diag>) {
-        match std::fs::read_to_string(path) {
+        match crate::fsutil::read_text(path) {
             Ok(src) => Config::from_str(path, &src),
-            Err(e) => (None, vec![Diag::file(path, format!("无法读取配置文件：{e}"), format!("cannot read config file: {e}"))]),
+            Err(d) => (None, vec![d]),
         }
     }
 
@@ -74,17 +87,63 @@ impl Config {
     /// yet): the whole configuration is judged as `check` would judge it once that text is saved.
     /// The operator console validates a playlist edit with this before writing it.
     pub fn load_with_override(path: &Path, playlist: &Path, text: &str) -> (Option<Config>, Vec<Diag>) {
-        match std::fs::read_to_string(path) {
-            Ok(src) => Config::from_str_with(path, &src, Some((playlist, text))),
-            Err(e) => (None, vec![Diag::file(path, format!("无法读取配置文件：{e}"), format!("cannot read config file: {e}"))]),
+        let src = match crate::fsutil::read_text(path) {
+            Ok(src) => src,
+            Err(d) => return (None, vec![d]),
+        };
+        // The playlists folder as it is on disk, with the edited file in place.
+        let mut texts = Vec::new();
+        if let Some(dir) = playlist.parent()
+            && let Ok(rd) = std::fs::read_dir(dir)
+        {
+            let mut files: Vec<PathBuf> =
+                rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml") && p != playlist).collect();
+            files.sort();
+            // An unreadable file is reported when the configuration is next loaded.
+            texts.extend(files.into_iter().filter_map(|f| crate::fsutil::read_text(&f).ok().map(|text| FileText { path: f, text })));
         }
+        texts.push(FileText { path: playlist.to_path_buf(), text: text.to_string() });
+        let p = Config::parse(path, &src, Some(&texts));
+        (p.ok.then_some(p.config), p.diags)
     }
 
     pub fn from_str(path: &Path, src: &str) -> (Option<Config>, Vec<Diag>) {
-        Config::from_str_with(path, src, None)
+        let p = Config::parse(path, src, None);
+        (p.ok.then_some(p.config), p.diags)
     }
 
-    fn from_str_with(path: &Path, src: &str, playlist_override: Option<(&Path, &str)>) -> (Option<Config>, Vec<Diag>) {
+    /// The configuration a last-good snapshot holds, read as if its files were at their
+    /// original paths (so relative paths mean what they meant).
+    pub(crate) fn from_snapshot(snap: &Snapshot) -> (Option<Config>, Vec<Diag>) {
+        let Some(c) = &snap.config else { return (None, Vec::new()) };
+        let p = Config::parse(&c.path, &c.text, Some(&snap.playlists));
+        (p.ok.then_some(p.config), p.diags)
+    }
+
+    /// For a first install whose config has errors and no last-good snapshot: the screens
+    /// that did parse, with no items and one notice (配置有误), so no screen stays black.
+    /// `None` when not one screen could be read.
+    pub(crate) fn fallback(path: &Path, src: &str) -> Option<Config> {
+        let Parsed { mut config, clean, .. } = Config::parse(path, src, Some(&[]));
+        let mut keep = clean.into_iter();
+        config.screens.retain(|_| keep.next().unwrap_or(false));
+        let mut c = config;
+        if c.screens.is_empty() {
+            return None;
+        }
+        let notice = playlist::config_error_playlist();
+        c.sources.clear();
+        for s in &mut c.screens {
+            s.playlist = notice.name.clone();
+            s.playlists.clear();
+        }
+        c.playlists = BTreeMap::from([(notice.name.clone(), notice)]);
+        c.texts = Snapshot::default();
+        Some(c)
+    }
+
+    /// Reads everything that can be read; `stored` replaces the playlists folder (a snapshot).
+    fn parse(path: &Path, src: &str, stored: Option<&[FileText]>) -> Parsed {
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let rel = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         let (file, root) = TomlFile::parse(path, src);
@@ -132,38 +191,45 @@ impl Config {
         if screen_tables.is_empty() && !file.has_errors() {
             file.error(0, "配置中没有任何 [[screens]]", "config has no [[screens]]: add at least one screen");
         }
+        let mut clean = Vec::new();
         for mut t in screen_tables {
+            let before = file.error_count();
             if let Some(s) = screen::parse_screen(&mut t, village.as_deref(), &rel) {
-                if screens.iter().any(|(o, _): &(ScreenConfig, usize)| o.name == s.name) {
+                if screens.iter().any(|(o, _, _): &(ScreenConfig, usize, usize)| o.name == s.name) {
                     file.error(t.span.start, format!("屏幕名称“{}”重复", s.name), format!("duplicate screen name `{}`", s.name));
                 }
                 // Ports, files and devices: two sinks share one only where it allows sharing.
                 for (i, k) in s.sinks.iter().enumerate() {
-                    for other in screens.iter().flat_map(|(o, _)| o.sinks.iter()).chain(&s.sinks[..i]) {
+                    for other in screens.iter().flat_map(|(o, _, _)| o.sinks.iter()).chain(&s.sinks[..i]) {
                         for (zh, en) in sinks::conflicts(other, k) {
                             file.error(t.span.start, zh, en);
                         }
                     }
                 }
-                screens.push((s, t.pos("playlist")));
+                screens.push((s, t.pos("playlist"), t.pos("playlists")));
+                t.finish();
+                clean.push(file.error_count() == before);
+                continue;
             }
             t.finish();
         }
         top.finish();
         let mut diags = Vec::new();
-        let playlists = load_playlists(&playlists_dir, playlist_override, &mut diags);
-        for (s, _) in &screens {
+        let (playlists, playlist_texts) = load_playlists(&playlists_dir, stored, &mut diags);
+        for (s, _, list_pos) in &screens {
             for name in &s.playlists {
                 if !playlists.contains_key(name) {
+                    // At the name inside `playlists = [...]`, not at the top of the file.
+                    let at = src[*list_pos..].find(&format!("\"{name}\"")).map_or(*list_pos, |i| list_pos + i);
                     file.error(
-                        0,
+                        at,
                         format!("屏幕“{}”的 playlists 中的“{name}”不存在或有错误", s.name),
                         format!("screen `{}` lists playlist `{name}` in `playlists`, which is missing or has errors", s.name),
                     );
                 }
             }
         }
-        for (s, pos) in &screens {
+        for (s, pos, _) in &screens {
             let broken = playlists_dir.join(format!("{}.toml", s.playlist));
             if !playlists.contains_key(&s.playlist) && broken.is_file() {
                 file.error(
@@ -189,7 +255,8 @@ impl Config {
         let ok = !file.has_errors() && !diags.iter().any(Diag::is_error);
         let mut all = file.into_diags();
         all.append(&mut diags);
-        let config = ok.then(|| Config {
+        let texts = Snapshot { config: Some(FileText { path: path.to_path_buf(), text: src.to_string() }), playlists: playlist_texts };
+        let config = Config {
             path: path.to_path_buf(),
             time_zone,
             time_zone_name,
@@ -200,15 +267,16 @@ impl Config {
             village,
             sources,
             masking,
-            screens: screens.into_iter().map(|(s, _)| s).collect(),
+            screens: screens.into_iter().map(|(s, _, _)| s).collect(),
             playlists,
             evidence,
             status,
             compliance,
             fleet,
             console,
-        });
-        (config, all)
+            texts,
+        };
+        Parsed { config, clean, ok, diags: all }
     }
 
     pub fn screen(&self, name: &str) -> Option<&ScreenConfig> {
@@ -216,37 +284,36 @@ impl Config {
     }
 }
 
-/// Reads every `*.toml` in the playlists folder, plus the built-in `default`; with an
-/// override, that file's text is taken from it instead of the disk.
-fn load_playlists(dir: &Path, over: Option<(&Path, &str)>, diags: &mut Vec<Diag>) -> BTreeMap<String, Playlist> {
+/// Reads every `*.toml` in the playlists folder (or, from a snapshot, the stored texts
+/// of that folder), plus the built-in `default`; returns the playlists and the texts read.
+fn load_playlists(dir: &Path, stored: Option<&[FileText]>, diags: &mut Vec<Diag>) -> (BTreeMap<String, Playlist>, Vec<FileText>) {
     let mut out = BTreeMap::new();
     out.insert("default".to_string(), playlist::default_playlist());
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect(),
-        Err(_) if over.is_none() => return out,
-        Err(_) => Vec::new(),
-    };
-    if let Some((p, _)) = over
-        && !files.iter().any(|f| f == p)
-    {
-        files.push(p.to_path_buf());
-    }
-    files.sort();
-    for f in files {
-        let text = match over {
-            Some((p, text)) if p == f => Ok(text.to_string()),
-            _ => std::fs::read_to_string(&f),
-        };
-        match text {
-            Ok(src) => {
-                let (p, mut d) = schedule_parse::parse_playlist(&f, &src);
-                diags.append(&mut d);
-                if let Some(p) = p {
-                    out.insert(p.name.clone(), p);
+    let texts: Vec<FileText> = match stored {
+        Some(s) => s.iter().filter(|f| f.path.parent() == Some(dir)).cloned().collect(),
+        None => {
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                return (out, Vec::new());
+            };
+            let mut files: Vec<PathBuf> =
+                rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+            files.sort();
+            let mut texts = Vec::new();
+            for f in files {
+                match crate::fsutil::read_text(&f) {
+                    Ok(text) => texts.push(FileText { path: f, text }),
+                    Err(d) => diags.push(d),
                 }
             }
-            Err(e) => diags.push(Diag::file(&f, format!("无法读取播放列表：{e}"), format!("cannot read playlist: {e}"))),
+            texts
+        }
+    };
+    for f in &texts {
+        let (p, mut d) = schedule_parse::parse_playlist(&f.path, &f.text);
+        diags.append(&mut d);
+        if let Some(p) = p {
+            out.insert(p.name.clone(), p);
         }
     }
-    out
+    (out, texts)
 }

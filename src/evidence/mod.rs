@@ -201,6 +201,11 @@ impl Recorder {
 
     /// Writes the `stop` record after everything queued; the writer thread then ends.
     /// Blocks until the queue has room (only at shutdown).
+    /// The configuration on disk was refused at start; `running_on` says what runs instead.
+    pub fn config_rejected(&self, path: &Path, running_on: &str, errors: Vec<String>) {
+        self.now(Event::ConfigRejected { path: path.display().to_string(), running_on: running_on.to_string(), errors });
+    }
+
     pub fn stop(&self) {
         let _ = self.tx.send(Msg::Stop { at: self.clock.now(), trusted: self.clock.trusted() });
     }

@@ -82,6 +82,10 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hours: Option<HoursLog>,
     },
+    /// At start the configuration on disk had errors, so it was not used: the daemon
+    /// runs on the last good one (`running_on` = `last_good`), or, with none kept,
+    /// its screens show only the 配置有误 notice (`fallback`).
+    ConfigRejected { path: String, running_on: String, errors: Vec<String> },
     /// A source delivered an item (new, or a new revision): what it was and its window,
     /// so reports can list items that should have been shown but never were.
     Item(Box<ItemSeen>),
@@ -124,6 +128,7 @@ impl Event {
             Event::SourceFailed { .. } => "source_failed",
             Event::SourceRecovered { .. } => "source_recovered",
             Event::ConfigReloaded { .. } => "config_reloaded",
+            Event::ConfigRejected { .. } => "config_rejected",
             Event::Item(_) => "item",
             Event::TornTail { .. } => "torn_tail",
             Event::Dropped { .. } => "dropped",

@@ -31,7 +31,8 @@ pub enum Format {
 
 impl Format {
     pub(crate) fn of(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()? {
+        // `低保.JSON` from a Windows PC is as good as `低保.json`.
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "json" => Some(Format::Json),
             "toml" => Some(Format::Toml),
             _ => None,
@@ -46,16 +47,31 @@ pub fn parse_item(path: &Path, src: &str, format: Format, limits: &Limits) -> Re
             let (line, col) = (e.line() as u32, e.column() as u32);
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            vec![Diag { line, col, ..Diag::file(path, format!("条目格式错误：{msg}"), format!("malformed item: {msg}")) }]
+            let zh = zh_of(&msg, src, byte_offset(src, line, col));
+            vec![Diag { line, col, ..Diag::file(path, zh, format!("malformed item: {msg}")) }]
         })?,
         Format::Toml => toml::from_str(src).map_err(|e| {
             let off = e.span().map_or(0, |s| s.start);
             let msg = e.message().trim().to_string();
-            vec![Diag::at(path, src, off, format!("条目格式错误：{msg}"), format!("malformed item: {msg}"))]
+            vec![Diag::at(path, src, off, zh_of(&msg, src, off), format!("malformed item: {msg}"))]
         })?,
     };
     let problems = validate(&item, path, src, format, limits);
     if problems.iter().any(Diag::is_error) { Err(problems) } else { Ok(item) }
+}
+
+/// The Chinese for a parser message: the plain explanation when one is known.
+fn zh_of(msg: &str, src: &str, offset: usize) -> String {
+    match crate::diag::explain(msg, src, offset) {
+        Some(x) => format!("条目格式错误：{x}"),
+        None => format!("条目格式错误：{msg}"),
+    }
+}
+
+/// The byte offset of a 1-based line and column (serde_json counts columns in bytes).
+fn byte_offset(src: &str, line: u32, col: u32) -> usize {
+    let start: usize = src.split_inclusive('\n').take(line.saturating_sub(1) as usize).map(str::len).sum();
+    (start + col.saturating_sub(1) as usize).min(src.len())
 }
 
 /// Keys an item may have, by table; anything else is probably a typo.
@@ -66,9 +82,10 @@ const KNOWN: &[(&str, &[&str])] = &[
     ("mn", &["title", "body"]),
 ];
 
-/// Warnings for keys an item file has but yiping does not know (a typo such as
-/// `vilage` would otherwise pass silently). The HTTP feed ignores unknown keys
-/// for forward compatibility; operators' own files get told.
+/// Errors for keys an item file has but yiping does not know (a typo such as
+/// `dispaly` would otherwise pass silently, or surface as "missing field"), with
+/// the likely key. The HTTP feed ignores unknown keys for forward compatibility;
+/// operators' own files must be right.
 pub(crate) fn unknown_keys(path: &Path, src: &str, format: Format) -> Vec<Diag> {
     let tables: Vec<(String, Vec<String>)> = match format {
         Format::Json => match serde_json::from_str::<serde_json::Value>(src) {
@@ -101,16 +118,17 @@ pub(crate) fn unknown_keys(path: &Path, src: &str, format: Format) -> Vec<Diag> 
         let known = KNOWN.iter().find(|(n, _)| *n == table).map_or(&[][..], |(_, k)| *k);
         for k in keys.iter().filter(|k| !known.contains(&k.as_str())) {
             let place = if table.is_empty() { String::new() } else { format!("{table}.") };
-            out.push(
-                Diag::at(
-                    path,
-                    src,
-                    key_offset(src, k, format),
-                    format!("未知的键“{place}{k}”，已忽略（可用：{}）", known.join("、")),
-                    format!("unknown key `{place}{k}` ignored (expected one of: {})", known.join(", ")),
-                )
-                .warning(),
-            );
+            let (zh, en) = match crate::diag::did_you_mean(k, known) {
+                Some(m) => (format!("是不是想写“{place}{m}”？"), format!("did you mean `{place}{m}`?")),
+                None => (format!("可用的键：{}", known.join("、")), format!("expected one of: {}", known.join(", "))),
+            };
+            out.push(Diag::at(
+                path,
+                src,
+                key_offset(src, k, format),
+                format!("未知的键“{place}{k}”，{zh}"),
+                format!("unknown key `{place}{k}`: {en}"),
+            ));
         }
     }
     out
@@ -358,15 +376,17 @@ mod tests {
     }
 
     #[test]
-    fn unknown_keys_are_warned_about_with_positions() {
-        let src = GOOD.replace("\"title\": \"标题\",", "\"title\": \"标题\", \"vilage\": \"x\",").replace("\"by\":", "\"who\": 1, \"by\":");
-        assert!(parse(&src, Format::Json).is_ok(), "still loads");
+    fn unknown_keys_are_errors_with_positions_and_the_likely_key() {
+        let src = GOOD
+            .replace("\"title\": \"标题\",", "\"title\": \"标题\", \"vilage\": \"x\", \"priorty\": \"urgent\",")
+            .replace("\"by\":", "\"who\": 1, \"by\":");
         let w = unknown_keys(Path::new("x"), &src, Format::Json);
-        let got: Vec<String> = w.iter().map(|d| format!("{}:{} {}", d.line, d.col, d.en)).collect();
-        assert_eq!(got.len(), 2, "{got:?}");
-        assert!(got[0].starts_with("2:") && got[0].contains("unknown key `vilage`"), "{got:?}");
-        assert!(got[1].contains("unknown key `approval.who`"), "{got:?}");
-        assert!(w.iter().all(|d| !d.is_error()));
+        let got: Vec<String> = w.iter().map(|d| format!("{}:{} {} / {}", d.line, d.col, d.zh, d.en)).collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got.iter().any(|g| g.starts_with("2:") && g.contains("未知的键“vilage”，是不是想写“village”？")), "{got:?}");
+        assert!(got.iter().any(|g| g.contains("did you mean `priority`?")), "{got:?}");
+        assert!(got.iter().any(|g| g.contains("unknown key `approval.who`")), "{got:?}");
+        assert!(w.iter().all(Diag::is_error));
         assert!(unknown_keys(Path::new("x"), GOOD, Format::Json).is_empty());
     }
 
@@ -451,6 +471,23 @@ mod tests {
         assert!(parse(&src, Format::Json).is_ok());
         let w = unknown_keys(Path::new("x"), &src, Format::Json);
         assert!(w.len() == 1 && w[0].en.contains("unknown key `mn.tabel`") && w[0].line == 6, "{w:?}");
+    }
+
+    #[test]
+    fn a_misspelt_display_says_which_key_was_meant() {
+        let src = GOOD.replace("\"display\"", "\"dispaly\"");
+        let e = parse(&src, Format::Json).unwrap_err();
+        assert!(e[0].zh.contains("缺少必填项“display”"), "{e:?}");
+        let u = unknown_keys(Path::new("x"), &src, Format::Json);
+        assert!(u[0].zh.contains("未知的键“dispaly”，是不是想写“display”？") && u[0].line == 5, "{u:?}");
+    }
+
+    #[test]
+    fn an_unknown_status_lists_the_allowed_values_in_chinese() {
+        let e = parse(&GOOD.replace("\"approved\"", "\"已审核\""), Format::Json).unwrap_err();
+        assert!(e[0].zh.contains("“已审核”不是允许的值，只能是 approved、pending、rejected、revoked"), "{e:?}");
+        let e = parse(&GOOD.replace("\"title\": \"标题\",", "\"title\"： \"标题\","), Format::Json).unwrap_err();
+        assert!(e[0].zh.contains("中文冒号"), "{e:?}");
     }
 
     #[test]

@@ -101,3 +101,24 @@ pub(crate) fn default_playlist() -> Playlist {
         .collect();
     Playlist { name: "default".into(), file: None, when: When::default(), priority: 0, slots }
 }
+
+/// Name of the playlist a screen plays when the configuration has errors and no last good one exists.
+pub(crate) const CONFIG_ERROR_PLAYLIST: &str = "配置有误";
+
+/// What a screen shows on a first install whose configuration has errors: one fixed
+/// notice, no items (nothing unchecked reaches the screen), never a black screen.
+pub(crate) fn config_error_playlist() -> Playlist {
+    let slot = Slot {
+        name: CONFIG_ERROR_PLAYLIST.to_string(),
+        content: SlotContent::Notice {
+            title: Some(CONFIG_ERROR_PLAYLIST.to_string()),
+            text: "配置有误，暂停公开内容。请管理员运行 yiping check 查看并改正。".to_string(),
+        },
+        effect: Effect::Static { page_seconds: 10.0 },
+        timing: Timing::Auto,
+        when: When::default(),
+        weight: 1,
+        urgent: false,
+    };
+    Playlist { name: CONFIG_ERROR_PLAYLIST.into(), file: None, when: When::default(), priority: 0, slots: vec![slot] }
+}

@@ -48,17 +48,22 @@ impl Source for FolderConfig {
     }
 
     fn offline(&self, _state_dir: &Path) -> SourceUpdate {
-        scan(&self.name, &self.path, &Limits::default())
+        scan(&self.name, &self.path, &Limits::default(), &mut Held::new())
     }
 }
 
 /// Largest item file read; bigger ones are reported and skipped.
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
-/// What a folder holds: items by file, and the files that failed.
-pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
+/// The last good item read from each file: what stays on screen while that file is broken.
+pub(crate) type Held = BTreeMap<PathBuf, Arc<Item>>;
+
+/// What a folder holds: items by file, and the files that failed. A file that exists
+/// but cannot be read or parsed keeps its last good item from `held` (a typo in the
+/// item on air must not take it off the screen); `held` is updated to this scan.
+pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits, held: &mut Held) -> SourceUpdate {
     let mut problems = Vec::new();
-    let mut by_id: BTreeMap<String, (Arc<Item>, PathBuf)> = BTreeMap::new();
+    let mut by_id: BTreeMap<String, Vec<(Arc<Item>, PathBuf)>> = BTreeMap::new();
     let files = match list(dir) {
         Ok(f) => f,
         Err(e) => {
@@ -67,53 +72,94 @@ pub(crate) fn scan(source: &str, dir: &Path, limits: &Limits) -> SourceUpdate {
             return SourceUpdate { source: source.to_string(), items: Vec::new(), problems, health: None, failure };
         }
     };
+    problems.extend(ignored(dir));
+    let mut good = Held::new();
     for (path, _, len) in files {
         let Some(format) = Format::of(&path) else { continue };
-        if len > MAX_FILE_BYTES {
-            problems.push(Diag::file(
-                &path,
-                format!("文件过大（超过 {MAX_FILE_BYTES} 字节），已跳过"),
-                format!("file larger than {MAX_FILE_BYTES} bytes, skipped"),
-            ));
+        let parsed = read_item_file(&path, len, format, limits, &mut problems);
+        let item = match (parsed, held.get(&path)) {
+            (Some(item), _) => Arc::new(item),
+            (None, Some(last)) => {
+                problems.push(Diag::file(
+                    &path,
+                    format!("此文件有错误，屏上继续显示它上次正确的版本（修订号 {}）；改正后自动更新，删除文件则立即下屏", last.revision),
+                    format!(
+                        "this file has errors: its last good revision ({}) stays on screen until the file is fixed; deleting the file withdraws it at once",
+                        last.revision
+                    ),
+                ));
+                Arc::clone(last)
+            }
+            (None, None) => continue,
+        };
+        good.insert(path.clone(), Arc::clone(&item));
+        by_id.entry(item.id.clone()).or_default().push((item, path));
+    }
+    let mut items = Vec::new();
+    for (id, mut found) in by_id {
+        if found.len() == 1 {
+            items.extend(found.pop().map(|(i, _)| i));
             continue;
         }
-        let src = match std::fs::read_to_string(&path) {
-            Ok(s) => s,
-            Err(e) => {
-                problems.push(Diag::file(&path, format!("无法读取：{e}"), format!("cannot read: {e}")));
-                continue;
-            }
+        // Two files claim one id (a copied file with only the title changed): neither is taken at
+        // face value. The one that held the id before keeps its last good state; else none is shown.
+        let before = found.iter().find_map(|(_, p)| held.get(p).filter(|h| h.id == id).map(|h| (Arc::clone(h), p.clone())));
+        for (_, p) in &found {
+            match held.get(p).filter(|h| h.id == id) {
+                Some(h) => good.insert(p.clone(), Arc::clone(h)),
+                None => good.remove(p),
+            };
+        }
+        let names: Vec<String> = found.iter().map(|(_, p)| p.display().to_string()).collect();
+        let (shown_zh, shown_en) = match &before {
+            Some((h, p)) => (
+                format!("屏上继续显示 {} 上次的版本（修订号 {}）", p.display(), h.revision),
+                format!("{} stays on screen as it was (revision {})", p.display(), h.revision),
+            ),
+            None => ("两个都不显示".to_string(), "neither is shown".to_string()),
         };
-        match read_item(&path, &src, format, limits) {
-            Ok((item, warnings)) => {
-                problems.extend(warnings);
-                let id = item.id.clone();
-                let item = Arc::new(item);
-                match by_id.get(&id) {
-                    Some((other, other_path)) => {
-                        let (keep, drop) = if item.revision > other.revision { (&path, other_path) } else { (other_path, &path) };
-                        problems.push(
-                            Diag::file(
-                                drop,
-                                format!("条目 id“{id}”与 {} 重复，使用修订号更高的那个", keep.display()),
-                                format!("item id `{id}` also in {}; the higher revision is used", keep.display()),
-                            )
-                            .warning(),
-                        );
-                        if item.revision > other.revision {
-                            by_id.insert(id, (item, path.clone()));
-                        }
-                    }
-                    None => {
-                        by_id.insert(id, (item, path.clone()));
-                    }
-                }
-            }
-            Err(mut d) => problems.append(&mut d),
+        for (_, p) in &found {
+            problems.push(Diag::file(
+                p,
+                format!("条目 id“{id}”重复：{}。{shown_zh}。复制的文件请改一个新的 id", names.join(" 和 ")),
+                format!("item id `{id}` is in more than one file: {}; {shown_en}; give the copy an id of its own", names.join(" and ")),
+            ));
+        }
+        items.extend(before.map(|(h, _)| h));
+    }
+    *held = good;
+    let failure = failure_of(&problems);
+    SourceUpdate { source: source.to_string(), items, problems, health: None, failure }
+}
+
+/// Reads and parses one item file; its problems go to `problems`.
+fn read_item_file(path: &Path, len: u64, format: Format, limits: &Limits, problems: &mut Vec<Diag>) -> Option<Item> {
+    if len > MAX_FILE_BYTES {
+        problems.push(Diag::file(
+            path,
+            format!("文件过大（超过 {MAX_FILE_BYTES} 字节），已跳过"),
+            format!("file larger than {MAX_FILE_BYTES} bytes, skipped"),
+        ));
+        return None;
+    }
+    let src = match crate::fsutil::read_text(path) {
+        Ok(s) => s,
+        Err(d) => {
+            problems.push(d);
+            return None;
+        }
+    };
+    // A misspelt key is an error: the item is not taken (its last good revision stays).
+    match read_item(path, &src, format, limits) {
+        Ok((item, mut warnings)) => {
+            problems.append(&mut warnings);
+            Some(item)
+        }
+        Err(mut d) => {
+            problems.append(&mut d);
+            None
         }
     }
-    let failure = failure_of(&problems);
-    SourceUpdate { source: source.to_string(), items: by_id.into_values().map(|(i, _)| i).collect(), problems, health: None, failure }
 }
 
 /// The folder counts as failing while any file (or the folder itself) has an error: the first, and how many more.
@@ -124,12 +170,46 @@ fn failure_of(problems: &[Diag]) -> Option<String> {
 }
 
 /// Reads one item file's text exactly as the folder source does: the item and its warnings,
-/// or every error. The operator console validates an edit with this before writing it.
+/// or every error (a misspelt key is an error). The operator console validates an edit
+/// with this before writing it.
 pub(crate) fn read_item(path: &Path, src: &str, format: Format, limits: &Limits) -> Result<(Item, Vec<Diag>), Vec<Diag>> {
     let item = parse_item(path, src, format, limits)?;
-    let mut warnings = unknown_keys(path, src, format);
-    warnings.extend(item_warnings(&item, path, src, format));
+    let unknown = unknown_keys(path, src, format);
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    let warnings = item_warnings(&item, path, src, format);
     Ok((item, warnings))
+}
+
+/// A warning for every file in the folder that is not read as an item, saying why:
+/// a clerk who saves `x.json.txt` or an `.xlsx` must not be left guessing.
+fn ignored(dir: &Path) -> Vec<Diag> {
+    let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut paths: Vec<PathBuf> = rd.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_file())).map(|e| e.path()).collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for p in paths {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let (zh, en) = if name.starts_with('.') {
+            ("隐藏文件（多为编辑器的临时文件），不读取".to_string(), "hidden file (usually an editor's temporary file), not read".to_string())
+        } else if name.ends_with('~') || name.ends_with(".bak") || name.ends_with(".swp") {
+            ("备份文件，不读取".to_string(), "backup file, not read".to_string())
+        } else if Format::of(&p).is_some() {
+            continue;
+        } else {
+            let ext = p.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = name.strip_suffix(&format!(".{ext}")).unwrap_or(&name);
+            let hint = if Format::of(Path::new(stem)).is_some() { format!("；改名为 {stem} 即可读取") } else { String::new() };
+            let hint_en = if Format::of(Path::new(stem)).is_some() { format!("; rename it to {stem} to have it read") } else { String::new() };
+            (
+                format!("扩展名“.{ext}”不是 .json 或 .toml，不读取{hint}（Excel 表格要先转成条目文件）"),
+                format!("extension `.{ext}` is not .json or .toml, not read{hint_en}"),
+            )
+        };
+        out.push(Diag::file(&p, format!("此文件不是条目：{zh}"), format!("not an item: {en}")).warning());
+    }
+    out
 }
 
 /// Item files in the folder with their modification time and size, sorted by name.
@@ -163,6 +243,7 @@ pub(crate) async fn run(
     mut poll_now: super::PollNow,
 ) {
     let mut last: Option<Vec<(PathBuf, SystemTime, u64)>> = None;
+    let mut held = Held::new();
     // The same broken file is warned about once per spell (and a reminder), not at every rescan.
     let mut spell = Spell::default_reminder();
     let mut tick = tokio::time::interval(poll);
@@ -178,8 +259,9 @@ pub(crate) async fn run(
             continue;
         }
         last = listing;
-        let (s, d, l) = (source.clone(), dir.clone(), limits);
-        let Ok(update) = tokio::task::spawn_blocking(move || scan(&s, &d, &l)).await else { return };
+        let (s, d, l, mut h) = (source.clone(), dir.clone(), limits, std::mem::take(&mut held));
+        let Ok((update, h)) = tokio::task::spawn_blocking(move || (scan(&s, &d, &l, &mut h), h)).await else { return };
+        held = h;
         let now = std::time::Instant::now();
         let say = match &update.failure {
             Some(f) => spell.failure(f, now).is_some(),
@@ -210,17 +292,86 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_file_not_read_is_named_with_why_and_upper_case_extensions_are_read() {
+        let d = tempfile::tempdir().unwrap();
+        let good = r#"{"id":"a","revision":1,"category":"village","title":"t","status":"pending","display":{"from":"2021-01-01T00:00:00Z","until":"2022-01-01T00:00:00Z"}}"#;
+        std::fs::write(d.path().join("低保.JSON"), good).unwrap();
+        for f in ["x.json.txt", "名单.xlsx", ".a.json.swp", "b.json~"] {
+            std::fs::write(d.path().join(f), "x").unwrap();
+        }
+        let u = scan("local", d.path(), &Limits::default(), &mut Held::new());
+        assert_eq!(u.items.len(), 1, "{:?}", u.problems);
+        let said: Vec<String> = u.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(said.len(), 4, "{said:#?}");
+        assert!(said.iter().all(|s| s.contains("警告 warning: 此文件不是条目")), "{said:#?}");
+        assert!(said.iter().any(|s| s.contains("x.json.txt") && s.contains("改名为 x.json 即可读取")), "{said:#?}");
+        assert!(said.iter().any(|s| s.contains("名单.xlsx") && s.contains("“.xlsx”")), "{said:#?}");
+        assert!(said.iter().any(|s| s.contains(".a.json.swp") && s.contains("隐藏文件")), "{said:#?}");
+        assert!(said.iter().any(|s| s.contains("b.json~") && s.contains("备份文件")), "{said:#?}");
+    }
+
+    #[test]
+    fn a_copied_item_with_the_same_id_is_an_error_naming_both_files_and_the_original_stays() {
+        let d = tempfile::tempdir().unwrap();
+        let good = r#"{"id":"a","revision":1,"category":"village","title":"低保","status":"pending","display":{"from":"2021-01-01T00:00:00Z","until":"2022-01-01T00:00:00Z"}}"#;
+        std::fs::write(d.path().join("a.json"), good).unwrap();
+        let mut held = Held::new();
+        scan("local", d.path(), &Limits::default(), &mut held);
+        std::fs::write(d.path().join("a - 副本.json"), good.replace("低保", "五保").replace("\"revision\":1", "\"revision\":2")).unwrap();
+        let u = scan("local", d.path(), &Limits::default(), &mut held);
+        assert_eq!(u.items.len(), 1);
+        assert_eq!(u.items[0].title, "低保", "the original stays as it was");
+        let errors: Vec<String> = u.problems.iter().filter(|p| p.is_error()).map(|p| p.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors[0].contains("a - 副本.json 和") && errors[0].contains("a.json") && errors[0].contains("屏上继续显示"), "{errors:#?}");
+        // Unchanged at the next scan; and offline (check, nothing held) neither is shown.
+        assert_eq!(scan("local", d.path(), &Limits::default(), &mut held).items[0].title, "低保");
+        let fresh = scan("local", d.path(), &Limits::default(), &mut Held::new());
+        assert!(fresh.items.is_empty() && fresh.problems.iter().any(|p| p.zh.contains("两个都不显示")), "{:?}", fresh.problems);
+    }
+
+    #[test]
+    fn a_typo_in_an_item_keeps_its_last_good_revision_until_fixed_or_deleted() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("a.json");
+        let good = r#"{"id":"a","revision":1,"category":"village","title":"t","status":"approved","approval":{"by":"x","at":"2021-01-01T00:00:00Z"},"display":{"from":"2021-01-01T00:00:00Z","until":"2022-01-01T00:00:00Z"}}"#;
+        std::fs::write(&f, good).unwrap();
+        let mut held = Held::new();
+        assert_eq!(scan("local", d.path(), &Limits::default(), &mut held).items.len(), 1);
+        // The clerk drops a comma.
+        std::fs::write(&f, good.replace(r#""revision":1,"#, r#""revision":2 "#)).unwrap();
+        let u = scan("local", d.path(), &Limits::default(), &mut held);
+        assert_eq!(u.items.len(), 1, "still on screen");
+        assert_eq!(u.items[0].revision, 1, "the last good revision");
+        assert!(u.problems.iter().any(|p| p.line == 1 && p.en.contains("expected")), "{:?}", u.problems);
+        assert!(u.problems.iter().any(|p| p.zh.contains("继续显示它上次正确的版本（修订号 1）")), "{:?}", u.problems);
+        assert!(u.failure.is_some(), "recorded as a source failure");
+        // Still broken at the next scan: still held.
+        assert_eq!(scan("local", d.path(), &Limits::default(), &mut held).items.len(), 1);
+        // A valid revoked revision replaces it at once.
+        std::fs::write(&f, good.replace(r#""revision":1"#, r#""revision":3"#).replace("approved", "revoked")).unwrap();
+        let u = scan("local", d.path(), &Limits::default(), &mut held);
+        assert_eq!((u.items.len(), u.items[0].revision), (1, 3));
+        // Broken again, then deleted: gone at once.
+        std::fs::write(&f, "{").unwrap();
+        assert_eq!(scan("local", d.path(), &Limits::default(), &mut held).items[0].revision, 3);
+        std::fs::remove_file(&f).unwrap();
+        assert!(scan("local", d.path(), &Limits::default(), &mut held).items.is_empty());
+        assert!(held.is_empty());
+    }
+
+    #[test]
     fn a_folder_with_bad_files_reports_the_first_error_and_how_many_more() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("a.json"), "{ not json").unwrap();
         std::fs::write(d.path().join("b.json"), "[]").unwrap();
-        let u = scan("local", d.path(), &Limits::default());
+        let u = scan("local", d.path(), &Limits::default(), &mut Held::new());
         let failure = u.failure.expect("bad files make the source fail");
         assert!(failure.starts_with(&u.problems[0].to_string()) && failure.ends_with(" (and 1 more)"), "{failure}");
-        let missing = scan("local", &d.path().join("gone"), &Limits::default());
+        let missing = scan("local", &d.path().join("gone"), &Limits::default(), &mut Held::new());
         assert!(missing.failure.unwrap().contains("cannot read item folder"));
         std::fs::remove_file(d.path().join("a.json")).unwrap();
         std::fs::remove_file(d.path().join("b.json")).unwrap();
-        assert_eq!(scan("local", d.path(), &Limits::default()).failure, None);
+        assert_eq!(scan("local", d.path(), &Limits::default(), &mut Held::new()).failure, None);
     }
 }

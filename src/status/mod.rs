@@ -7,6 +7,7 @@
 //! times out headers; GET only, nothing read from request bodies.
 
 pub(crate) mod config;
+pub(crate) mod config_state;
 pub(crate) mod listener;
 pub(crate) mod pages;
 
@@ -21,6 +22,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+pub(crate) use config_state::{ReloadStatus, RunningOn};
 pub(crate) use pages::State;
 
 /// Serves until cancelled, through the shared listener: bounded connections with the oldest
@@ -86,7 +88,11 @@ fn respond(state: &State, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     match path {
         "/healthz" => {
             let bad = pages::health(state);
-            if bad.is_empty() {
+            let degraded = state.config.borrow().degraded();
+            if let (true, Some(why)) = (bad.is_empty(), &degraded) {
+                // Screens run; someone must fix a file: not a reason for a watchdog to restart anything.
+                reply(StatusCode::OK, "text/plain; charset=utf-8", format!("degraded: {why}\n"))
+            } else if bad.is_empty() {
                 reply(StatusCode::OK, "text/plain; charset=utf-8", "ok\n")
             } else {
                 reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", format!("unhealthy: {}\n", bad.join("; ")))

@@ -25,6 +25,8 @@ pub struct State {
     pub sinks: Vec<Arc<SinkStatus>>,
     pub catalog: tokio::sync::watch::Receiver<Arc<Catalog>>,
     pub recorder: Recorder,
+    /// Which configuration runs and the errors of the files on disk.
+    pub config: tokio::sync::watch::Receiver<super::ReloadStatus>,
     pub token: Option<String>,
 }
 
@@ -117,6 +119,7 @@ pub(crate) fn status_json(s: &State) -> Value {
     let cat = Arc::clone(&s.catalog.borrow());
     let ev = s.recorder.stats();
     let head = ev.head.lock().ok().and_then(|h| h.clone());
+    let reload = s.config.borrow().clone();
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "now": now,
@@ -135,7 +138,15 @@ pub(crate) fn status_json(s: &State) -> Value {
             "head_seq": head.as_ref().map(|h| h.0),
             "head_hash": head.map(|h| h.1),
         },
+        "configuration": {
+            "running_on": reload.running_on,
+            "ok": reload.ok,
+            "errors": reload.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+            "needs_restart": reload.needs_restart,
+            "reload_attempts": reload.attempts,
+        },
         "healthy": health(s).is_empty(),
+        "degraded": reload.degraded(),
     })
 }
 

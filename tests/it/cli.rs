@@ -19,18 +19,22 @@ fn check_reports_every_config_and_playlist_error_with_positions() {
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     for want in [
-        "yiping.toml:2:13: error 错误: unknown time zone `Asia/Shanghia`",
-        "yiping.toml:9:1: error 错误: unknown key `poll_secs`",
-        "yiping.toml:16:1: error 错误: unknown key `led_colour`",
-        "yiping.toml:21:9: error 错误: `width` must be between 8 and 7680",
-        "yiping.toml:23:9: error 错误: invalid value for `color`: unknown variant `purple`",
-        "playlists/main.toml:2:23: error 错误: unknown category `money`",
-        "playlists/main.toml:3:10: error 错误: invalid value for `effect`: unknown variant `fade`",
-        "playlists/main.toml:7:9: error 错误: speed (px/s) must be between 1 and 2000",
-        "未知的键“led_colour”",
+        "yiping.toml:2:13: 错误 error: unknown time zone `Asia/Shanghia`",
+        "yiping.toml:9:1: 错误 error: unknown key `poll_secs`",
+        "yiping.toml:16:1: 错误 error: unknown key `led_colour`",
+        "yiping.toml:21:9: 错误 error: `width` must be between 8 and 7680",
+        "yiping.toml:23:9: 错误 error: invalid value for `color`: unknown variant `purple`",
+        "playlists/main.toml:2:23: 错误 error: unknown category `money`",
+        "playlists/main.toml:3:10: 错误 error: invalid value for `effect`: unknown variant `fade`",
+        "playlists/main.toml:7:9: 错误 error: speed (px/s) must be between 1 and 2000",
     ] {
-        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+        // Chinese first, then the English after " / ", on the same line.
+        let (pos, en) = want.split_once("error: ").unwrap();
+        let line = out.lines().find(|l| l.starts_with(pos) && l.contains(en));
+        assert!(line.is_some_and(|l| l.find(" / ") < l.find(en)), "missing {want:?} in:\n{out}");
     }
+    assert!(out.contains("未知的键“led_colour”，是不是想写“led_color”？"), "{out}");
+    assert!(out.contains("“purple”不是允许的值，只能是"), "{out}");
 }
 
 #[test]
@@ -42,7 +46,7 @@ fn check_reports_a_malformed_item_and_keeps_the_others() {
     let o = yiping(t.path(), &["check", "--config", cfg.to_str().unwrap(), "--at", DEMO_AT]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("items/broken.json:4:3: error 错误: malformed item"), "{out}");
+    assert!(out.contains("items/broken.json:4:3: 错误 error: 条目格式错误：缺少逗号") && out.contains("/ malformed item"), "{out}");
     assert!(out.contains("local/good") && out.contains("showable"), "{out}");
 }
 

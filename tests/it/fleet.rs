@@ -98,6 +98,7 @@ pub async fn start_box_at(url: &str, keys: Vec<String>, clock: Clock) -> Box_ {
         sinks: running.sinks.clone(),
         catalog: running.catalog.clone(),
         recorder: running.recorder.clone(),
+        config: tokio::sync::watch::channel(yiping::api::status::ReloadStatus { ok: true, ..Default::default() }).1,
         token: None,
     });
     let actions = Arc::new(Recorded::default());

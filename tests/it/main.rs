@@ -1,6 +1,7 @@
 //! Integration tests: one binary so the suite links once.
 
 mod browser;
+mod clerk;
 mod cli;
 mod console;
 mod daemon;
