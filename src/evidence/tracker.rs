@@ -184,7 +184,9 @@ mod tests {
     fn plays(run: impl FnOnce(&mut PlayTracker, &[Arc<SinkStatus>])) -> Vec<Play> {
         let d = tempfile::tempdir().unwrap();
         let cfg = LogConfig { dir: d.path().to_path_buf(), rotate_bytes: 1 << 20, time_zone: jiff::tz::TimeZone::UTC };
-        let (rec, dormant) = Recorder::open(&cfg, Clock::System, Event::Stop, 64).unwrap();
+        // The clock at the plays' day: the writer refuses records from the future.
+        let clock = Clock::starting_at("2026-12-01T01:00:00Z".parse().unwrap());
+        let (rec, dormant) = Recorder::open(&cfg, clock, Event::Stop, 64).unwrap();
         let sinks = vec![Arc::new(SinkStatus::new("门口", "bx")), Arc::new(SinkStatus::new("门口", "png"))];
         let mut t = PlayTracker::new("门口", rec.clone(), sinks.clone());
         run(&mut t, &sinks);

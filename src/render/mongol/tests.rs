@@ -1,3 +1,4 @@
+//! Mongolian shaping and layout tests: joining forms, line breaking, LED rasters.
 use std::path::Path;
 use std::sync::OnceLock;
 
