@@ -303,16 +303,17 @@ mod tests {
             d.path(),
         );
         assert!(c.is_none());
-        for want in [
-            "yiping.toml:2:10: warning 警告: broker 10.0.0.5 is not on this machine but the link is not encrypted",
-            "yiping.toml:3:8: error 错误: site `a/b` must be 1-64 characters",
-            "yiping.toml:4:12: error 错误: the password does not belong in the config",
-            "yiping.toml:5:17: error 错误: cannot read",
-            "yiping.toml:6:16: error 错误: invalid minisign public key in command_keys",
-            "yiping.toml:7:24: error 错误: `status_every_seconds` must be between 5 and 3600",
-            "yiping.toml:8:1: error 错误: unknown key `colour` in [fleet]",
+        // Chinese first, then the English after " / ".
+        for (at, en) in [
+            ("yiping.toml:2:10: 警告 warning: ", "broker 10.0.0.5 is not on this machine but the link is not encrypted"),
+            ("yiping.toml:3:8: 错误 error: ", "site `a/b` must be 1-64 characters"),
+            ("yiping.toml:4:12: 错误 error: ", "the password does not belong in the config"),
+            ("yiping.toml:5:17: 错误 error: ", "cannot read"),
+            ("yiping.toml:6:16: 错误 error: ", "invalid minisign public key in command_keys"),
+            ("yiping.toml:7:24: 错误 error: ", "`status_every_seconds` must be between 5 and 3600"),
+            ("yiping.toml:8:1: 错误 error: ", "unknown key `colour` in [fleet]"),
         ] {
-            assert!(msgs.iter().any(|m| m.contains(want)), "missing {want:?} in {msgs:#?}");
+            assert!(msgs.iter().any(|m| m.contains(at) && m.contains(en)), "missing {at:?} … {en:?} in {msgs:#?}");
         }
         assert!(msgs.iter().all(|m| m.contains(" / ")), "Chinese too: {msgs:#?}");
     }
