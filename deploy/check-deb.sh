@@ -12,7 +12,8 @@ for f in ./usr/bin/yiping \
     ./usr/share/yiping/fonts/noto-sans-mongolian-3.002.ttf ./usr/share/yiping/fonts/LICENSE-noto-sans-mongolian \
     ./etc/yiping/yiping.toml ./etc/yiping/playlists/main.toml \
     ./usr/lib/systemd/system/yiping.service ./usr/lib/sysusers.d/yiping.conf ./usr/lib/tmpfiles.d/yiping.conf \
-    ./usr/share/doc/yiping/操作手册.md ./usr/share/doc/yiping/README.md ./usr/share/doc/yiping/copyright; do
+    ./usr/share/doc/yiping/操作手册.md ./usr/share/doc/yiping/README.md ./usr/share/doc/yiping/copyright \
+    ./usr/share/doc/yiping/examples/playlists/standard.toml ./usr/share/doc/yiping/examples/hdmi-1920x1080-fbdev.toml; do
     grep -qxF "$f" <<<"$contents" || fail "missing $f"
 done
 ctl=$(mktemp -d)

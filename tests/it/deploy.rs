@@ -66,3 +66,29 @@ fn version_names_the_release_and_the_commit() {
     // A git checkout gives the abbreviated hash; a tarball without .git says "unknown".
     assert!(commit == "unknown" || (commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())), "{out}");
 }
+
+/// The ready-made playlists a clerk starts from (playlists/) and the HDMI example that
+/// plays all of them: `check` is clean on them with the demo items, every playlist in the
+/// folder is used by the example (so none goes unchecked), and each explains itself in Chinese.
+#[test]
+fn the_ready_made_playlists_and_the_hdmi_example_check_clean() {
+    let root = root();
+    let example = "deploy/examples/hdmi-1920x1080-fbdev.toml";
+    let out = crate::support::yiping(&root, &["check", "--config", example, "--at", DEMO_AT]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("0 error(s) 个错误, 0 warning(s) 个警告"), "{text}");
+    let cfg = std::fs::read_to_string(root.join(example)).unwrap();
+    let mut names = Vec::new();
+    for e in std::fs::read_dir(root.join("playlists")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_stem().unwrap().to_string_lossy().to_string();
+        assert!(cfg.contains(&format!("\"{name}\"")), "{example} does not use playlists/{name}.toml, so check never reads it");
+        let src = std::fs::read_to_string(&p).unwrap();
+        let first = src.lines().next().unwrap_or("");
+        assert!(first.starts_with("# ") && first.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{name}: no Chinese heading comment");
+        names.push(name);
+    }
+    names.sort();
+    assert_eq!(names, ["market-day", "quiet-hours", "standard", "urgent-template"]);
+}
