@@ -124,11 +124,13 @@ fn a_broken_playlist_on_disk_at_boot_runs_the_last_good_rotation_degraded() {
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("main - 副本.toml:4:10") && err.contains("改用上次正确的配置"), "{err}");
 
-    // The evidence says so, and the log still verifies.
-    let o = yiping(t.path(), &["log", "verify", "--dir", "state/evidence"]);
+    // The evidence says so, and the log still verifies (a run with --at is a rehearsal: its own log).
+    let o = yiping(t.path(), &["log", "verify", "--dir", "state/rehearsal-evidence"]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-    let log: String =
-        std::fs::read_dir(t.path().join("state/evidence")).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default()).collect();
+    let log: String = std::fs::read_dir(t.path().join("state/rehearsal-evidence"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .collect();
     let rejected: Vec<&str> = log.lines().filter(|l| l.contains("\"kind\":\"config_rejected\"")).collect();
     assert_eq!(rejected.len(), 1, "{log}");
     assert!(rejected[0].contains("\"running_on\":\"last_good\"") && rejected[0].contains("main - 副本.toml:4:10"), "{}", rejected[0]);

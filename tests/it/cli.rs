@@ -147,6 +147,6 @@ fn check_judges_the_current_period_of_every_compliance_rule_and_warns_about_a_la
     ] {
         assert!(section.contains(want), "missing {want:?} in:\n{section}");
     }
-    assert!(out.contains("warning 警告") && out.contains("is due on screen by 2026-12-06 10:00"), "{out}");
+    assert!(out.contains("警告 warning") && out.contains("is due on screen by 2026-12-06 10:00"), "{out}");
     assert!(out.contains("0 error(s) 个错误, 1 warning(s)"), "{out}");
 }
