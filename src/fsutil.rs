@@ -75,6 +75,35 @@ fn temp_path(path: &Path) -> io::Result<PathBuf> {
     Ok(dir_of(path).join(format!(".{}.{}.{}.tmp", name.to_string_lossy(), std::process::id(), n)))
 }
 
+/// Reads an operator's text file: a UTF-8 byte-order mark (Windows Notepad writes one)
+/// is dropped; a file in another encoding (GBK/GB18030 from a Windows PC) is refused
+/// with its position and how to save it as UTF-8, never mangled.
+pub(crate) fn read_text(path: &Path) -> Result<String, crate::diag::Diag> {
+    use crate::diag::Diag;
+    let bytes = fs::read(path).map_err(|e| Diag::file(path, format!("无法读取文件：{e}"), format!("cannot read file: {e}")))?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(body) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let good = std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default();
+            let rest = &body[e.valid_up_to()..];
+            // GBK/GB18030: a lead byte 0x81..=0xFE, then a trail byte 0x40..=0xFE (or a digit for four-byte codes).
+            let gbk = rest.len() >= 2 && (0x81..=0xFE).contains(&rest[0]) && ((0x40..=0xFE).contains(&rest[1]) || rest[1].is_ascii_digit());
+            let guess = if gbk { "，看起来是 GBK/GB18030（Windows 记事本里的“ANSI”）" } else { "" };
+            let guess_en = if gbk { " (it looks like GBK/GB18030, Notepad's \"ANSI\")" } else { "" };
+            Err(Diag::at(
+                path,
+                good,
+                good.len(),
+                format!("文件不是 UTF-8 编码{guess}：请用记事本打开，“另存为”时把“编码”选为 UTF-8 再保存；或运行 iconv -f GB18030 -t UTF-8"),
+                format!(
+                    "file is not UTF-8{guess_en}: open it in Notepad and Save As with Encoding UTF-8, or convert it with iconv -f GB18030 -t UTF-8"
+                ),
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,34 +167,5 @@ mod tests {
         fs::write(&path, b"whole").unwrap();
         assert_eq!(clean_temps(&path), 1);
         assert_eq!(dir_entries(dir.path()), vec![".other.json.123.0.tmp".to_string(), "feed.json".to_string()]);
-    }
-}
-
-/// Reads an operator's text file: a UTF-8 byte-order mark (Windows Notepad writes one)
-/// is dropped; a file in another encoding (GBK/GB18030 from a Windows PC) is refused
-/// with its position and how to save it as UTF-8, never mangled.
-pub(crate) fn read_text(path: &Path) -> Result<String, crate::diag::Diag> {
-    use crate::diag::Diag;
-    let bytes = fs::read(path).map_err(|e| Diag::file(path, format!("无法读取文件：{e}"), format!("cannot read file: {e}")))?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(body) {
-        Ok(s) => Ok(s.to_string()),
-        Err(e) => {
-            let good = std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default();
-            let rest = &body[e.valid_up_to()..];
-            // GBK/GB18030: a lead byte 0x81..=0xFE, then a trail byte 0x40..=0xFE (or a digit for four-byte codes).
-            let gbk = rest.len() >= 2 && (0x81..=0xFE).contains(&rest[0]) && ((0x40..=0xFE).contains(&rest[1]) || rest[1].is_ascii_digit());
-            let guess = if gbk { "，看起来是 GBK/GB18030（Windows 记事本里的“ANSI”）" } else { "" };
-            let guess_en = if gbk { " (it looks like GBK/GB18030, Notepad's \"ANSI\")" } else { "" };
-            Err(Diag::at(
-                path,
-                good,
-                good.len(),
-                format!("文件不是 UTF-8 编码{guess}：请用记事本打开，“另存为”时把“编码”选为 UTF-8 再保存；或运行 iconv -f GB18030 -t UTF-8"),
-                format!(
-                    "file is not UTF-8{guess_en}: open it in Notepad and Save As with Encoding UTF-8, or convert it with iconv -f GB18030 -t UTF-8"
-                ),
-            ))
-        }
     }
 }
