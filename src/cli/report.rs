@@ -93,19 +93,8 @@ pub(super) fn report(a: Args) -> anyhow::Result<ExitCode> {
     })?;
     let now = a.at.unwrap_or_else(|| b.newest().map_or(real, |n| n.max(real)));
     let report = b.finish(now);
-    let log = LogSummary {
-        records: v.records,
-        verified: v.problem.is_none(),
-        problem: v.problem.as_ref().map(|p| p.to_string()),
-        torn: v.torn.len(),
-        first_seq,
-        head_seq: v.head.as_ref().map(|h| h.0),
-        head_hash: v.head.as_ref().map(|h| h.1.clone()),
-    };
-    let log_line = match &v.problem {
-        None => format!("Log verified 日志校验通过: {} records, chain intact; {} torn record(s) skipped.", v.records, v.torn.len()),
-        Some(p) => format!("WARNING 警告: the log does NOT verify 日志校验失败 — {p}. Figures below rest on a damaged log."),
-    };
+    let log = LogSummary::of(&v, first_seq);
+    let log_line = log.line();
     match a.format {
         Format::Md => print!("{}", markdown::markdown(&report, &log_line)),
         Format::Csv => print!("{}", csv::csv(&report, if matches!(a.lang, CsvLang::En) { Lang::En } else { Lang::Zh })),

@@ -196,21 +196,8 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// HTML-escapes text for element content and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+/// HTML-escapes text for element content and attribute values (the report's escaper).
+pub(crate) use crate::evidence::report::html::esc;
 
 /// JSON for a `<script type="application/json">` element: `<` escaped so no `</script>` can end it early.
 pub(crate) fn script_json(v: &Value) -> String {

@@ -81,19 +81,8 @@ pub(crate) fn render(dir: &Path, from: Date, to: Date, screen: Option<String>, t
         acts.extend(edits::of(r, a, z));
     })?;
     let report = b.finish(now.max(newest));
-    let log = LogSummary {
-        records: v.records,
-        verified: v.problem.is_none(),
-        problem: v.problem.as_ref().map(|p| p.to_string()),
-        torn: v.torn.len(),
-        first_seq,
-        head_seq: v.head.as_ref().map(|h| h.0),
-        head_hash: v.head.as_ref().map(|h| h.1.clone()),
-    };
-    let log_line = match &v.problem {
-        None => format!("Log verified 日志校验通过: {} records, chain intact; {} torn record(s) skipped.", v.records, v.torn.len()),
-        Some(p) => format!("WARNING 警告: the log does NOT verify 日志校验失败 — {p}. Figures below rest on a damaged log."),
-    };
+    let log = LogSummary::of(&v, first_seq);
+    let log_line = log.line();
     Ok(match f {
         Format::Md => format!("{}\n{}", markdown::markdown(&report, &log_line), edits::markdown(&acts, tz)),
         Format::Csv => csv::csv(&report, Lang::Zh),

@@ -160,6 +160,29 @@ pub struct LogSummary {
     pub head_hash: Option<String>,
 }
 
+impl LogSummary {
+    /// What `verify::read` found, with the first record's sequence number seen while reading.
+    pub(crate) fn of(v: &crate::evidence::verify::Verified, first_seq: Option<u64>) -> LogSummary {
+        LogSummary {
+            records: v.records,
+            verified: v.problem.is_none(),
+            problem: v.problem.as_ref().map(|p| p.to_string()),
+            torn: v.torn.len(),
+            first_seq,
+            head_seq: v.head.as_ref().map(|h| h.0),
+            head_hash: v.head.as_ref().map(|h| h.1.clone()),
+        }
+    }
+
+    /// The one line a Markdown report opens with.
+    pub(crate) fn line(&self) -> String {
+        match &self.problem {
+            None => format!("Log verified 日志校验通过: {} records, chain intact; {} torn record(s) skipped.", self.records, self.torn),
+            Some(p) => format!("WARNING 警告: the log does NOT verify 日志校验失败 — {p}. Figures below rest on a damaged log."),
+        }
+    }
+}
+
 /// Something the reader must know to read the figures right.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Note {
