@@ -231,7 +231,7 @@ pub fn start_with(
         let actions = fleet::DaemonActions { poll_now, reload_now, state_dir: config.state_dir.clone() };
         let link = crate::fleet::link::Link {
             cfg: fc.clone(),
-            state,
+            state: Arc::clone(&state),
             log_dir: config.evidence.dir.clone(),
             state_dir: config.state_dir.clone(),
             time_zone: config.time_zone.clone(),
@@ -243,16 +243,8 @@ pub fn start_with(
     let mut console_addr = None;
     if let (Some(listener), Some(cc)) = (console_listener, &config.console) {
         console_addr = listener.local_addr().ok();
-        let live = status::State {
-            started,
-            clock: clock.clone(),
-            screens: screens.clone(),
-            sinks: sink_status.clone(),
-            catalog: cat_rx.clone(),
-            recorder: recorder.clone(),
-            config: reload_rx.clone(),
-            token: None,
-        };
+        // The console shows the same live state; its own login guards it, not the status token.
+        let live = status::State { token: None, ..(*state).clone() };
         let host = console_site::DaemonHost { configs: cfg_rx.clone(), reload: reload_rx.clone(), fonts: Arc::clone(&fonts) };
         let c = console::Console::new(cc.clone(), Box::new(host), Arc::clone(&fonts), Arc::new(live), recorder.clone(), clock.clone());
         tasks.spawn("operator console", console::serve(listener, Arc::new(c), cancel.clone()));

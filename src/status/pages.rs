@@ -18,6 +18,7 @@ use crate::schedule::Content;
 use crate::sinks::{Output, SinkStatus};
 
 /// Everything the endpoint reads.
+#[derive(Clone)]
 pub struct State {
     pub started: Timestamp,
     pub clock: Clock,

@@ -26,16 +26,6 @@ fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
-fn category_zh(key: &str) -> &str {
-    match key {
-        "party" => "党务",
-        "village" => "村务",
-        "finance" => "财务",
-        "notice" => "公告",
-        other => other,
-    }
-}
-
 pub(crate) fn csv(r: &Report, lang: Lang) -> String {
     let mut o = String::from("\u{feff}");
     match lang {
@@ -50,7 +40,7 @@ pub(crate) fn csv(r: &Report, lang: Lang) -> String {
     let sec = |ms: i64| format!("{}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000));
     for it in &r.items {
         let category = it.category.as_deref().unwrap_or("");
-        let category = if lang == Lang::Zh { category_zh(category) } else { category };
+        let category = if lang == Lang::Zh { super::category_zh(category) } else { category };
         for d in &it.days {
             let meets = match (d.meets_min, lang) {
                 (None, _) => "",

@@ -74,16 +74,6 @@ impl Ctx {
     }
 }
 
-fn category_zh(key: &str) -> &str {
-    match key {
-        "party" => "党务",
-        "village" => "村务",
-        "finance" => "财务",
-        "notice" => "公告",
-        other => other,
-    }
-}
-
 fn status_badge(s: ItemStatus) -> String {
     let class = match s {
         ItemStatus::NeverShown | ItemStatus::Below => "badge bad",
@@ -249,7 +239,7 @@ fn summary(o: &mut String, r: &Report) {
         let list = format!(
             "{}{}",
             esc(it.list.as_deref().unwrap_or("—")),
-            it.category.as_deref().map(|c| format!("<br><span class=\"small\">{}</span>", esc(category_zh(c)))).unwrap_or_default()
+            it.category.as_deref().map(|c| format!("<br><span class=\"small\">{}</span>", esc(super::category_zh(c)))).unwrap_or_default()
         );
         let _ = writeln!(
             o,
@@ -304,7 +294,7 @@ fn details(o: &mut String, r: &Report, cx: &Ctx) {
             &format!(
                 "{} / {}{}",
                 esc(it.list.as_deref().unwrap_or("—")),
-                esc(category_zh(it.category.as_deref().unwrap_or("—"))),
+                esc(super::category_zh(it.category.as_deref().unwrap_or("—"))),
                 if it.urgent { " · 紧急 urgent" } else { "" }
             ),
         );

@@ -484,5 +484,10 @@ impl Builder {
     }
 }
 
+/// A category key (`party` ...) as the screen labels it (党务 ...); any other text as it is.
+fn category_zh(key: &str) -> &str {
+    crate::item::Category::ALL.iter().find(|c| c.key() == key).map_or(key, |c| c.label())
+}
+
 #[cfg(test)]
 mod tests;
