@@ -194,19 +194,20 @@ impl Config {
         let mut clean = Vec::new();
         for mut t in screen_tables {
             let before = file.error_count();
+            let named = t.keys().iter().any(|k| k == "playlist");
             if let Some(s) = screen::parse_screen(&mut t, village.as_deref(), &rel) {
-                if screens.iter().any(|(o, _, _): &(ScreenConfig, usize, usize)| o.name == s.name) {
+                if screens.iter().any(|(o, ..): &(ScreenConfig, usize, usize, bool)| o.name == s.name) {
                     file.error(t.span.start, format!("屏幕名称“{}”重复", s.name), format!("duplicate screen name `{}`", s.name));
                 }
                 // Ports, files and devices: two sinks share one only where it allows sharing.
                 for (i, k) in s.sinks.iter().enumerate() {
-                    for other in screens.iter().flat_map(|(o, _, _)| o.sinks.iter()).chain(&s.sinks[..i]) {
+                    for other in screens.iter().flat_map(|(o, ..)| o.sinks.iter()).chain(&s.sinks[..i]) {
                         for (zh, en) in sinks::conflicts(other, k) {
                             file.error(t.span.start, zh, en);
                         }
                     }
                 }
-                screens.push((s, t.pos("playlist"), t.pos("playlists")));
+                screens.push((s, t.pos("playlist"), t.pos("playlists"), named));
                 t.finish();
                 clean.push(file.error_count() == before);
                 continue;
@@ -216,7 +217,7 @@ impl Config {
         top.finish();
         let mut diags = Vec::new();
         let (playlists, playlist_texts) = load_playlists(&playlists_dir, stored, &mut diags);
-        for (s, _, list_pos) in &screens {
+        for (s, _, list_pos, _) in &screens {
             for name in &s.playlists {
                 if !playlists.contains_key(name) {
                     // At the name inside `playlists = [...]`, not at the top of the file.
@@ -229,7 +230,8 @@ impl Config {
                 }
             }
         }
-        for (s, pos, _) in &screens {
+        unnamed_playlist(&file, &screens, &playlists);
+        for (s, pos, ..) in &screens {
             let broken = playlists_dir.join(format!("{}.toml", s.playlist));
             if !playlists.contains_key(&s.playlist) && broken.is_file() {
                 file.error(
@@ -267,7 +269,7 @@ impl Config {
             village,
             sources,
             masking,
-            screens: screens.into_iter().map(|(s, _, _)| s).collect(),
+            screens: screens.into_iter().map(|(s, ..)| s).collect(),
             playlists,
             evidence,
             status,
@@ -281,6 +283,32 @@ impl Config {
 
     pub fn screen(&self, name: &str) -> Option<&ScreenConfig> {
         self.screens.iter().find(|s| s.name == name)
+    }
+}
+
+/// A screen without a `playlist` key plays the built-in default; when the folder holds a
+/// playlist no screen names, the clerk most likely forgot the key: say so, with the name.
+fn unnamed_playlist(file: &TomlFile<'_>, screens: &[(ScreenConfig, usize, usize, bool)], playlists: &BTreeMap<String, Playlist>) {
+    let named = |p: &str| screens.iter().any(|(s, ..)| s.playlist == p || s.playlists.iter().any(|n| n == p));
+    let orphans: Vec<&str> = playlists.keys().map(String::as_str).filter(|p| *p != "default" && !named(p)).collect();
+    let Some(first) = orphans.first() else { return };
+    for (s, pos, _, has_key) in screens {
+        if *has_key {
+            continue;
+        }
+        file.warn(
+            *pos,
+            format!(
+                "屏幕“{}”没有写 playlist，正在播放内置的默认列表；播放列表文件夹里有“{}”，是不是漏写了 playlist = \"{first}\"？",
+                s.name,
+                orphans.join("”“")
+            ),
+            format!(
+                "screen `{}` has no `playlist` key, so it plays the built-in default; the playlists folder has `{}`: did you mean `playlist = \"{first}\"`?",
+                s.name,
+                orphans.join("`, `")
+            ),
+        );
     }
 }
 

@@ -213,3 +213,32 @@ fn a_select_that_matches_no_item_is_warned_about_with_the_near_match() {
     let out = stdout(&o);
     assert!(out.contains("playlists/main.toml:3:19: 警告 warning: 时段“低保公示”选择的 list“低宝”没有任何条目，是不是“低保”？"), "{out}");
 }
+
+#[test]
+fn a_screen_without_its_playlist_key_is_warned_about_when_the_folder_has_one() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = write_config(t.path(), "name = \"门口\"\nwidth = 128\nheight = 32", Some(PLAYLIST));
+    // The clerk deletes the line `playlist = "main"` while editing.
+    let text = std::fs::read_to_string(&cfg).unwrap().replace("playlist = \"main\"\n", "");
+    std::fs::write(&cfg, text).unwrap();
+    std::fs::write(t.path().join("items/a.json"), item_json("a", "party", "党务公开", &["内容"])).unwrap();
+    let o = yiping(t.path(), &["check", "--config", cfg.to_str().unwrap(), "--at", DEMO_AT]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "a warning, not an error: {out}");
+    assert!(
+        out.contains("yiping.toml:9:1: 警告 warning: 屏幕“门口”没有写 playlist，正在播放内置的默认列表；播放列表文件夹里有“main”，是不是漏写了 playlist = \"main\"？"),
+        "{out}"
+    );
+    // With the key back, no warning.
+    let o = yiping(
+        t.path(),
+        &[
+            "check",
+            "--config",
+            write_config(t.path(), "name = \"门口\"\nwidth = 128\nheight = 32", Some(PLAYLIST)).to_str().unwrap(),
+            "--at",
+            DEMO_AT,
+        ],
+    );
+    assert!(!stdout(&o).contains("没有写 playlist"), "{}", stdout(&o));
+}
