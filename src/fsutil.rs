@@ -81,9 +81,16 @@ fn temp_path(path: &Path) -> io::Result<PathBuf> {
 pub(crate) fn read_text(path: &Path) -> Result<String, crate::diag::Diag> {
     use crate::diag::Diag;
     let bytes = fs::read(path).map_err(|e| Diag::file(path, format!("无法读取文件：{e}"), format!("cannot read file: {e}")))?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    decode_text(path, &bytes).map(str::to_string)
+}
+
+/// `read_text` for bytes already in memory (a feed body, which must stay byte for byte as
+/// signed): the text without its byte-order mark, or the same refusal, `path` naming it.
+pub(crate) fn decode_text<'b>(path: &Path, bytes: &'b [u8]) -> Result<&'b str, crate::diag::Diag> {
+    use crate::diag::Diag;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(body) {
-        Ok(s) => Ok(s.to_string()),
+        Ok(s) => Ok(s),
         Err(e) => {
             let good = std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default();
             let rest = &body[e.valid_up_to()..];

@@ -52,12 +52,13 @@ pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCo
     for e in catalog.entries() {
         let it = e.original();
         let state = match Showable::admit(e, now) {
-            Ok(_) => "showable 可显示".to_string(),
-            Err(Refusal::NotApproved(s)) => format!("not shown: status {s:?} 未审核通过，不显示").to_lowercase(),
-            Err(Refusal::NotYetDue) => format!("not yet due 未到公示期 (from {})", it.display.from),
-            Err(Refusal::Expired) => format!("expired 已过公示期 (until {})", it.display.until),
+            Ok(_) => "可显示 showable".to_string(),
+            Err(Refusal::NotApproved(s)) => format!("未审核通过，不显示 not shown: status {}", s.key()),
+            Err(Refusal::NotYetDue) => format!("未到公示期 not yet due (from {})", it.display.from),
+            Err(Refusal::Expired) => format!("已过公示期 expired (until {})", it.display.until),
         };
-        let masked = if e.masked_count() > 0 { format!(", {} text(s) masked 已脱敏", e.masked_count()) } else { String::new() };
+        let masked =
+            if e.masked_count() > 0 { format!("，{} 处已脱敏 {} text(s) masked", e.masked_count(), e.masked_count()) } else { String::new() };
         println!("  {:<40} {:<8} {state}{masked}", e.key(), it.category.key());
         // Characters that no font of any screen can draw.
         if let Some(fonts) = &fonts {

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use jiff::Timestamp;
 
 use crate::clock::Clock;
@@ -24,22 +23,25 @@ const MAX_ITEMS: usize = 10_000;
 
 pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
     let now = at.unwrap_or_else(|| Clock::System.now());
-    let body = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    // The body stays bytes: the signature covers them as they are (a byte-order mark included).
+    let body = std::fs::read(file).map_err(|e| anyhow::anyhow!("无法读取信息源文件 {0}：{e} / cannot read feed file {0}: {e}", file.display()))?;
     let mut lines = Vec::new();
     for k in keys {
         // A key is a minisign.pub file or its `RW...` line.
-        let text = if Path::new(k).is_file() { std::fs::read_to_string(k).with_context(|| format!("reading key {k}"))? } else { k.clone() };
-        lines.push(key_line(&text).map_err(|e| anyhow::anyhow!("--key {k}: not a minisign public key: {e}"))?);
+        let text = if Path::new(k).is_file() { read_text(Path::new(k))? } else { k.clone() };
+        lines.push(key_line(&text).map_err(|e| anyhow::anyhow!("--key {k} 不是 minisign 公钥：{e} / --key {k}: not a minisign public key: {e}"))?);
     }
     let sig = sig.or_else(|| {
         let p = PathBuf::from(format!("{}.minisig", file.display()));
         p.is_file().then_some(p)
     });
     if sig.is_some() && lines.is_empty() {
-        anyhow::bail!("a signature needs --key (the platform's minisign public key) to be checked");
+        anyhow::bail!(
+            "有签名就要用 --key 给出平台的 minisign 公钥才能检查 / a signature needs --key (the platform's minisign public key) to be checked"
+        );
     }
     let sig_text = match &sig {
-        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
+        Some(p) => Some(read_text(p)?),
         None => None,
     };
     let policy = Policy {
@@ -53,37 +55,50 @@ pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at:
     let a = match accept(&policy, &body, sig_text.as_deref(), Some(now), None) {
         Ok(a) => a,
         Err(r) => {
-            println!("{}: error 错误: feed rejected as a whole: {r} / 整个信息源被拒绝：{}", file.display(), r.zh());
+            println!("{}: 错误 error: 整个信息源被拒绝：{} / feed rejected as a whole: {r}", file.display(), r.zh());
             return Ok(ExitCode::from(EXIT_PROBLEMS));
         }
     };
-    println!("feed 信息源 {}: schema yiping.feed/1, sequence {}, generated_at {}", file.display(), a.feed.sequence, a.feed.generated_at);
+    println!(
+        "信息源 feed {}: 格式 schema yiping.feed/1, 序号 sequence {}, 生成于 generated_at {}",
+        file.display(),
+        a.feed.sequence,
+        a.feed.generated_at
+    );
     match (&a.verified, &sig) {
-        (Some(v), Some(p)) => println!("signature 签名 {}: good 有效 (trusted comment: {})", p.display(), v.trusted_comment),
-        _ => println!("signature 签名: not checked 未检查 (give --key and --sig, or put {}.minisig beside it)", file.display()),
+        (Some(v), Some(p)) => println!("签名 signature {}: 有效 good（可信注释 trusted comment: {}）", p.display(), v.trusted_comment),
+        _ => println!(
+            "签名 signature: 未检查 not checked（用 --key 和 --sig 给出，或把 {}.minisig 放在旁边 / give --key and --sig, or put it beside the feed）",
+            file.display()
+        ),
     }
-    println!("\nitems 条目 (judged at {now}):");
+    println!("\n条目 items（判断时间 judged at {now}）:");
     for it in &a.feed.items {
         let e = std::sync::Arc::new(crate::item::Entry::new("feed", std::sync::Arc::clone(it), &Default::default()));
         let state = match Showable::admit(&e, now) {
-            Ok(_) => "showable 可显示".to_string(),
-            Err(Refusal::NotApproved(s)) => format!("not shown: status {s:?} 未审核通过，不显示").to_lowercase(),
-            Err(Refusal::NotYetDue) => format!("not yet due 未到公示期 (from {})", it.display.from),
-            Err(Refusal::Expired) => format!("expired 已过公示期 (until {})", it.display.until),
+            Ok(_) => "可显示 showable".to_string(),
+            Err(Refusal::NotApproved(s)) => format!("未审核通过，不显示 not shown: status {}", s.key()),
+            Err(Refusal::NotYetDue) => format!("未到公示期 not yet due (from {})", it.display.from),
+            Err(Refusal::Expired) => format!("已过公示期 expired (until {})", it.display.until),
         };
         println!("  {:<32} rev {:<4} {:<8} {state}", it.id, it.revision, it.category.key());
     }
     if !a.feed.problems.is_empty() {
-        println!("\nproblems 问题:");
+        println!("\n问题 problems:");
         a.feed.problems.iter().for_each(|d| println!("{d}"));
     }
     let errors = a.feed.problems.iter().filter(|d| d.is_error()).count();
     let unsigned = a.verified.is_none();
     println!(
-        "\n{errors} error(s) 个错误, {} warning(s) 个警告; {} item(s) 个条目{}",
+        "\n{errors} 个错误 error(s), {} 个警告 warning(s); {} 个条目 item(s){}",
         a.feed.problems.len() - errors,
         a.feed.items.len(),
-        if unsigned { "; signature not checked 签名未检查" } else { "" }
+        if unsigned { "; 签名未检查 signature not checked" } else { "" }
     );
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+}
+
+/// A key or signature file, through the one text reader (byte-order mark, encoding advice).
+fn read_text(p: &Path) -> anyhow::Result<String> {
+    crate::fsutil::read_text(p).map_err(|d| anyhow::anyhow!("{d}"))
 }

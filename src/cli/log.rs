@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Subcommand;
 
 use super::EXIT_PROBLEMS;
@@ -30,7 +29,9 @@ pub(super) fn log_dir(dir: Option<PathBuf>, config: Option<&Path>) -> anyhow::Re
     match (dir, config) {
         (Some(d), _) => Ok(d),
         (None, Some(c)) => Ok(super::load_config(c)?.evidence.dir),
-        (None, None) => anyhow::bail!("say where the log is: --dir DIR or --config yiping.toml"),
+        (None, None) => {
+            anyhow::bail!("请指明显示记录在哪里：--dir 目录 或 --config yiping.toml / say where the log is: --dir DIR or --config yiping.toml")
+        }
     }
 }
 
@@ -39,14 +40,13 @@ pub(super) fn log(cmd: LogCommand) -> anyhow::Result<ExitCode> {
         LogCommand::Verify { dir, config, anchors } => {
             let dir = log_dir(dir, config.as_deref())?;
             if !dir.is_dir() {
-                anyhow::bail!("no evidence log at {} (is the path right?)", dir.display());
+                anyhow::bail!("{0} 没有显示记录（路径对吗？）/ no evidence log at {0} (is the path right?)", dir.display());
             }
             let mut check = match &anchors {
                 Some(f) => {
-                    let text =
-                        std::fs::read_to_string(f).with_context(|| format!("无法读取锚点文件 / cannot read the anchors file {}", f.display()))?;
+                    let text = crate::fsutil::read_text(f).map_err(|d| anyhow::anyhow!("{d}"))?;
                     let list = crate::evidence::anchors::parse(&text).map_err(|(line, e)| {
-                        anyhow::anyhow!("{}:{line}: 不是证据头记录 / not a head (expected {{\"seq\":N,\"hash\":\"…\"}}): {e}", f.display())
+                        anyhow::anyhow!("{}:{line}: 不是证据头记录：{e} / not a head (expected {{\"seq\":N,\"hash\":\"…\"}}): {e}", f.display())
                     })?;
                     Some(crate::evidence::anchors::Check::new(list))
                 }
@@ -62,21 +62,24 @@ pub(super) fn log(cmd: LogCommand) -> anyhow::Result<ExitCode> {
                 _ => true,
             };
             for (f, line) in &v.torn {
-                println!("{}:{line}: warning 警告: torn record skipped (power cut while writing) / 断电时未写完的记录，已跳过", f.display());
+                println!("{}:{line}: 警告 warning: 断电时未写完的记录，已跳过 / torn record skipped (power cut while writing)", f.display());
             }
             match &v.problem {
                 None if !anchored => {
-                    println!("log does NOT match the anchors 日志与锚点不符 ({} record(s) read)", v.records);
+                    println!("日志与锚点不符 log does NOT match the anchors（已读 {0} 条记录 / {0} record(s) read）", v.records);
                     Ok(ExitCode::from(EXIT_PROBLEMS))
                 }
                 None => {
-                    let head = v.head.as_ref().map_or("empty".to_string(), |(s, h)| format!("#{s} {h}"));
-                    println!("ok 完整: {} record(s) 条记录 in {} file(s) 个文件, chain intact 哈希链完整; head 最新: {head}", v.records, v.files);
+                    let head = v.head.as_ref().map_or("空 empty".to_string(), |(s, h)| format!("#{s} {h}"));
+                    println!(
+                        "完整 ok：{0} 个文件共 {1} 条记录，哈希链完整；最新 {head} / {1} record(s) in {0} file(s), chain intact; head {head}",
+                        v.files, v.records
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(p) => {
-                    println!("{}:{}: error 错误: {} / 记录被篡改、删除、插入或调换", p.file.display(), p.line, p.what);
-                    println!("log does NOT verify 日志校验失败 ({} record(s) read)", v.records);
+                    println!("{}:{}: 错误 error: {}（记录被篡改、删除、插入或调换）/ {}", p.file.display(), p.line, p.zh, p.what);
+                    println!("日志校验失败 log does NOT verify（已读 {0} 条记录 / {0} record(s) read）", v.records);
                     Ok(ExitCode::from(EXIT_PROBLEMS))
                 }
             }
@@ -89,7 +92,7 @@ fn anchor_report(c: &crate::evidence::anchors::Check, file: &Path, v: &verify::V
     let end = v.head.as_ref().map_or("空日志 empty log".to_string(), |(s, _)| format!("#{s}"));
     for a in c.missing() {
         println!(
-            "{}:{}: error 错误: 日志中没有锚点记录 #{}（日志止于 {end}）：日志被截短，或记录被删除 / the log has no record #{} (it ends at {end}): it was cut back behind this anchor{}",
+            "{}:{}: 错误 error: 日志中没有锚点记录 #{}（日志止于 {end}）：日志被截短，或记录被删除 / the log has no record #{} (it ends at {end}): it was cut back behind this anchor{}",
             file.display(),
             a.line,
             a.seq,
@@ -99,7 +102,7 @@ fn anchor_report(c: &crate::evidence::anchors::Check, file: &Path, v: &verify::V
     }
     for (a, found) in &c.rewritten {
         println!(
-            "{}:{}: error 错误: 记录 #{} 的哈希与锚点不同：日志自此或更早处被改写 / record #{} has hash {found}, the anchor says {}: the log was rewritten at or before it",
+            "{}:{}: 错误 error: 记录 #{} 的哈希与锚点不同：日志自此或更早处被改写 / record #{} has hash {found}, the anchor says {}: the log was rewritten at or before it",
             file.display(),
             a.line,
             a.seq,
@@ -108,7 +111,7 @@ fn anchor_report(c: &crate::evidence::anchors::Check, file: &Path, v: &verify::V
         );
     }
     if c.missing().is_empty() && c.rewritten.is_empty() {
-        println!("anchors 锚点: all {} match 全部相符", c.matched);
+        println!("锚点 anchors：{0} 个全部相符 / all {0} match", c.matched);
         return true;
     }
     false

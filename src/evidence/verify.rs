@@ -16,12 +16,14 @@ pub struct Problem {
     pub file: PathBuf,
     /// 1-based.
     pub line: u64,
+    /// In Chinese, for the operator (first), then in English.
+    pub zh: String,
     pub what: String,
 }
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.file.display(), self.line, self.what)
+        write!(f, "{}:{}: {} / {}", self.file.display(), self.line, self.zh, self.what)
     }
 }
 
@@ -45,6 +47,16 @@ struct Pending {
     line: u64,
     incomplete: bool,
     what: String,
+}
+
+/// A line that does not decode and is not a torn tail.
+fn unreadable(p: Pending) -> Problem {
+    Problem {
+        file: p.file,
+        line: p.line,
+        zh: format!("记录无法读取（{}）：被改动或损坏", p.what),
+        what: format!("unreadable record ({}): edited or damaged", p.what),
+    }
 }
 
 /// Reads every log file in `dir` in order. `each` gets every good record, in order.
@@ -87,31 +99,42 @@ pub(crate) fn read_hashed(dir: &Path, mut each: impl FnMut(&Record, &str)) -> st
                 }
             };
             if v.problem.is_none() {
-                let here = |what: String| Problem { file: path.clone(), line: lineno, what };
+                let here = |zh: String, what: String| Problem { file: path.clone(), line: lineno, zh, what };
                 if let Some(p) = pending.take() {
                     let name = p.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                     let explained = matches!(&rec.event, Event::TornTail { file, line, .. } if *file == name && *line == p.line);
                     if p.incomplete && explained {
                         v.torn.push((p.file, p.line));
                     } else {
-                        v.problem = Some(Problem { file: p.file, line: p.line, what: format!("unreadable record ({}): edited or damaged", p.what) });
+                        v.problem = Some(unreadable(p));
                     }
                 }
                 if v.problem.is_none() {
                     if rec.seq > expect_seq {
-                        let what = if expect_seq == 0 && v.records == 0 {
-                            format!("log starts at record #{} instead of #0: earlier records or files were deleted", rec.seq)
+                        v.problem = Some(if expect_seq == 0 && v.records == 0 {
+                            here(
+                                format!("日志从第 #{} 条开始，而不是 #0：前面的记录或文件被删除了", rec.seq),
+                                format!("log starts at record #{} instead of #0: earlier records or files were deleted", rec.seq),
+                            )
                         } else {
-                            format!("expected record #{expect_seq} here but found #{}: records deleted or reordered", rec.seq)
-                        };
-                        v.problem = Some(here(what));
+                            here(
+                                format!("这里应是第 #{expect_seq} 条，却是 #{}：有记录被删除或调换", rec.seq),
+                                format!("expected record #{expect_seq} here but found #{}: records deleted or reordered", rec.seq),
+                            )
+                        });
                     } else if rec.seq < expect_seq {
-                        v.problem = Some(here(format!("record #{} comes after #{}: inserted or reordered", rec.seq, expect_seq - 1)));
+                        v.problem = Some(here(
+                            format!("第 #{} 条出现在 #{} 之后：有记录被插入或调换", rec.seq, expect_seq - 1),
+                            format!("record #{} comes after #{}: inserted or reordered", rec.seq, expect_seq - 1),
+                        ));
                     } else if rec.prev != prev {
-                        v.problem = Some(here(format!(
-                            "record #{} does not follow from the record before (its prev hash differs): a record was inserted, replaced or edited",
-                            rec.seq
-                        )));
+                        v.problem = Some(here(
+                            format!("第 #{} 条与前一条接不上（记下的前一条哈希不同）：有记录被插入、替换或改动", rec.seq),
+                            format!(
+                                "record #{} does not follow from the record before (its prev hash differs): a record was inserted, replaced or edited",
+                                rec.seq
+                            ),
+                        ));
                     }
                 }
             }
@@ -129,7 +152,7 @@ pub(crate) fn read_hashed(dir: &Path, mut each: impl FnMut(&Record, &str)) -> st
         if p.incomplete {
             v.torn.push((p.file, p.line));
         } else {
-            v.problem = Some(Problem { file: p.file, line: p.line, what: format!("unreadable record ({}): edited or damaged", p.what) });
+            v.problem = Some(unreadable(p));
         }
     }
     Ok(v)

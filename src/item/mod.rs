@@ -61,6 +61,18 @@ pub enum Status {
     Revoked,
 }
 
+impl Status {
+    /// The word in item files (`approved`), for messages.
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Approved => "approved",
+            Status::Pending => "pending",
+            Status::Rejected => "rejected",
+            Status::Revoked => "revoked",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {

@@ -303,21 +303,17 @@ fn log_verify_passes_an_untouched_log_and_catches_edits_deletions_insertions_and
 
     let second = files[1].file_name().unwrap().to_str().unwrap().to_string();
     let cases: Vec<(&str, Edit, String)> = vec![
-        (
-            "edit",
-            Box::new(|l| l[2] = l[2].replacen("local/", "local/x", 1)),
-            format!("{second}:3: error 错误: unreadable record (hash does not match"),
-        ),
-        ("delete", Box::new(|l| drop(l.remove(2))), format!("{second}:3: error 错误: expected record #")),
+        ("edit", Box::new(|l| l[2] = l[2].replacen("local/", "local/x", 1)), format!("{second}:3: 错误 error: 记录无法读取（hash does not match")),
+        ("delete", Box::new(|l| drop(l.remove(2))), format!("{second}:3: 错误 error: 这里应是第 #")),
         (
             "insert",
             Box::new(|l| {
                 let copy = l[1].clone();
                 l.insert(3, copy)
             }),
-            format!("{second}:4: error 错误: record #"),
+            format!("{second}:4: 错误 error: 第 #"),
         ),
-        ("swap", Box::new(|l| l.swap(2, 3)), format!("{second}:3: error 错误: expected record #")),
+        ("swap", Box::new(|l| l.swap(2, 3)), format!("{second}:3: 错误 error: 这里应是第 #")),
     ];
     for (name, f, want) in cases {
         let c = tempfile::tempdir().unwrap();
@@ -328,7 +324,7 @@ fn log_verify_passes_an_untouched_log_and_catches_edits_deletions_insertions_and
         let (code, out) = verify(c.path());
         assert_eq!(code, Some(1), "{name}: {out}");
         assert!(out.contains(&want), "{name}: want {want:?} in\n{out}");
-        assert!(out.contains("does NOT verify"), "{name}: {out}");
+        assert!(out.contains("日志校验失败 log does NOT verify"), "{name}: {out}");
     }
 
     // A forged record with a correct hash of its own still breaks the link to the one before.
@@ -343,7 +339,7 @@ fn log_verify_passes_an_untouched_log_and_catches_edits_deletions_insertions_and
     });
     let (code, out) = verify(c.path());
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains(&format!("{second}:3: error 错误: record #")) && out.contains("does not follow"), "{out}");
+    assert!(out.contains(&format!("{second}:3: 错误 error: 第 #")) && out.contains("与前一条接不上") && out.contains("does not follow"), "{out}");
 
     // Removing the first file is noticed too.
     std::fs::remove_file(c.path().join(files[0].file_name().unwrap())).unwrap();
@@ -426,7 +422,7 @@ fn sigkill_during_appends_and_a_torn_tail_leave_a_log_that_verifies_after_restar
     let (code, out) = verify(&log);
     assert_eq!(code, Some(0), "after restart: {out}");
     let name = last.file_name().unwrap().to_str().unwrap();
-    assert!(out.contains(&format!("{name}:{torn_line}: warning 警告: torn record skipped")), "{out}");
+    assert!(out.contains(&format!("{name}:{torn_line}: 警告 warning: 断电时未写完的记录，已跳过 / torn record skipped")), "{out}");
     let all = std::fs::read_to_string(&last).unwrap();
     assert!(all.contains(&format!("\"kind\":\"torn_tail\",\"file\":\"{name}\",\"line\":{torn_line}")), "{all}");
     assert!(all.contains("\"kind\":\"stop\""), "clean stop after restart");

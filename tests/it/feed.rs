@@ -395,7 +395,7 @@ fn the_example_feed_is_signed_and_checks_clean() {
     let out = stdout(&o);
     assert!(o.status.success(), "{out}{}", stderr(&o));
     assert!(out.contains("sequence 1042"), "{out}");
-    assert!(out.contains("signature 签名 feed.json.minisig: good"), "{out}");
+    assert!(out.contains("签名 signature feed.json.minisig: 有效 good"), "{out}");
     assert!(out.contains("qingshan-dibao-2026-11") && out.contains("showable"), "{out}");
     assert!(out.contains("status revoked"), "{out}");
     assert!(out.contains("0 error(s)"), "{out}");
@@ -412,7 +412,9 @@ fn check_feed_reports_forgery_and_bad_items_with_positions() {
     std::fs::copy(ex.join("feed.json.minisig"), t.path().join("feed.json.minisig")).unwrap();
     let o = yiping(t.path(), &["check", "--feed", "feed.json", "--key", key]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-    assert!(stdout(&o).contains("signature does not match"), "{}", stdout(&o));
+    let out = stdout(&o);
+    let line = out.lines().find(|l| l.contains("signature does not match")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.starts_with("feed.json: 错误 error: 整个信息源被拒绝："), "Chinese first: {line}");
 
     // Unsigned, checked for format only: a bad item is reported at its line, the others listed.
     let bad =

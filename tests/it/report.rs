@@ -197,8 +197,9 @@ fn html_report(dir: &Path, cfg: &Path) -> String {
 fn head_hash(dir: &Path, cfg: &Path) -> (String, String) {
     let o = yiping(dir, &["log", "verify", "--config", cfg.to_str().unwrap()]);
     let out = stdout(&o);
-    let head = out.split("head 最新: #").nth(1).unwrap_or_else(|| panic!("{out}")).trim();
-    let (seq, hash) = head.split_once(' ').unwrap();
+    let head = out.split("最新 #").nth(1).unwrap_or_else(|| panic!("{out}"));
+    let mut words = head.split_whitespace();
+    let (seq, hash) = (words.next().unwrap(), words.next().unwrap());
     (seq.to_string(), hash.to_string())
 }
 
@@ -340,7 +341,12 @@ fn a_log_written_before_titles_still_verifies_reports_and_its_rehearsal_is_flagg
     let fixture = root().join("tests/data/evidence-v0");
     let d = tempfile::tempdir().unwrap();
     let o = yiping(d.path(), &["log", "verify", "--dir", fixture.to_str().unwrap()]);
-    assert!(o.status.success() && stdout(&o).contains("ok 完整: 19 record(s)"), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        o.status.success() && stdout(&o).contains("完整 ok：") && stdout(&o).contains("共 19 条记录，哈希链完整"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
     let report = |format: &str| {
         let o = yiping(
             d.path(),

@@ -40,6 +40,9 @@ pub enum CacheError {
     TooLarge { path: PathBuf, limit: u64 },
     #[error("{path} is not a feed cache: {msg}")]
     Malformed { path: PathBuf, msg: String },
+    /// Unreadable or not UTF-8, as `fsutil::read_text` says it (Chinese first, with the position).
+    #[error("{0}")]
+    Text(Box<crate::diag::Diag>),
 }
 
 /// Where a source's cache lives.
@@ -58,7 +61,7 @@ pub fn read(path: &Path, limit: u64) -> Result<Option<Cached>, CacheError> {
     if len > limit {
         return Err(CacheError::TooLarge { path: path.to_path_buf(), limit });
     }
-    let text = std::fs::read_to_string(path).map_err(io)?;
+    let text = crate::fsutil::read_text(path).map_err(|d| CacheError::Text(Box::new(d)))?;
     let c: Cached = serde_json::from_str(&text).map_err(|e| CacheError::Malformed { path: path.to_path_buf(), msg: e.to_string() })?;
     if c.format != FORMAT {
         return Err(CacheError::Malformed { path: path.to_path_buf(), msg: format!("format `{}`, expected `{FORMAT}`", c.format) });

@@ -1,9 +1,10 @@
 //! Feed format v1: parse, validate and bound a feed body (docs/feed-v1.md).
 //!
 //! `{"schema": "yiping.feed/1", "sequence": u64, "generated_at": RFC 3339, "items": [...]}`.
-//! Unknown top-level fields are ignored. Each item goes through the same
-//! parser as a folder item; an invalid item is reported (with its line and
-//! column in the feed) and skipped, the rest stands. Never allocates beyond
+//! Unknown fields (top level and in items) are ignored with a warning naming the key and
+//! its position: a newer format may add them, a typo must not pass unseen. Each item goes
+//! through the same parser as a folder item; an invalid item is reported (with its line
+//! and column in the feed) and skipped, the rest stands. Never allocates beyond
 //! the body it is given plus `max_items` references; never reads the network.
 
 use std::collections::BTreeMap;
@@ -12,11 +13,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::diag::{Diag, line_col};
-use crate::item::parse::{Format, Limits, item_warnings, parse_item};
+use crate::item::parse::{Format, Limits, item_warnings, parse_item, unknown_keys};
 use crate::item::{Instant, Item};
 
 pub(crate) const SCHEMA: &str = "yiping.feed/1";
@@ -35,8 +36,9 @@ pub struct Feed {
 pub enum FeedError {
     #[error("feed body is larger than {limit} bytes")]
     TooLarge { limit: u64 },
-    #[error("feed is not UTF-8 (invalid byte at offset {0})")]
-    NotUtf8(usize),
+    /// In another encoding (GBK): where, and how to fix it, as `fsutil::decode_text` says it.
+    #[error("feed is not UTF-8 at line {}, column {}: {}", .0.line, .0.col, .0.en)]
+    NotUtf8(Box<Diag>),
     #[error("malformed feed at line {line} column {col}: {msg}")]
     Malformed { line: usize, col: usize, msg: String },
     #[error("feed lacks `{0}`")]
@@ -52,7 +54,7 @@ impl FeedError {
     pub fn zh(&self) -> String {
         match self {
             FeedError::TooLarge { limit } => format!("信息源内容超过 {limit} 字节"),
-            FeedError::NotUtf8(at) => format!("信息源不是 UTF-8 编码（第 {at} 字节）"),
+            FeedError::NotUtf8(d) => format!("信息源第 {} 行第 {} 列不是 UTF-8 编码：{}", d.line, d.col, d.zh),
             FeedError::Malformed { line, col, msg } => format!("信息源格式错误（第 {line} 行第 {col} 列）：{msg}"),
             FeedError::Missing(k) => format!("信息源缺少“{k}”"),
             FeedError::Schema(s) => format!("信息源格式版本为“{s}”，本程序只读 yiping.feed/1"),
@@ -66,7 +68,7 @@ pub(crate) fn parse(origin: &Path, body: &[u8], max_body: u64, max_items: usize,
     if body.len() as u64 > max_body {
         return Err(FeedError::TooLarge { limit: max_body });
     }
-    let text = std::str::from_utf8(body).map_err(|e| FeedError::NotUtf8(e.valid_up_to()))?;
+    let text = self::text(origin, body)?;
     let mut de = serde_json::Deserializer::from_str(text);
     let raw = FeedSeed { max_items }.deserialize(&mut de).and_then(|r| de.end().map(|_| r)).map_err(|e| {
         let msg = e.to_string();
@@ -81,7 +83,7 @@ pub(crate) fn parse(origin: &Path, body: &[u8], max_body: u64, max_items: usize,
     let generated_at = raw.generated_at.ok_or(FeedError::Missing("generated_at"))?.0;
     let raw_items = raw.items.ok_or(FeedError::Missing("items"))?;
 
-    let mut problems = Vec::new();
+    let mut problems: Vec<Diag> = raw.unknown.iter().map(|(k, ptr)| unknown_top(origin, text, k, ptr - text.as_ptr() as usize)).collect();
     let mut by_id: BTreeMap<String, Arc<Item>> = BTreeMap::new();
     for (n, r) in raw_items.into_iter().enumerate() {
         let src = r.get();
@@ -101,6 +103,11 @@ pub(crate) fn parse(origin: &Path, body: &[u8], max_body: u64, max_items: usize,
         };
         match parse_item(origin, src, Format::Json, limits) {
             Ok(item) => {
+                for mut d in unknown_keys(origin, src, Format::Json).into_iter().map(relocate) {
+                    d.zh = format!("第 {} 个条目：{}；已忽略（可能来自更新的格式版本，若是拼写错误请平台改正）", n + 1, d.zh);
+                    d.en = format!("item #{}: {}; ignored (a newer format may add it; if it is a typo the platform should fix it)", n + 1, d.en);
+                    problems.push(d.warning());
+                }
                 problems.extend(item_warnings(&item, origin, src, Format::Json).into_iter().map(relocate));
                 if let Some(other) = by_id.get(&item.id) {
                     problems.push(
@@ -131,6 +138,30 @@ pub(crate) fn parse(origin: &Path, body: &[u8], max_body: u64, max_items: usize,
     Ok(Feed { sequence, generated_at, items: by_id.into_values().collect(), problems })
 }
 
+/// The feed's text without a byte-order mark; a feed in another encoding is refused with
+/// where and how to fix it (the one decoder, `fsutil::decode_text`).
+pub(crate) fn text<'b>(origin: &Path, body: &'b [u8]) -> Result<&'b str, FeedError> {
+    crate::fsutil::decode_text(origin, body).map_err(|d| FeedError::NotUtf8(Box::new(d)))
+}
+
+/// A top-level key this version does not read: a warning at the key (`value_at` is where its value starts).
+fn unknown_top(origin: &Path, text: &str, key: &str, value_at: usize) -> Diag {
+    let at = text[..value_at].rfind(&format!("\"{key}\"")).unwrap_or(value_at);
+    let known = ["schema", "sequence", "generated_at", "items"];
+    let (zh, en) = match crate::diag::did_you_mean(key, &known) {
+        Some(m) => (format!("，是不是想写“{m}”？"), format!("; did you mean `{m}`?")),
+        None => (String::new(), String::new()),
+    };
+    Diag::at(
+        origin,
+        text,
+        at,
+        format!("信息源有本程序不认识的键“{key}”{zh}已忽略（可能来自更新的格式版本）"),
+        format!("the feed has key `{key}`, which this version does not read{en}; ignored (a newer format may add it)"),
+    )
+    .warning()
+}
+
 const TOO_MANY: &str = "too many items";
 
 struct RawFeed<'a> {
@@ -138,6 +169,8 @@ struct RawFeed<'a> {
     sequence: Option<u64>,
     generated_at: Option<Instant>,
     items: Option<Vec<&'a RawValue>>,
+    /// Keys this version does not read, with the address of their value in the body.
+    unknown: Vec<(String, usize)>,
 }
 
 /// Reads the top level, refusing an `items` array longer than `max_items` before storing it.
@@ -158,7 +191,7 @@ impl<'de> Visitor<'de> for FeedSeed {
         f.write_str("a yiping feed object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = RawFeed { schema: None, sequence: None, generated_at: None, items: None };
+        let mut out = RawFeed { schema: None, sequence: None, generated_at: None, items: None, unknown: Vec::new() };
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
                 "schema" if out.schema.is_none() => out.schema = Some(map.next_value()?),
@@ -166,8 +199,10 @@ impl<'de> Visitor<'de> for FeedSeed {
                 "generated_at" if out.generated_at.is_none() => out.generated_at = Some(map.next_value()?),
                 "items" if out.items.is_none() => out.items = Some(map.next_value_seed(ItemsSeed { max: self.max_items })?),
                 k @ ("schema" | "sequence" | "generated_at" | "items") => return Err(de::Error::custom(format!("duplicate field `{k}`"))),
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+                k => {
+                    let k = k.to_string();
+                    let v = map.next_value::<&'de RawValue>()?;
+                    out.unknown.push((k, v.get().as_ptr() as usize));
                 }
             }
         }
@@ -227,12 +262,28 @@ mod tests {
     }
 
     #[test]
-    fn a_good_feed_gives_its_items_and_ignores_unknown_fields() {
+    fn a_good_feed_gives_its_items_and_warns_about_unknown_fields_at_their_place() {
         let f = p(&feed(&[item("a", "甲"), item("b", "乙")]), 10).unwrap();
         assert_eq!(f.sequence, 7);
         assert_eq!(f.generated_at, "2026-11-27T00:00:00Z".parse().unwrap());
         assert_eq!(f.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
-        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        let got: Vec<String> = f.problems.iter().map(ToString::to_string).collect();
+        assert!(f.problems.iter().all(|d| !d.is_error()), "{got:#?}");
+        assert_eq!(got.len(), 3, "{got:#?}");
+        assert!(
+            got[0].starts_with("feed.json:1:89: 警告 warning: 信息源有本程序不认识的键“publisher”已忽略（可能来自更新的格式版本） / "),
+            "{got:#?}"
+        );
+        assert!(got[1].starts_with("feed.json:5:91: 警告 warning: 第 1 个条目：未知的键“future_field”，"), "{got:#?}");
+        assert!(got[1].contains("；已忽略（可能来自更新的格式版本，若是拼写错误请平台改正） / item #1: unknown key `future_field`"), "{got:#?}");
+        assert!(got[2].starts_with("feed.json:8:91: 警告 warning: 第 2 个条目："), "{got:#?}");
+    }
+
+    #[test]
+    fn a_misspelt_top_level_key_is_named_with_the_likely_one() {
+        let f = p(&feed(&[]).replace("\"sequence\": 7, ", "\"sequence\": 7, \"sequense\": 8, "), 10).unwrap();
+        assert_eq!(f.problems.len(), 2, "{:?}", f.problems);
+        assert!(f.problems[0].zh.contains("“sequense”，是不是想写“sequence”？"), "{}", f.problems[0]);
     }
 
     #[test]
@@ -240,8 +291,9 @@ mod tests {
         let bad = item("c", "丙").replace("\"status\": \"approved\",", "");
         let f = p(&feed(&[item("a", "甲"), bad]), 10).unwrap();
         assert_eq!(f.items.len(), 1);
-        assert_eq!(f.problems.len(), 1, "{:?}", f.problems);
-        let d = &f.problems[0];
+        let errors: Vec<&Diag> = f.problems.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{:?}", f.problems);
+        let d = errors[0];
         assert_eq!(d.line, 8, "{d}"); // where serde noticed: the end of item #2 (lines 6-8)
         assert!(d.en.contains("item #2 skipped") && d.en.contains("missing field `status`"), "{d}");
     }
@@ -254,7 +306,11 @@ mod tests {
         assert_eq!(p(r#"{"schema": "yiping.feed/1", "items": []}"#, 1).unwrap_err(), FeedError::Missing("sequence"));
         assert!(matches!(p(r#"{"schema": "yiping.feed/1", "schema": "x"}"#, 1), Err(FeedError::Malformed { .. })));
         assert_eq!(parse(Path::new("f"), &[b'{'; 100], 10, 1, &Limits::default()).unwrap_err(), FeedError::TooLarge { limit: 10 });
-        assert_eq!(parse(Path::new("f"), b"{\"a\xff", 100, 1, &Limits::default()).unwrap_err(), FeedError::NotUtf8(3));
+        let FeedError::NotUtf8(d) = parse(Path::new("f"), b"{\n\"a\xb1\xea", 100, 1, &Limits::default()).unwrap_err() else { panic!() };
+        assert_eq!((d.line, d.col), (2, 3));
+        assert!(d.zh.starts_with("文件不是 UTF-8 编码，看起来是 GBK/GB18030"), "{d}");
+        // A byte-order mark is no error.
+        assert!(parse(Path::new("f"), format!("\u{feff}{}", feed(&[])).as_bytes(), 1000, 1, &Limits::default()).is_ok());
     }
 
     #[test]

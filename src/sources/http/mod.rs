@@ -127,7 +127,10 @@ pub fn accept(policy: &Policy, body: &[u8], signature: Option<&str>, judge: Opti
         _ => None,
     };
     let feed = feed::parse(&policy.origin, body, policy.max_body, policy.max_items, &policy.limits)?;
-    let text: Arc<str> = Arc::from(std::str::from_utf8(body).map_err(|e| FeedError::NotUtf8(e.valid_up_to()))?);
+    // Kept byte for byte as signed (with any byte-order mark), for the cache; `feed::text`
+    // (inside `parse`) has refused a body that is not UTF-8, so nothing is replaced here.
+    feed::text(&policy.origin, body)?;
+    let text: Arc<str> = Arc::from(String::from_utf8_lossy(body));
     if let Some(now) = judge
         && let Some(ahead) = crate::clock::ahead(feed.generated_at, now)
     {
