@@ -324,8 +324,9 @@ async fn screen_loop(
                 Content::Idle => ("idle".to_string(), 0),
                 Content::Off => ("off".to_string(), 0),
             };
-            let secs = on.end.duration_since(on.start).as_secs_f64();
-            info!(screen = %engine.name, slot = %on.slot_name, item = %id, revision = rev, ended = ?ch.ended, seconds = secs, "on air");
+            let lasts = crate::diag::duration(on.end.duration_since(on.start).unsigned_abs());
+            let before = ch.ended.map_or("开始 / start", crate::schedule::Ended::words);
+            info!(screen = %engine.name, slot = %on.slot_name, item = %id, revision = rev, before = before, lasts = %lasts, "on air 开始播放");
             if let Some(scene) = engine.scene()
                 && !scene.missing().is_empty()
             {

@@ -111,7 +111,7 @@ pub(crate) fn explain(msg: &str, src: &str, offset: usize) -> Option<String> {
     if msg.contains("string values must be quoted") || msg.contains("invalid string") {
         return Some("文字要用英文双引号括起来，例如 title = \"公告\"".to_string());
     }
-    if msg.contains("no offset") || msg.contains("offset") && msg.contains("date") {
+    if msg.contains("no offset") || msg.contains("offset") && (msg.contains("date") || msg.contains("time")) {
         return Some("日期时间缺少时区：在末尾加 +08:00，例如 2026-12-01T09:00:00+08:00".to_string());
     }
     if msg.contains("trailing comma") {
@@ -122,6 +122,20 @@ pub(crate) fn explain(msg: &str, src: &str, offset: usize) -> Option<String> {
         return Some(format!("值的类型不对（应为 {want}）：文字要加引号，数字不加引号"));
     }
     None
+}
+
+/// A duration for people, in Chinese and English: `4分12秒 / 4m12s`, `2小时5分 / 2h5m`,
+/// `3天4小时 / 3d4h`; past a year (an idle screen waiting with no end) `不限时 / open-ended`.
+pub(crate) fn duration(d: std::time::Duration) -> String {
+    let s = d.as_secs() + u64::from(d.subsec_millis() >= 500);
+    let (days, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    match () {
+        _ if days > 366 => "不限时 / open-ended".to_string(),
+        _ if days > 0 => format!("{days}天{h}小时 / {days}d{h}h"),
+        _ if h > 0 => format!("{h}小时{m}分 / {h}h{m}m"),
+        _ if m > 0 => format!("{m}分{sec}秒 / {m}m{sec}s"),
+        _ => format!("{sec}秒 / {sec}s"),
+    }
 }
 
 /// The known key closest to a misspelt one (`dispaly` -> `display`), when close enough.
@@ -175,6 +189,17 @@ impl std::error::Error for Diags {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_like_people_say_them() {
+        let d = |s: f64| duration(std::time::Duration::from_secs_f64(s));
+        assert_eq!(d(252.0), "4分12秒 / 4m12s");
+        assert_eq!(d(62.0), "1分2秒 / 1m2s");
+        assert_eq!(d(5.4), "5秒 / 5s");
+        assert_eq!(d(7500.0), "2小时5分 / 2h5m");
+        assert_eq!(d(3.0 * 86_400.0 + 4.0 * 3600.0), "3天4小时 / 3d4h");
+        assert_eq!(d(251_606_241_898.4), "不限时 / open-ended");
+    }
 
     #[test]
     fn line_col_counts_characters_not_bytes() {

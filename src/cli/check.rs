@@ -15,14 +15,15 @@ use crate::render::font::FontLibrary;
 
 use super::{EXIT_PROBLEMS, offline_catalog};
 
-pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
-    let now = at.unwrap_or_else(|| Clock::System.now());
-    let (cfg, mut diags) = Config::load(path);
+pub(super) fn check(path: &Path, at: Option<super::Moment>) -> anyhow::Result<ExitCode> {
+    // A config with errors is still read as far as it goes, so its items are checked in the same run.
+    let (cfg, usable, mut diags) = Config::load_for_check(path);
     let Some(cfg) = cfg else {
         print_diags(&diags);
-        println!("\n{} 个错误 / {} error(s): config not usable", count_errors(&diags), count_errors(&diags));
+        println!("\n{0} 个错误，配置无法使用 / {0} error(s): config not usable", count_errors(&diags));
         return Ok(ExitCode::from(EXIT_PROBLEMS));
     };
+    let now = at.map_or_else(|| Clock::System.now(), |m| m.resolve(&cfg.time_zone));
     let fonts = match FontLibrary::load(&FontLibrary::default_dirs(cfg.fonts_dir.as_deref())) {
         Ok(f) => Some(f),
         Err(e) => {
@@ -48,7 +49,7 @@ pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCo
     let catalog = offline_catalog(&cfg);
     diags.extend(catalog.problems.iter().cloned());
 
-    println!("items 条目 (judged at {now}):");
+    println!("条目 items（判断时间 judged at {}）:", super::moment::human(now, &cfg.time_zone));
     for e in catalog.entries() {
         let it = e.original();
         let state = match Showable::admit(e, now) {
@@ -147,7 +148,9 @@ pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCo
         }
     }
     selects_matching_nothing(&cfg, &catalog, &mut diags);
-    if let Some(fonts) = &fonts {
+    first_run(&cfg, &catalog, &mut diags);
+    // Simulating a day needs a configuration that would run.
+    if let Some(fonts) = fonts.as_ref().filter(|_| usable) {
         minimums(&cfg, &catalog, fonts, now, &mut diags);
     }
     cadence(&cfg, &catalog, now, &mut diags);
@@ -156,7 +159,7 @@ pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCo
     let errors = count_errors(&diags);
     let warnings = diags.len() - errors;
     println!(
-        "\n{errors} error(s) 个错误, {warnings} warning(s) 个警告; {} item(s) 个条目, {} showable now 当前可显示",
+        "\n{errors} 个错误 error(s), {warnings} 个警告 warning(s); {} 个条目 item(s), 当前可显示 {} showable now",
         catalog.entries().len(),
         catalog.showable(now).len()
     );
@@ -170,7 +173,7 @@ fn cadence(cfg: &Config, catalog: &crate::item::Catalog, now: Timestamp, diags: 
         return;
     }
     let items: Vec<Published> = catalog.entries().iter().filter_map(|e| Published::of(e.key(), e.original(), &e.public().title)).collect();
-    println!("\ndisclosure cadence 公开频率（本期 / current period）:");
+    println!("\n公开频率（本期）disclosure cadence (current period):");
     for v in cadence::current(&cfg.compliance, &items, now, &cfg.time_zone) {
         for (attention, zh, en) in cadence::lines(&v, &cfg.time_zone) {
             println!("  {} {zh} / {en}", if attention { "✗" } else { "✓" });
@@ -228,10 +231,53 @@ fn count_errors(d: &[Diag]) -> usize {
 
 fn print_diags(diags: &[Diag]) {
     if !diags.is_empty() {
-        println!("\nproblems 问题:");
+        println!("\n问题 problems:");
     }
     for d in diags {
         println!("{d}");
+    }
+}
+
+/// What a first install leaves behind: the packaged placeholder `village = "本村"` (it would
+/// show on the screen's footer), and example items that name another village.
+fn first_run(cfg: &Config, catalog: &crate::item::Catalog, diags: &mut Vec<Diag>) {
+    const PLACEHOLDER: &str = "本村";
+    let text = cfg.texts.config.as_ref().map_or("", |f| f.text.as_str());
+    if cfg.village.as_deref() == Some(PLACEHOLDER) {
+        let at = text.find(&format!("\"{PLACEHOLDER}\"")).unwrap_or(0);
+        diags.push(
+            Diag::at(
+                &cfg.path,
+                text,
+                at,
+                "village 还是安装时的占位名“本村”，会显示在屏幕页脚和待机画面上：请改成村名",
+                "village is still the packaged placeholder \"本村\", shown on the footer and idle screen: write the village's name",
+            )
+            .warning(),
+        );
+    }
+    let ours: Vec<&str> = cfg
+        .village
+        .iter()
+        .chain(cfg.screens.iter().filter_map(|s| s.display.village.as_ref()))
+        .map(String::as_str)
+        .filter(|v| *v != PLACEHOLDER)
+        .collect();
+    if ours.is_empty() {
+        return;
+    }
+    for e in catalog.entries() {
+        let Some(v) = e.original().village.as_deref() else { continue };
+        if !ours.contains(&v) {
+            diags.push(
+                Diag::file(
+                    &cfg.path,
+                    format!("条目 {} 写的是“{v}”，不是本屏的“{}”：多半是示例条目，请删除它或改正 village", e.key(), ours[0]),
+                    format!("item {} names village `{v}`, not `{}`: probably an example item; delete it or correct its village", e.key(), ours[0]),
+                )
+                .warning(),
+            );
+        }
     }
 }
 
@@ -281,7 +327,7 @@ fn minimums(cfg: &Config, catalog: &crate::item::Catalog, fonts: &FontLibrary, n
     let Ok(day_start) = local.start_of_day() else { return };
     let from = day_start.timestamp();
     let until = from + jiff::SignedDuration::from_hours(24);
-    println!("\nminimum display time per day 每日最短显示时长 ({}):", day_start.strftime("%Y-%m-%d"));
+    println!("\n每日最短显示时长 minimum display time per day ({}):", day_start.strftime("%Y-%m-%d"));
     for sc in &cfg.screens {
         let Ok(mut engine) = crate::engine::ScreenEngine::new(sc, cfg, &fonts) else { continue };
         let segs = crate::timeline::simulate(&mut engine, catalog, from, until, std::time::Duration::from_secs(1));
@@ -302,9 +348,9 @@ fn minimums(cfg: &Config, catalog: &crate::item::Catalog, fonts: &FontLibrary, n
                 shown_items.saturating_sub(1)
             );
             if got >= min as i64 {
-                println!("  screen {}: ok  {line}", sc.name);
+                println!("  屏幕 screen {}: 足够 ok  {line}", sc.name);
             } else {
-                println!("  screen {}: SHORT 不足  {line}", sc.name);
+                println!("  屏幕 screen {}: 不足 SHORT  {line}", sc.name);
                 diags.push(Diag::file(
                     &cfg.path,
                     format!(

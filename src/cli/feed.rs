@@ -6,8 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use jiff::Timestamp;
-
 use crate::clock::Clock;
 use crate::item::Showable;
 use crate::item::parse::Limits;
@@ -21,8 +19,10 @@ use super::EXIT_PROBLEMS;
 const MAX_BODY: u64 = 8 << 20;
 const MAX_ITEMS: usize = 10_000;
 
-pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
-    let now = at.unwrap_or_else(|| Clock::System.now());
+pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at: Option<super::Moment>) -> anyhow::Result<ExitCode> {
+    // No configuration here: local times are read in the default zone (Asia/Shanghai), as yiping.toml's default.
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC);
+    let now = at.map_or_else(|| Clock::System.now(), |m| m.resolve(&tz));
     // The body stays bytes: the signature covers them as they are (a byte-order mark included).
     let body = std::fs::read(file).map_err(|e| anyhow::anyhow!("无法读取信息源文件 {0}：{e} / cannot read feed file {0}: {e}", file.display()))?;
     let mut lines = Vec::new();
@@ -63,7 +63,7 @@ pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at:
         "信息源 feed {}: 格式 schema yiping.feed/1, 序号 sequence {}, 生成于 generated_at {}",
         file.display(),
         a.feed.sequence,
-        a.feed.generated_at
+        super::moment::human(a.feed.generated_at, &tz)
     );
     match (&a.verified, &sig) {
         (Some(v), Some(p)) => println!("签名 signature {}: 有效 good（可信注释 trusted comment: {}）", p.display(), v.trusted_comment),
@@ -72,7 +72,7 @@ pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at:
             file.display()
         ),
     }
-    println!("\n条目 items（判断时间 judged at {now}）:");
+    println!("\n条目 items（判断时间 judged at {}）:", super::moment::human(now, &tz));
     for it in &a.feed.items {
         let e = std::sync::Arc::new(crate::item::Entry::new("feed", std::sync::Arc::clone(it), &Default::default()));
         let state = match Showable::admit(&e, now) {

@@ -6,6 +6,7 @@ mod feed;
 mod fleet;
 mod journal;
 mod log;
+mod moment;
 mod preview;
 mod report;
 mod run;
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use jiff::Timestamp;
+use moment::Moment;
 
 /// Exit codes: 0 fine, 1 problems found (`check`), 2 could not run.
 pub(crate) const EXIT_PROBLEMS: u8 = 1;
@@ -34,22 +35,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the daemon (with no --config: the built-in demo)
+    /// 运行（不给 --config 时运行内置演示）/ Run the daemon (with no --config: the built-in demo)
     Run {
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Pretend the clock starts at this RFC 3339 time (rehearsals; the demo uses 2026-12-01T09:00+08:00)
+        /// 假定时钟从这一时刻开始（演练）/ Pretend the clock starts here (rehearsals): 2026-12-01 09:00 (local) or RFC 3339
         #[arg(long)]
-        at: Option<Timestamp>,
+        at: Option<Moment>,
     },
-    /// Validate config, playlists and items; exit 0 when clean, 1 otherwise
+    /// 检查配置、播放列表和条目；没问题退出码 0，否则 1 / Validate config, playlists and items; exit 0 when clean, 1 otherwise
     Check {
         #[arg(long, required_unless_present = "feed")]
         config: Option<PathBuf>,
-        /// Judge display windows at this time instead of now
+        /// 按这一时刻判断公示期 / Judge display windows at this time instead of now: 2026-12-01 09:00 (local) or RFC 3339
         #[arg(long)]
-        at: Option<Timestamp>,
-        /// Validate a feed file (format v1) instead of a config, as the daemon would
+        at: Option<Moment>,
+        /// 检查信息源文件而不是配置 / Validate a feed file (format v1) instead of a config, as the daemon would
         #[arg(long, conflicts_with = "config")]
         feed: Option<PathBuf>,
         /// The feed's minisign signature (default: FILE.minisig when it exists)
@@ -59,16 +60,16 @@ enum Command {
         #[arg(long, requires = "feed")]
         key: Vec<String>,
     },
-    /// Render what a screen would show, without running the daemon
+    /// 预览屏幕画面 / Render what a screen would show, without running the daemon
     Preview(preview::Args),
-    /// Print the timeline of what a screen will play (slots, items, off hours, urgent interrupts)
+    /// 列出屏幕将播放的时间表 / Print the timeline of what a screen will play (slots, items, off hours, urgent interrupts)
     Schedule(schedule::Args),
-    /// The evidence (play) log
+    /// 显示记录（播放日志）/ The evidence (play) log
     #[command(subcommand)]
     Log(log::LogCommand),
-    /// Per item and screen: time shown each day against its minimum, gaps explained
+    /// 公示报告：每条每屏每天显示了多久 / Per item and screen: time shown each day against its minimum, gaps explained
     Report(report::Args),
-    /// The district's view over MQTT: a table of every site, `send` signed commands, `collect` the evidence
+    /// 区县总览（MQTT）/ The district's view over MQTT: a table of every site, `send` signed commands, `collect` the evidence
     Fleet(Box<fleet::Args>),
     /// Operator console accounts (控制台账号): add, del, list, passwd
     #[command(subcommand)]
@@ -76,7 +77,16 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // Help and version are not errors; a wrong argument gets a Chinese line first.
+            if e.use_stderr() {
+                eprintln!("yiping: 错误：命令参数有误（见下方英文说明）；运行 yiping --help 查看用法 / invalid arguments:");
+            }
+            e.exit();
+        }
+    };
     if !matches!(cli.command, None | Some(Command::Run { .. })) {
         // Report commands die quietly when piped into `head`, like other Unix tools.
         // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
@@ -99,7 +109,7 @@ pub fn main() -> ExitCode {
         Err(e) => {
             // Under journald, mark it as an error so `journalctl -p err` shows why the service stopped.
             let prefix = if journal::stderr_is_journal() { "<3>" } else { "" };
-            eprintln!("{prefix}yiping: error: {e:#}");
+            eprintln!("{prefix}yiping: 错误 error: {e:#}");
             ExitCode::from(EXIT_FAILED)
         }
     }
@@ -114,7 +124,7 @@ fn offline_catalog(cfg: &crate::config::Config) -> crate::item::Catalog {
 fn load_config(path: &std::path::Path) -> anyhow::Result<crate::config::Config> {
     let (cfg, diags) = crate::config::Config::load(path);
     diags.iter().for_each(|d| eprintln!("{d}"));
-    cfg.ok_or_else(|| anyhow::anyhow!("{} has errors (listed above)", path.display()))
+    cfg.ok_or_else(|| anyhow::anyhow!("{0} 有错误（见上方）/ {0} has errors (listed above)", path.display()))
 }
 
 /// What `preview` and `schedule` start from: the config, the chosen screen's engine, and the items.

@@ -23,9 +23,9 @@ pub(super) struct Args {
     /// Screen name (default: the first screen)
     #[arg(long)]
     screen: Option<String>,
-    /// Start time, RFC 3339 (default: now)
+    /// 开始时间 / Start: 2026-12-01 09:00 (local), 2026-12-01 or RFC 3339 (default: now)
     #[arg(long)]
-    at: Option<Timestamp>,
+    at: Option<super::Moment>,
     /// How many seconds to render
     #[arg(long, default_value_t = 30)]
     seconds: u32,
@@ -46,7 +46,7 @@ pub(super) struct Args {
 
 pub(super) fn preview(a: Args) -> anyhow::Result<ExitCode> {
     let Offline { cfg, screen, mut engine, catalog, fonts } = offline_screen(&a.config, a.screen.as_deref())?;
-    let start = a.at.unwrap_or_else(|| Clock::System.now());
+    let start = a.at.map_or_else(|| Clock::System.now(), |m| m.resolve(&cfg.time_zone));
     let end = start + SignedDuration::from_secs(a.seconds as i64);
     let fps = if a.text { 1 } else { screen.fps.clamp(1, 50) };
     let step = SignedDuration::from_nanos(1_000_000_000 / fps as i64);

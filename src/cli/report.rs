@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::clock::Clock;
@@ -37,9 +36,9 @@ pub(super) struct Args {
     /// The configuration: log folder, time zone, screen hours, village, [compliance]
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Count time up to this instant (default: now, or the newest record if later)
+    /// 统计到这一时刻 / Count time up to this instant (default: now, or the newest record if later): 2026-12-01 09:00 (local) or RFC 3339
     #[arg(long)]
-    at: Option<Timestamp>,
+    at: Option<super::Moment>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -82,16 +81,18 @@ pub(super) fn report(a: Args) -> anyhow::Result<ExitCode> {
     }
     // Records later than the trusted clock are from the future. `--at` later than the
     // clock says it is at least that late (a report made ahead, as in tests).
+    let tz = q.time_zone.clone().unwrap_or_else(|| jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC));
+    let at = a.at.map(|m| m.resolve(&tz));
     let clock = Clock::guarded();
     let real = clock.now();
-    q.trusted_now = clock.trusted().then(|| a.at.map_or(real, |at| at.max(real)));
+    q.trusted_now = clock.trusted().then(|| at.map_or(real, |at| at.max(real)));
     let mut b = Builder::new(q);
     let mut first_seq = None;
     let v = verify::read(&dir, |r| {
         first_seq.get_or_insert(r.seq);
         b.add(r);
     })?;
-    let now = a.at.unwrap_or_else(|| b.newest().map_or(real, |n| n.max(real)));
+    let now = at.unwrap_or_else(|| b.newest().map_or(real, |n| n.max(real)));
     let report = b.finish(now);
     let log = LogSummary::of(&v, first_seq);
     let log_line = log.line();

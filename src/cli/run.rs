@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use jiff::Timestamp;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -18,7 +17,7 @@ use crate::sinks::Resource;
 use crate::status::RunningOn;
 use crate::{daemon, demo, evidence};
 
-pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
+pub(super) fn run(config: Option<PathBuf>, at: Option<super::Moment>) -> anyhow::Result<ExitCode> {
     let demo_mode = config.is_none();
     let path = match config {
         Some(p) => p,
@@ -26,7 +25,7 @@ pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Res
     };
     let (mut cfg, rejected) = choose(&path)?;
     let at = match (at, demo_mode) {
-        (Some(t), _) => Some(t),
+        (Some(t), _) => Some(t.resolve(&cfg.time_zone)),
         (None, true) => Some(demo::DEMO_AT.parse().expect("demo time")),
         (None, false) => None,
     };
@@ -40,6 +39,9 @@ pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Res
     if let Some(n) = &rehearsal {
         eprintln!("{n}");
     }
+    if demo_mode {
+        eprintln!("yiping: 演示：青山村的一块 192×64 红色 LED 屏，按 Ctrl-C 退出 / demo: a 192x64 red LED screen of 青山村; press Ctrl-C to quit");
+    }
     let terminal = cfg.screens.iter().flat_map(|s| &s.sinks).flat_map(|k| k.claims()).any(|c| c.resource == Resource::Terminal);
     init_logging(&cfg, terminal)?;
     if let Some(n) = &rehearsal {
@@ -51,7 +53,7 @@ pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Res
             for e in &r.errors {
                 warn!(problem = %e, "configuration error");
             }
-            warn!(config = %path.display(), errors = r.errors.len(), running_on = ?r.running_on, "the configuration on disk has errors and is not used; fix them (`yiping check --config {}`), the fix is picked up without a restart", path.display());
+            warn!(config = %path.display(), errors = r.errors.len(), running_on = r.running_on.words(), "the configuration on disk has errors and is not used; fix them (`yiping check --config {}`), the fix is picked up without a restart", path.display());
         }
     }
     let fonts = Arc::new(FontLibrary::load(&FontLibrary::default_dirs(cfg.fonts_dir.as_deref())).context("loading fonts")?);
@@ -79,7 +81,7 @@ pub(super) fn run(config: Option<PathBuf>, at: Option<Timestamp>) -> anyhow::Res
                 std::future::pending::<()>().await
             };
             let restart = tokio::select! {
-                _ = wait_for_signal() => false,
+                _ = wait_for_signal(demo_mode) => false,
                 _ = fixed => true,
             };
             info!(restart, "stopping");
@@ -139,15 +141,29 @@ fn choose(path: &std::path::Path) -> anyhow::Result<(Config, Option<Rejected>)> 
             );
             Ok((c, Some(Rejected { running_on: RunningOn::Fallback, errors })))
         }
-        None => anyhow::bail!("{} has errors; fix them (`yiping check --config {}`) and start again", path.display(), path.display()),
+        None => anyhow::bail!(
+            "{0} 有错误，一个屏幕也读不出来：请按上面的位置改正（yiping check --config {0}）再启动 / {0} has errors; fix them (`yiping check --config {0}`) and start again",
+            path.display()
+        ),
     }
 }
 
-async fn wait_for_signal() {
+/// SIGINT or SIGTERM; in the demo also SIGHUP (its terminal closed: there is no
+/// operator's file to reload, and an orphan would draw into nothing).
+async fn wait_for_signal(demo: bool) {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
+    let hangup = async move {
+        if demo {
+            hup.recv().await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
+        _ = hangup => {}
         _ = term.recv() => {}
     }
 }
@@ -161,7 +177,10 @@ fn init_logging(cfg: &Config, terminal_sink: bool) -> anyhow::Result<()> {
         std::fs::create_dir_all(&cfg.state_dir).with_context(|| format!("creating state dir {}", cfg.state_dir.display()))?;
         let log = cfg.state_dir.join("yiping.log");
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).with_context(|| format!("opening {}", log.display()))?;
-        eprintln!("yiping: logging to {} while the screen is drawn here (Ctrl-C to stop)", log.display());
+        eprintln!(
+            "yiping: 日志写在 {0}，屏幕画在这里；按 Ctrl-C 退出 / logging to {0} while the screen is drawn here; press Ctrl-C to quit",
+            log.display()
+        );
         tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(std::sync::Mutex::new(file)).init();
     } else if super::journal::stderr_is_journal() {
         // Under systemd: journald stamps the time; `<N>` gives each line its priority.

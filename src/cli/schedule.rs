@@ -17,9 +17,9 @@ pub(super) struct Args {
     /// Screen name (default: the first screen)
     #[arg(long)]
     screen: Option<String>,
-    /// Start, RFC 3339 (default: now)
+    /// 开始时间 / Start: 2026-12-01 09:00 (local), 2026-12-01 or RFC 3339 (default: now)
     #[arg(long)]
-    from: Option<Timestamp>,
+    from: Option<super::Moment>,
     /// How many hours to show
     #[arg(long, default_value_t = 24)]
     hours: u32,
@@ -27,7 +27,7 @@ pub(super) struct Args {
 
 pub(super) fn schedule(a: Args) -> anyhow::Result<ExitCode> {
     let Offline { cfg, screen, mut engine, catalog, .. } = offline_screen(&a.config, a.screen.as_deref())?;
-    let from = a.from.unwrap_or_else(|| Clock::System.now());
+    let from = a.from.map_or_else(|| Clock::System.now(), |m| m.resolve(&cfg.time_zone));
     let until = from + SignedDuration::from_hours(a.hours as i64);
     let segments = timeline::simulate(&mut engine, &catalog, from, until, std::time::Duration::from_secs(1));
     let tz = cfg.time_zone.clone();

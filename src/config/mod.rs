@@ -107,6 +107,19 @@ impl Config {
         (p.ok.then_some(p.config), p.diags)
     }
 
+    /// For `check`: everything that could be read even when the files have errors (so one
+    /// run also reads the items behind a broken playlist), whether it is usable as it is,
+    /// and every diagnostic. `None` only when the config file itself cannot be read.
+    pub(crate) fn load_for_check(path: &Path) -> (Option<Config>, bool, Vec<Diag>) {
+        match crate::fsutil::read_text(path) {
+            Ok(src) => {
+                let p = Config::parse(path, &src, None);
+                (Some(p.config), p.ok, p.diags)
+            }
+            Err(d) => (None, false, vec![d]),
+        }
+    }
+
     pub fn from_str(path: &Path, src: &str) -> (Option<Config>, Vec<Diag>) {
         let p = Config::parse(path, src, None);
         (p.ok.then_some(p.config), p.diags)

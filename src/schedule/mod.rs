@@ -74,6 +74,19 @@ pub enum Ended {
     ScreenOff,
 }
 
+impl Ended {
+    /// Plain words for logs, Chinese then English (never the enum's debug name).
+    pub fn words(self) -> &'static str {
+        match self {
+            Ended::SlotEnd => "时间到 / time up",
+            Ended::Withdrawn => "已撤下 / withdrawn",
+            Ended::ContentArrived => "有内容可播 / content arrived",
+            Ended::Preempted => "紧急插播打断 / interrupted by an urgent notice",
+            Ended::ScreenOff => "关屏时间到 / screen hours ended",
+        }
+    }
+}
+
 /// How urgent content interrupts the rotation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UrgentPolicy {

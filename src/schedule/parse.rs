@@ -213,7 +213,7 @@ pub(crate) fn parse_when(mut w: Table<'_, '_>) -> When {
     for d in list(&mut w, "time") {
         match Window::parse(&d) {
             Ok(r) => out.times.push(r),
-            Err(e) => w.file.error(w.pos("time"), format!("时间段无效：{e}"), format!("invalid time window: {e}")),
+            Err((zh, en)) => w.file.error(w.pos("time"), format!("时间段无效：{zh}"), format!("invalid time window: {en}")),
         }
     }
     let minutes = w.int_in("cron_minutes", 1..=10_080, Some(60)).unwrap_or(60) as u32;
@@ -233,16 +233,16 @@ pub(crate) fn parse_hours(mut h: Table<'_, '_>) -> ScreenHours {
     for w in h.or::<Vec<String>>("on", Vec::new()) {
         match Window::parse(&w) {
             Ok(w) => out.on.push(w),
-            Err(e) => h.file.error(h.pos("on"), format!("开屏时间段无效：{e}"), format!("invalid on-hours window: {e}")),
+            Err((zh, en)) => h.file.error(h.pos("on"), format!("开屏时间段无效：{zh}"), format!("invalid on-hours window: {en}")),
         }
     }
     for mut b in h.tables("brightness") {
         let from: Option<String> = b.req("from");
         let level = b.int_in("level", 0..=100, None);
         if let (Some(from), Some(level)) = (from, level) {
-            match from.parse::<jiff::civil::Time>() {
-                Ok(t) => out.brightness.push((t, level as u8)),
-                Err(_) => b.file.error(b.pos("from"), format!("“{from}”不是时刻（如 18:30）"), format!("`{from}` is not a time of day like 18:30")),
+            match rules::parse_time_of_day(&from) {
+                Some(t) => out.brightness.push((t, level as u8)),
+                None => b.file.error(b.pos("from"), format!("“{from}”不是时刻（如 18:30）"), format!("`{from}` is not a time of day like 18:30")),
             }
         }
         b.finish();

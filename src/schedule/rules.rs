@@ -41,18 +41,45 @@ impl Window {
         if e > s { e - s } else { 86_400 - s + e }
     }
 
-    /// Parses `HH:MM-HH:MM`.
-    pub fn parse(s: &str) -> Result<Window, String> {
-        let (a, b) = s.split_once('-').ok_or_else(|| format!("`{s}` is not a time window like 07:00-21:00"))?;
-        let p = |x: &str| -> Result<Time, String> {
-            let x = x.trim();
-            if x == "24:00" {
-                return Ok(Time::MIN);
-            }
-            x.parse::<Time>().map_err(|_| format!("`{x}` is not a time of day like 07:30"))
+    /// Parses `HH:MM-HH:MM` as people type it: `8:00-12:00`, a full-width colon `：`, and a
+    /// dash typed with a Chinese input method (`—`, `——`, `–`, `－`, `～`, `至`). Errors are
+    /// (Chinese, English).
+    pub fn parse(s: &str) -> Result<Window, (String, String)> {
+        const DASHES: &[char] = &['-', '—', '–', '－', '~', '～', '至'];
+        let bad = || (format!("“{s}”不是时间段：请写成 开始-结束，例如 07:00-21:00"), format!("`{s}` is not a time window like 07:00-21:00"));
+        let (a, b) = s.split_once(DASHES).ok_or_else(bad)?;
+        let p = |x: &str| -> Result<Time, (String, String)> {
+            parse_time_of_day(x).ok_or_else(|| {
+                (format!("“{}”不是时刻：请写成 07:30 这样（时:分）", x.trim()), format!("`{}` is not a time of day like 07:30", x.trim()))
+            })
         };
-        Ok(Window { start: p(a)?, end: p(b)? })
+        Ok(Window { start: p(a)?, end: p(b.trim_start().trim_start_matches(DASHES))? })
     }
+}
+
+/// A time of day as people write it: `7:30`, `07:30`, `07:30:15`, `24:00` (the end of the
+/// day, as midnight), with a full-width colon `：` accepted.
+pub(crate) fn parse_time_of_day(s: &str) -> Option<Time> {
+    let s = s.trim().replace('：', ":");
+    if s == "24:00" {
+        return Some(Time::MIN);
+    }
+    let mut parts = s.split(':');
+    let mut num = |max: i8| -> Option<i8> {
+        let p = parts.next()?;
+        let ok = (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+        ok.then(|| p.parse().ok()).flatten().filter(|n| *n <= max)
+    };
+    let (h, m) = (num(23)?, num(59)?);
+    let sec = match parts.next() {
+        None => 0,
+        Some(p) if p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()) => p.parse::<i8>().ok().filter(|n| *n <= 59)?,
+        Some(_) => return None,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Time::new(h, m, sec, 0).ok()
 }
 
 impl fmt::Display for Window {
@@ -168,5 +195,11 @@ mod tests {
         assert_eq!(Window::parse("22:00-06:00").unwrap().seconds(), 8 * 3600);
         assert_eq!(Window::parse("00:00-24:00").unwrap().seconds(), 86_400);
         assert!(Window::parse("7am").is_err());
+        // As a clerk types them: one-digit hours, a full-width colon, a Chinese dash.
+        for s in ["8:00-12:00", "08:00—12:00", "08:00——12:00", "8：00 - 12：00", "08:00～12:00", "8:00至12:00"] {
+            assert_eq!(Window::parse(s).map(|w| w.to_string()), Ok("08:00-12:00".to_string()), "{s}");
+        }
+        assert_eq!(Window::parse("8:00-25:00").unwrap_err().0, "“25:00”不是时刻：请写成 07:30 这样（时:分）");
+        assert_eq!(Window::parse("八点到十二点").unwrap_err().0, "“八点到十二点”不是时间段：请写成 开始-结束，例如 07:00-21:00");
     }
 }

@@ -131,7 +131,7 @@ impl Failures {
     pub(crate) fn ok(&mut self, now: Instant) {
         if let Some(r) = self.spell.success(now) {
             let (screen, at) = (&self.screen, &self.at);
-            info!(screen, sink = self.kind, at, failures = r.failures, seconds = r.lasted.as_secs(), "writing again");
+            info!(screen, sink = self.kind, at, failures = r.failures, lasted = %crate::diag::duration(r.lasted), "writing again");
         }
     }
 

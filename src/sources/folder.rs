@@ -173,7 +173,9 @@ fn failure_of(problems: &[Diag]) -> Option<String> {
 /// or every error (a misspelt key is an error). The operator console validates an edit
 /// with this before writing it.
 pub(crate) fn read_item(path: &Path, src: &str, format: Format, limits: &Limits) -> Result<(Item, Vec<Diag>), Vec<Diag>> {
-    let item = parse_item(path, src, format, limits)?;
+    // A misspelt key (`dispaly`) is named first, also when it makes a required one missing.
+    let item =
+        parse_item(path, src, format, limits).map_err(|errors| unknown_keys(path, src, format).into_iter().chain(errors).collect::<Vec<_>>())?;
     let unknown = unknown_keys(path, src, format);
     if !unknown.is_empty() {
         return Err(unknown);
@@ -267,7 +269,7 @@ pub(crate) async fn run(
             Some(f) => spell.failure(f, now).is_some(),
             None => {
                 if let Some(r) = spell.success(now) {
-                    info!(source = %source, failures = r.failures, seconds = r.lasted.as_secs(), "every item file reads again");
+                    info!(source = %source, failures = r.failures, lasted = %crate::diag::duration(r.lasted), "every item file reads again");
                 }
                 true
             }

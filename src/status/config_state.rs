@@ -19,6 +19,17 @@ pub enum RunningOn {
     Fallback,
 }
 
+impl RunningOn {
+    /// Plain words for logs, Chinese then English.
+    pub fn words(self) -> &'static str {
+        match self {
+            RunningOn::Disk => "磁盘上的配置 / the files on disk",
+            RunningOn::LastGood => "上次正确的配置 / the last good configuration",
+            RunningOn::Fallback => "只显示“配置有误” / the 配置有误 notice only",
+        }
+    }
+}
+
 /// The outcome of the last configuration reload, for status and tests.
 #[derive(Debug, Clone, Default)]
 pub struct ReloadStatus {

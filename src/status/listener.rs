@@ -173,7 +173,7 @@ where
             r = listener.accept() => match r {
                 Ok(c) => {
                     if let Some(r) = spell.success(std::time::Instant::now()) {
-                        info!(port = name, failures = r.failures, seconds = r.lasted.as_secs(), "accepting connections again");
+                        info!(port = name, failures = r.failures, lasted = %crate::diag::duration(r.lasted), "accepting connections again");
                     }
                     backoff.succeed();
                     c

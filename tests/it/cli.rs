@@ -9,7 +9,7 @@ fn check_passes_on_the_demo_and_lists_what_is_not_shown() {
     assert!(o.status.success(), "{out}\n{}", stderr(&o));
     assert!(out.contains("local/qingshan-pending-2026-12") && out.contains("pending"), "{out}");
     assert!(out.contains("local/qingshan-expired-2026q2-finance") && out.contains("expired"), "{out}");
-    assert!(out.contains("0 error(s)"), "{out}");
+    assert!(out.contains("0 个错误 error(s)"), "{out}");
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn check_judges_the_current_period_of_every_compliance_rule_and_warns_about_a_la
     let o = yiping(t.path(), &["check", "--config", cfg.to_str().unwrap(), "--at", "2026-12-15T12:00:00+08:00"]);
     let out = stdout(&o);
     assert!(o.status.success(), "a late item is a warning, not an error:\n{out}");
-    let section = out.split("disclosure cadence 公开频率").nth(1).unwrap_or_else(|| panic!("no cadence section:\n{out}"));
+    let section = out.split("公开频率（本期）disclosure cadence").nth(1).unwrap_or_else(|| panic!("no cadence section:\n{out}"));
     for want in [
         "✓ 清单“财务收支”（每月）2026-12：",
         "已公开：十一月财务收支",
@@ -148,5 +148,5 @@ fn check_judges_the_current_period_of_every_compliance_rule_and_warns_about_a_la
         assert!(section.contains(want), "missing {want:?} in:\n{section}");
     }
     assert!(out.contains("警告 warning") && out.contains("is due on screen by 2026-12-06 10:00"), "{out}");
-    assert!(out.contains("0 error(s) 个错误, 1 warning(s)"), "{out}");
+    assert!(out.contains("0 个错误 error(s), 1 个警告 warning(s)"), "{out}");
 }

@@ -77,7 +77,7 @@ fn the_ready_made_playlists_and_the_hdmi_example_check_clean() {
     let out = crate::support::yiping(&root, &["check", "--config", example, "--at", DEMO_AT]);
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("0 error(s) 个错误, 0 warning(s) 个警告"), "{text}");
+    assert!(text.contains("0 个错误 error(s), 0 个警告 warning(s)"), "{text}");
     let cfg = std::fs::read_to_string(root.join(example)).unwrap();
     let mut names = Vec::new();
     for e in std::fs::read_dir(root.join("playlists")).unwrap() {

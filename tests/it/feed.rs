@@ -398,7 +398,7 @@ fn the_example_feed_is_signed_and_checks_clean() {
     assert!(out.contains("签名 signature feed.json.minisig: 有效 good"), "{out}");
     assert!(out.contains("qingshan-dibao-2026-11") && out.contains("showable"), "{out}");
     assert!(out.contains("status revoked"), "{out}");
-    assert!(out.contains("0 error(s)"), "{out}");
+    assert!(out.contains("0 个错误 error(s)"), "{out}");
 }
 
 #[test]
@@ -537,7 +537,7 @@ async fn killed_with_sigkill_while_writing_the_cache_then_restarted_loads_a_vali
     let seqs: std::collections::BTreeSet<&str> =
         out.lines().filter_map(|l| l.trim().strip_prefix("district/s")).filter_map(|l| l.split('-').next()).collect();
     assert_eq!(seqs.len(), 1, "items of exactly one publication: {seqs:?}");
-    assert!(out.contains("3000 showable now"), "{out}");
+    assert!(out.contains("当前可显示 3000 showable now"), "{out}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -2,6 +2,8 @@
 
 mod browser;
 mod clerk;
+mod clerk_all;
+mod clerk_cli;
 mod cli;
 mod console;
 mod daemon;

@@ -518,7 +518,7 @@ fn the_deploy_examples_check_clean_and_preview_the_card() {
     assert!(c.is_some() && d.is_empty(), "{d:?}");
     let o = crate::support::yiping(&root, &["check", "--config", "deploy/examples/bx5k-128x32-rs485.toml", "--at", crate::support::DEMO_AT]);
     let out = crate::support::stdout(&o);
-    assert!(o.status.success() && out.contains("0 error(s)"), "{out}");
+    assert!(o.status.success() && out.contains("0 个错误 error(s)"), "{out}");
     assert!(out.contains("qingshan-dibao-2026-11 has characters outside GB2312"), "{out}");
     let o = crate::support::yiping(
         &root,

@@ -129,7 +129,7 @@ impl Owner {
         match serial::open(&self.path, first, Duration::from_millis(20)) {
             Ok(p) => {
                 match self.spell.success(now) {
-                    Some(r) => info!(port = %self.name(), failures = r.failures, seconds = r.lasted.as_secs(), "serial port is back"),
+                    Some(r) => info!(port = %self.name(), failures = r.failures, lasted = %crate::diag::duration(r.lasted), "serial port is back"),
                     None => info!(port = %self.name(), baud = first, "serial port opened"),
                 }
                 self.backoff.succeed();

@@ -412,7 +412,7 @@ impl HttpFeed {
 
     fn recovered(&mut self) {
         if let Some(r) = self.spell.success(Instant::now()) {
-            info!(source = %self.cfg.name, failures = r.failures, seconds = r.lasted.as_secs(), "feed reachable again");
+            info!(source = %self.cfg.name, failures = r.failures, lasted = %crate::diag::duration(r.lasted), "feed reachable again");
         }
         self.last_error = None;
         self.backoff.succeed();
