@@ -83,11 +83,21 @@ impl Line {
     }
 }
 
-/// The body as lines, plus the grid heading to repeat on continued pages.
+/// The gap between table columns: a full-width space (the line height), so `3` and
+/// `1,260.00` in adjacent columns never read as `31,260.00` (issue 12).
+fn column_gap(font: &impl Metrics) -> u32 {
+    font.height()
+}
+
+/// The body as lines, plus the table heading to repeat on continued pages.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Body {
     pub lines: Vec<Line>,
+    /// The heading of a table laid out as a grid (the poster design tries a smaller type without one).
     pub grid_heading: Option<Line>,
+    /// The heading repeated on every continued page: the grid's, or the one line over
+    /// compact rows (first cell left, amounts right).
+    pub heading: Option<Line>,
 }
 
 /// Wraps text to `width`, one `Line` per screen line.
@@ -106,9 +116,14 @@ pub(crate) fn layout_body(paragraphs: &[String], table: Option<&Table>, width: u
             Some((heading, rows)) => {
                 body.lines.push(heading.clone());
                 body.lines.extend(rows);
-                body.grid_heading = Some(heading);
+                body.grid_heading = Some(heading.clone());
+                body.heading = Some(heading);
             }
-            None => body.lines.extend(records(t, width, font)),
+            None => {
+                let (heading, lines) = records(t, width, font);
+                body.lines.extend(lines);
+                body.heading = heading;
+            }
         }
     }
     body
@@ -116,7 +131,7 @@ pub(crate) fn layout_body(paragraphs: &[String], table: Option<&Table>, width: u
 
 /// Column widths sized to content; `None` when the table is wider than the screen.
 fn grid(t: &Table, width: u32, font: &impl Metrics) -> Option<(Line, Vec<Line>)> {
-    let gap = font.height() / 2;
+    let gap = column_gap(font);
     let cols = t.columns.len();
     let mut widths: Vec<u32> = t.columns.iter().map(|c| font.measure(c)).collect();
     for r in &t.rows {
@@ -162,9 +177,10 @@ fn grid(t: &Table, width: u32, font: &impl Metrics) -> Option<(Line, Vec<Line>)>
 /// A table too wide for a grid. When each row still fits on one line, one line per row
 /// (first cell left, the rest packed to the right, so amounts line up on the right edge)
 /// under a heading line; otherwise one record per row: the first cell as a heading,
-/// then "列名：值" lines for the others.
-fn records(t: &Table, width: u32, font: &impl Metrics) -> Vec<Line> {
-    let gap = font.height() / 2;
+/// then "列名：值" lines for the others. Gives the heading line to repeat on continued
+/// pages when rows are lines.
+fn records(t: &Table, width: u32, font: &impl Metrics) -> (Option<Line>, Vec<Line>) {
+    let gap = column_gap(font);
     let row_line = |cells: &[String], role: Role| -> Option<Line> {
         let total: u32 = cells.iter().map(|c| font.measure(c)).sum::<u32>() + gap * (cells.len() as u32).saturating_sub(1);
         if total > width {
@@ -182,12 +198,15 @@ fn records(t: &Table, width: u32, font: &impl Metrics) -> Vec<Line> {
             }
         }
         spans.reverse();
-        Some(Line { spans, grid_row: false, mn: None })
+        Some(Line { spans, grid_row: role == Role::Body, mn: None })
     };
     let compact: Option<Vec<Line>> = t.rows.iter().map(|r| row_line(r, Role::Body)).collect();
     if let Some(rows) = compact {
-        let heading = row_line(&t.columns, Role::Emph).map_or_else(|| wrap(&t.columns.join("／"), width, font, Role::Emph), |l| vec![l]);
-        return heading.into_iter().chain(rows).collect();
+        return match row_line(&t.columns, Role::Emph) {
+            Some(h) => (Some(h.clone()), std::iter::once(h).chain(rows).collect()),
+            // A heading that needs several lines is shown once, not on every page.
+            None => (None, wrap(&t.columns.join("／"), width, font, Role::Emph).into_iter().chain(rows).collect()),
+        };
     }
     let mut out = Vec::new();
     for r in &t.rows {
@@ -199,7 +218,7 @@ fn records(t: &Table, width: u32, font: &impl Metrics) -> Vec<Line> {
             out.extend(wrap(&format!("{c}：{v}"), width, font, Role::Body));
         }
     }
-    out
+    (None, out)
 }
 
 /// Splits lines into pages `room` px high, repeating the grid heading on pages that continue
@@ -215,17 +234,17 @@ pub(crate) fn paginate(body: &Body, room: u32, pitch: u32, slack: u32) -> Vec<Ve
     let mut used = 0;
     for line in &body.lines {
         // A table heading never ends a page: it moves to the next with its rows.
-        let heading = body.grid_heading.as_ref() == Some(line);
+        let heading = body.heading.as_ref() == Some(line);
         let adv = line.advance(pitch);
         if !cur.is_empty() && (used + adv > cap || (heading && used + adv + pitch > cap && rows > 1)) {
             pages.push(std::mem::take(&mut cur));
             used = 0;
         }
-        // Repeat the heading on continued pages when there is room for it and rows.
+        // Repeat the heading on every continued page that has room for it and a row.
         if cur.is_empty()
             && line.grid_row
-            && rows > 2
-            && let Some(h) = &body.grid_heading
+            && rows >= 2
+            && let Some(h) = &body.heading
         {
             cur.push(h.clone());
             used += h.advance(pitch);
@@ -247,4 +266,55 @@ pub(crate) fn one_line(paragraphs: &[String], table: Option<&Table>) -> String {
         parts.push(format!("{}：{}。", t.columns.join("/"), rows.join("；")));
     }
     parts.join("　")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::Frame;
+    use embedded_graphics::pixelcolor::Rgb888;
+
+    /// 12 px type: hanzi 12 wide, everything else 6.
+    struct Cells;
+
+    impl Metrics for Cells {
+        fn advance(&self, c: char) -> u32 {
+            if c.is_ascii() { 6 } else { 12 }
+        }
+        fn height(&self) -> u32 {
+            12
+        }
+        fn draw_char(&self, _: &mut Frame, _: char, _: i32, _: i32, _: Rgb888) {}
+    }
+
+    fn dibao(rows: usize) -> Table {
+        let rows = (0..rows).map(|i| vec![format!("户主{i}"), "3".to_string(), "1,260.00".to_string()]).collect();
+        Table { columns: vec!["户主".into(), "人".into(), "月发放".into()], align: Vec::new(), rows }
+    }
+
+    fn texts(l: &Line) -> Vec<&str> {
+        l.spans.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    #[test]
+    fn a_small_screens_table_repeats_its_headings_on_every_page_and_keeps_numbers_apart() {
+        // 192 px wide, room for 3 lines of 12 px with 1 px spacing: the 低保 list of issue 12.
+        for width in [192, 110] {
+            let body = layout_body(&[], Some(&dibao(7)), width, &Cells);
+            let pages = paginate(&body, 38, 13, 1);
+            assert!(pages.len() >= 3, "{width}: {} page(s)", pages.len());
+            for (n, p) in pages.iter().enumerate() {
+                assert_eq!(texts(&p[0]), ["户主", "人", "月发放"], "{width}: page {} starts without the headings", n + 1);
+                assert!(p.len() >= 2, "{width}: page {} has no row", n + 1);
+            }
+            // Between the count and the amount: at least a full-width space (12 px).
+            for p in &pages {
+                for l in &p[1..] {
+                    let (n, amount) = (&l.spans[1], &l.spans[2]);
+                    let gap = amount.x - (n.x + Cells.measure(&n.text) as i32);
+                    assert!(gap >= 12, "{width}: {:?} and {:?} only {gap} px apart", n.text, amount.text);
+                }
+            }
+        }
+    }
 }
