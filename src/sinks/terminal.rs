@@ -139,9 +139,10 @@ impl TerminalPainter {
         "\x1b[?25l\x1b[2J\x1b[H"
     }
 
-    /// Resets colours and shows the cursor again.
-    pub(crate) fn leave() -> &'static str {
-        "\x1b[0m\x1b[?25h\r\n"
+    /// Resets colours, moves the cursor below the picture, its status and its note (so the
+    /// shell's prompt does not land inside the picture after Ctrl-C) and shows it again.
+    pub(crate) fn leave(&self) -> String {
+        format!("\x1b[0m\x1b[{};1H\x1b[J\x1b[?25h", self.rows.len() + 3)
     }
 }
 
@@ -284,7 +285,7 @@ fn terminal_loop(screen: &str, mut rx: watch::Receiver<Arc<Output>>, status: &Si
         }
         status.wrote();
     }
-    let _ = out.write_all(TerminalPainter::leave().as_bytes());
+    let _ = out.write_all(painter.leave().as_bytes());
     let _ = out.flush();
     info!(screen, sink = "terminal", "stopped");
 }
@@ -303,6 +304,14 @@ mod tests {
             f.set(x, y, Rgb888::RED);
         }
         f
+    }
+
+    #[test]
+    fn leaving_puts_the_cursor_below_the_picture_and_shows_it() {
+        let mut p = TerminalPainter::new(20);
+        let _ = p.paint(&tiny(), "门口");
+        // 3 pixel rows are 2 text rows; the status and the note lines follow: the prompt goes to row 5.
+        assert_eq!(p.leave(), "\x1b[0m\x1b[5;1H\x1b[J\x1b[?25h");
     }
 
     #[test]
