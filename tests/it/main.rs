@@ -16,6 +16,7 @@ mod fleet;
 mod fleet_cli;
 mod fleet_daemon;
 pub mod frames;
+mod fuzz_replay;
 mod mongolian;
 mod mqtt;
 mod poster;
