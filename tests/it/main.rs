@@ -3,6 +3,7 @@
 mod browser;
 mod clerk;
 mod cli;
+mod clock_jump;
 mod console;
 mod crash;
 mod daemon;
