@@ -83,6 +83,11 @@ pub mod fleet {
     }
 }
 
+/// Entry points of the fuzz targets (`fuzz/`), replayed on stable by `tests/it/fuzz_replay.rs`.
+pub mod fuzzing {
+    pub use crate::fuzzing::{Entry, Outcome, TARGETS, bx_reply, config, evidence, feed, fleet_command, item, status_path, xlsx};
+}
+
 pub mod item {
     pub use crate::item::showable::{Entry, Showable};
     pub use crate::item::{Item, Priority, Status};

@@ -166,8 +166,13 @@ pub fn start_with(
         // The district's urgent items, kept in state_dir so they survive a restart.
         sources.push(fleet::urgent_source(&config.state_dir)?);
     }
+    // The rollback floors the evidence log holds: losing the floor file and the cache must not reopen a rollback.
+    let names: Vec<String> = sources.iter().map(|s| s.name().to_string()).collect();
+    let logged = evidence::accepted::newest(&config.evidence.dir, &names);
     for s in &sources {
+        let floor = logged.get(s.name()).map(|(sequence, sha256)| crate::sources::http::floor::Seen { sequence: *sequence, sha256: sha256.clone() });
         let cx = SourceContext {
+            floor,
             state_dir: config.state_dir.clone(),
             clock: clock.clone(),
             tx: src_tx.clone(),

@@ -21,6 +21,7 @@ mod engine;
 mod evidence;
 mod fleet;
 mod fsutil;
+mod fuzzing;
 mod item;
 mod mmap;
 mod notify;

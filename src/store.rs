@@ -71,6 +71,7 @@ mod tests {
             generated_at: None,
             sequence: Some(1),
             last_error: None,
+            floor: None,
         };
         SourceUpdate { source: "district".into(), items, problems: Vec::new(), health: Some(health), failure: None }
     }

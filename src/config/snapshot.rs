@@ -41,6 +41,8 @@ impl Snapshot {
     pub(crate) fn save(&self, state_dir: &Path) -> std::io::Result<bool> {
         let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         let path = Snapshot::path_in(state_dir);
+        // Temp files of a save that a crash (kill -9, power cut) interrupted: one per crash would pile up.
+        crate::fsutil::clean_temps(&path);
         if std::fs::read(&path).is_ok_and(|old| old == bytes) {
             return Ok(false);
         }
@@ -90,5 +92,23 @@ mod tests {
         // Another config file's snapshot is not taken.
         assert!(Snapshot::find(&d.path().join("other.toml"), "state_dir = \"s\"").is_none());
         assert!(Snapshot::find(&cfg, "state_dir = \"elsewhere\"").is_none());
+    }
+
+    /// Found by the kill -9 test (tests/it/crash.rs): a kill during a save left its temp file,
+    /// one more per crash, since nothing removed them.
+    #[test]
+    fn a_save_removes_the_temp_files_of_saves_a_crash_interrupted() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("s");
+        std::fs::create_dir_all(&dir).unwrap();
+        for pid in [101, 202] {
+            std::fs::write(dir.join(format!(".{FILE_NAME}.{pid}.0.tmp")), "{").unwrap();
+        }
+        std::fs::write(dir.join("other.tmp"), "not ours").unwrap();
+        let snap = Snapshot { config: None, playlists: Vec::new() };
+        snap.save(&dir).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        assert_eq!(left, [FILE_NAME, "other.tmp"]);
     }
 }

@@ -8,6 +8,7 @@
 //! true (`guard`) is refused the same way: logged, counted, written as `refused`.
 //! Nothing here draws or schedules.
 
+pub(crate) mod accepted;
 pub(crate) mod anchors;
 pub(crate) mod cadence;
 pub(crate) mod config;

@@ -72,6 +72,10 @@ pub enum Event {
     SourceFailed { source: String, error: String },
     /// A source delivers again after failing.
     SourceRecovered { source: String },
+    /// A network source's feed in force: its signed sequence and the SHA-256 of its body. Written
+    /// on every acceptance (and once at start for the feed loaded from the cache), so the
+    /// rollback floor survives the loss of both the floor file and the cache (`accepted`).
+    FeedAccepted { source: String, sequence: u64, sha256: String },
     /// The configuration was reloaded (or a reload was refused: `ok` false).
     ConfigReloaded {
         path: String,
@@ -127,6 +131,7 @@ impl Event {
             Event::Device { .. } => "device",
             Event::SourceFailed { .. } => "source_failed",
             Event::SourceRecovered { .. } => "source_recovered",
+            Event::FeedAccepted { .. } => "feed_accepted",
             Event::ConfigReloaded { .. } => "config_reloaded",
             Event::ConfigRejected { .. } => "config_rejected",
             Event::Item(_) => "item",

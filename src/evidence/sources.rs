@@ -75,6 +75,8 @@ pub(crate) async fn watch_catalog(mut catalog: watch::Receiver<Arc<crate::item::
     // Reads already counted per source: a catalog changed by one source does not count another's
     // read again, and reads coalesced by the watch channel are all counted.
     let mut counted: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    // The rollback floor recorded per source: one `feed_accepted` record per acceptance.
+    let mut floors: std::collections::HashMap<String, (u64, String)> = std::collections::HashMap::new();
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
@@ -88,6 +90,14 @@ pub(crate) async fn watch_catalog(mut catalog: watch::Receiver<Arc<crate::item::
             if seen.get(e.key()) != Some(&item.content_sha256) {
                 seen.insert(e.key().to_string(), item.content_sha256.clone());
                 recorder.now(super::Event::Item(Box::new(item)));
+            }
+        }
+        for (name, h) in &cat.freshness {
+            if let Some((sequence, sha256)) = &h.floor
+                && floors.get(name) != h.floor.as_ref()
+            {
+                floors.insert(name.clone(), (*sequence, sha256.clone()));
+                recorder.now(super::Event::FeedAccepted { source: name.clone(), sequence: *sequence, sha256: sha256.clone() });
             }
         }
         for (name, failure) in &cat.failures {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use jiff::Timestamp;
+use tracing::warn;
 
 use crate::schedule::{Content, Ended, OnAir};
 use crate::sinks::{Power, SinkStatus};
@@ -17,10 +18,17 @@ use crate::sinks::{Power, SinkStatus};
 use super::Recorder;
 use super::record::{EndReason, Event, Play, SinkReport, content_sha256};
 
+/// How far (seconds) the wall clock may drift from the monotonic one over a play before the
+/// difference is taken as a step of the system clock (NTP slews far less than this).
+const CLOCK_STEP: f64 = 2.0;
+
 /// What is being shown since when, and the sink counters at its start.
 struct Segment {
     on_air: OnAir,
     start: Timestamp,
+    /// The monotonic clock at `start`: a play's length is measured by it, so a step of the
+    /// system clock during a play never gives a negative or day-long duration.
+    since: tokio::time::Instant,
     base: Vec<(u64, u64, u64)>,
     content_sha256: Option<String>,
 }
@@ -112,7 +120,7 @@ impl PlayTracker {
             Content::Item(s) => Some(content_sha256(s.entry().original())),
             _ => None,
         };
-        self.open = Some(Segment { on_air: on_air.clone(), start: now, base: self.counters(), content_sha256 });
+        self.open = Some(Segment { on_air: on_air.clone(), start: now, since: tokio::time::Instant::now(), base: self.counters(), content_sha256 });
     }
 
     fn close(&mut self, reason: EndReason, now: Timestamp) {
@@ -150,7 +158,18 @@ impl PlayTracker {
             Content::Idle => ("idle", "idle".to_string(), None, None, None, None, None, None),
             Content::Off => ("off", "off".to_string(), None, None, None, None, None, None),
         };
-        let seconds = now.duration_since(seg.start).as_secs_f64().max(0.0);
+        let measured = seg.since.elapsed().as_secs_f64();
+        let wall = now.duration_since(seg.start).as_secs_f64();
+        // The wall clock agrees with the monotonic one unless it was stepped during the play:
+        // then the measured length counts, ending now by the clock as it is (so the record is
+        // neither ahead of the clock nor longer than the run).
+        let (seconds, start) = if (wall - measured).abs() <= CLOCK_STEP {
+            (wall.max(0.0), seg.start.min(now))
+        } else {
+            let start = now.checked_sub(jiff::SignedDuration::from_secs_f64(measured)).unwrap_or(now);
+            warn!(screen = %self.screen, wall_seconds = wall, measured_seconds = measured, "the system clock was stepped during a play; its measured length is recorded");
+            (measured, start)
+        };
         self.recorder.play(Play {
             screen: self.screen.clone(),
             content: content.to_string(),
@@ -163,7 +182,7 @@ impl PlayTracker {
             window,
             min_seconds_per_day: min,
             slot: a.slot_name.clone(),
-            start: seg.start,
+            start,
             end: now,
             seconds: (seconds * 1000.0).round() / 1000.0,
             ended: reason,

@@ -66,14 +66,32 @@ pub fn read(dir: &Path, mut each: impl FnMut(&Record)) -> std::io::Result<Verifi
 
 /// Like `read`, handing on each record's hash too (for checking anchors).
 pub(crate) fn read_hashed(dir: &Path, mut each: impl FnMut(&Record, &str)) -> std::io::Result<Verified> {
-    let mut v = Verified::default();
-    let mut expect_seq = 0u64;
-    let mut prev = GENESIS.to_string();
-    let mut pending: Option<Pending> = None;
     let all = files::list(dir)?;
-    v.files = all.len();
+    let mut chain = Chain::default();
     for (_, path) in &all {
         let text = std::fs::read(path)?;
+        chain.file(path, &text, &mut each);
+    }
+    let mut v = chain.finish();
+    v.files = all.len();
+    Ok(v)
+}
+
+/// The chain check over files given in order (the log's files, or the fuzz target's bytes).
+#[derive(Default)]
+pub(crate) struct Chain {
+    v: Verified,
+    expect_seq: u64,
+    /// The previous record's hash; `None` before the first record (then GENESIS).
+    prev: Option<String>,
+    pending: Option<Pending>,
+}
+
+impl Chain {
+    /// Checks the lines of one file, continuing the chain from the file before.
+    pub(crate) fn file(&mut self, path: &Path, text: &[u8], mut each: impl FnMut(&Record, &str)) {
+        let v = &mut self.v;
+        let pending = &mut self.pending;
         for (i, raw) in text.split_inclusive(|&b| b == b'\n').enumerate() {
             let lineno = i as u64 + 1;
             let complete = raw.ends_with(b"\n");
@@ -90,16 +108,18 @@ pub(crate) fn read_hashed(dir: &Path, mut each: impl FnMut(&Record, &str)) -> st
                 Err(e) => {
                     if v.problem.is_none() && pending.is_none() {
                         let incomplete = e == LineError::Incomplete || !complete;
-                        pending = Some(Pending { file: path.clone(), line: lineno, incomplete, what: e.to_string() });
-                    } else if let Some(p) = &mut pending {
+                        *pending = Some(Pending { file: path.to_path_buf(), line: lineno, incomplete, what: e.to_string() });
+                    } else if let Some(p) = pending {
                         // Only a single torn line is possible; more bad lines mean damage.
                         p.incomplete = false;
                     }
                     continue;
                 }
             };
+            let expect_seq = self.expect_seq;
+            let prev = self.prev.as_deref().unwrap_or(GENESIS);
             if v.problem.is_none() {
-                let here = |zh: String, what: String| Problem { file: path.clone(), line: lineno, zh, what };
+                let here = |zh: String, what: String| Problem { file: path.to_path_buf(), line: lineno, zh, what };
                 if let Some(p) = pending.take() {
                     let name = p.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                     let explained = matches!(&rec.event, Event::TornTail { file, line, .. } if *file == name && *line == p.line);
@@ -138,22 +158,27 @@ pub(crate) fn read_hashed(dir: &Path, mut each: impl FnMut(&Record, &str)) -> st
                     }
                 }
             }
-            expect_seq = rec.seq + 1;
-            prev = hash.clone();
+            self.expect_seq = rec.seq.saturating_add(1);
+            self.prev = Some(hash.clone());
             v.records += 1;
             each(&rec, &hash);
             v.head = Some((rec.seq, hash));
         }
     }
-    // A bad line at the very end: a power cut the writer has not yet recovered from.
-    if let Some(p) = pending
-        && v.problem.is_none()
-    {
-        if p.incomplete {
-            v.torn.push((p.file, p.line));
-        } else {
-            v.problem = Some(unreadable(p));
+
+    /// The outcome once every file is read.
+    pub(crate) fn finish(mut self) -> Verified {
+        let v = &mut self.v;
+        // A bad line at the very end: a power cut the writer has not yet recovered from.
+        if let Some(p) = self.pending
+            && v.problem.is_none()
+        {
+            if p.incomplete {
+                v.torn.push((p.file, p.line));
+            } else {
+                v.problem = Some(unreadable(p));
+            }
         }
+        self.v
     }
-    Ok(v)
 }

@@ -204,7 +204,12 @@ pub(crate) fn check(payload: &[u8], keys: &Keys, site: &str, now: Timestamp, see
 pub fn envelope(body: &serde_json::Value, sign: impl FnOnce(&[u8]) -> Result<String, String>) -> Result<Vec<u8>, String> {
     let body = serde_json::to_string(body).map_err(|e| e.to_string())?;
     let minisig = sign(body.as_bytes())?;
-    Ok(serde_json::to_vec(&serde_json::json!({"body": body, "minisig": minisig})).expect("strings serialize"))
+    Ok(envelope_raw(&body, &minisig))
+}
+
+/// The payload for a body already in text form and its signature (the fuzz target signs arbitrary bodies).
+pub(crate) fn envelope_raw(body: &str, minisig: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({"body": body, "minisig": minisig})).expect("strings serialize")
 }
 
 /// Signs bytes with a minisign secret key; the text is what a `.minisig` file holds.

@@ -151,6 +151,9 @@ pub struct SourceHealth {
     pub sequence: Option<u64>,
     /// Why the last attempt failed, while failing.
     pub last_error: Option<String>,
+    /// The highest publication ever accepted (sequence, SHA-256 of its body): the rollback
+    /// floor, which the evidence log records on every acceptance.
+    pub floor: Option<(u64, String)>,
 }
 
 impl SourceHealth {

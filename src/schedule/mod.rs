@@ -230,7 +230,9 @@ impl Rotation {
                 Content::Off => None,
                 Content::Item(s) if !inp.items.iter().any(|i| i.key() == s.key()) => Some(Ended::Withdrawn),
                 Content::Notice { .. } if p.urgent && !urgent.iter().any(|(k, _, _)| *k == p.content_key()) => Some(Ended::Withdrawn),
-                _ if now >= p.end => Some(Ended::SlotEnd),
+                // `now < p.start`: the system clock was stepped back; waiting for `end` would hold
+                // this content for as long as the step (an hour back: an hour on one item).
+                _ if now >= p.end || now < p.start => Some(Ended::SlotEnd),
                 _ if !p.urgent && !due.is_empty() => Some(Ended::Preempted),
                 Content::Idle if self.regular_pick(None, inp).is_some() => Some(Ended::ContentArrived),
                 _ => return None,
@@ -319,7 +321,10 @@ impl Rotation {
 
     /// Urgent content is due when it has not finished within the last `every`.
     fn urgent_due(&self, key: &str, now: Timestamp, every: Duration) -> bool {
-        self.urgent_last.get(key).is_none_or(|last| now.duration_since(*last) >= SignedDuration::try_from(every).unwrap_or(SignedDuration::MAX))
+        // A last showing "in the future" means the clock was stepped back: due now, not after the step.
+        self.urgent_last
+            .get(key)
+            .is_none_or(|last| *last > now || now.duration_since(*last) >= SignedDuration::try_from(every).unwrap_or(SignedDuration::MAX))
     }
 
     /// The paused content, if it may still be shown, continuing where it was.

@@ -47,6 +47,9 @@ pub struct SourceContext {
     /// Bumped when the source should poll now instead of at its next interval
     /// (a district `refresh` command, so a revocation reaches the screen in seconds).
     pub poll_now: PollNow,
+    /// The highest acceptance the evidence log recorded for this source (network sources
+    /// take it as a rollback floor beside their own files).
+    pub floor: Option<crate::sources::http::floor::Seen>,
 }
 
 /// A request to poll now: a counter whose change wakes the source (`None`: nobody asks).

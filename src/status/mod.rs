@@ -51,9 +51,9 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn authorized(state: &State, req: &Request<Incoming>) -> bool {
+fn authorized(state: &State, given: Option<&str>) -> bool {
     let Some(token) = &state.token else { return true };
-    let given = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    let given = given.and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
     same(given.trim().as_bytes(), token.as_bytes())
 }
 
@@ -76,42 +76,45 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 fn respond(state: &State, req: &Request<Incoming>) -> Response<Full<Bytes>> {
-    if !authorized(state, req) {
-        let mut r = reply(StatusCode::UNAUTHORIZED, "text/plain; charset=utf-8", "unauthorized: send Authorization: Bearer <token>\n");
+    let auth = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let (code, ctype, body) = route(state, req.method(), req.uri().path(), auth);
+    let mut r = reply(code, ctype, body);
+    if code == StatusCode::UNAUTHORIZED {
         r.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"yiping\""));
-        return r;
     }
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        return reply(StatusCode::METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", "only GET\n");
+    r
+}
+
+/// The page for a request: status code, content type and body. Pure apart from reading the
+/// shared handles in `state`; the fuzz target calls it with any request target.
+pub(crate) fn route(state: &State, method: &Method, path: &str, auth: Option<&str>) -> (StatusCode, &'static str, Bytes) {
+    const TEXT: &str = "text/plain; charset=utf-8";
+    if !authorized(state, auth) {
+        return (StatusCode::UNAUTHORIZED, TEXT, Bytes::from_static(b"unauthorized: send Authorization: Bearer <token>\n"));
     }
-    let path = req.uri().path();
+    if method != Method::GET && method != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, TEXT, Bytes::from_static(b"only GET\n"));
+    }
     match path {
         "/healthz" => {
             let bad = pages::health(state);
             let degraded = state.config.borrow().degraded();
             if let (true, Some(why)) = (bad.is_empty(), &degraded) {
                 // Screens run; someone must fix a file: not a reason for a watchdog to restart anything.
-                reply(StatusCode::OK, "text/plain; charset=utf-8", format!("degraded: {why}\n"))
+                (StatusCode::OK, TEXT, format!("degraded: {why}\n").into())
             } else if bad.is_empty() {
-                reply(StatusCode::OK, "text/plain; charset=utf-8", "ok\n")
+                (StatusCode::OK, TEXT, Bytes::from_static(b"ok\n"))
             } else {
-                reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", format!("unhealthy: {}\n", bad.join("; ")))
+                (StatusCode::SERVICE_UNAVAILABLE, TEXT, format!("unhealthy: {}\n", bad.join("; ")).into())
             }
         }
-        "/status" => {
-            let body = serde_json::to_vec_pretty(&pages::status_json(state)).unwrap_or_default();
-            reply(StatusCode::OK, "application/json", body)
-        }
-        "/metrics" => reply(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", pages::metrics(state)),
+        "/status" => (StatusCode::OK, "application/json", serde_json::to_vec_pretty(&pages::status_json(state)).unwrap_or_default().into()),
+        "/metrics" => (StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", pages::metrics(state).into()),
         _ => {
             let screen = path.strip_prefix("/screens/").and_then(|p| p.strip_suffix("/frame.png")).and_then(percent_decode);
             match screen.and_then(|s| pages::frame_png(state, &s)) {
-                Some(png) => reply(StatusCode::OK, "image/png", png),
-                None => reply(
-                    StatusCode::NOT_FOUND,
-                    "text/plain; charset=utf-8",
-                    "not found: try /healthz, /status, /metrics, /screens/<name>/frame.png\n",
-                ),
+                Some(png) => (StatusCode::OK, "image/png", png.into()),
+                None => (StatusCode::NOT_FOUND, TEXT, Bytes::from_static(b"not found: try /healthz, /status, /metrics, /screens/<name>/frame.png\n")),
             }
         }
     }

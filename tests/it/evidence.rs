@@ -532,9 +532,11 @@ async fn the_daemon_records_what_it_showed_and_the_report_adds_up() {
 }
 
 /// Issue 13: a feed's `generated_at` of 2099 moved the clock, and the play on air was
-/// logged as 2,274,912,954 s. The writer refuses it; the report leaves out what followed.
+/// logged as 2,274,912,954 s. A play's length is now measured on the monotonic clock (a clock
+/// step never makes it huge: the writer would refuse such a record), and the report leaves
+/// out what is stamped 2099.
 #[tokio::test(start_paused = true)]
-async fn a_clock_moved_to_2099_gets_its_play_refused_and_the_report_leaves_2099_out() {
+async fn a_clock_moved_to_2099_logs_the_play_as_measured_and_the_report_leaves_2099_out() {
     let d = tempfile::tempdir().unwrap();
     let cfg = write_config(
         d.path(),
@@ -555,7 +557,6 @@ async fn a_clock_moved_to_2099_gets_its_play_refused_and_the_report_leaves_2099_
     tokio::time::sleep(Duration::from_secs(30)).await;
     cancel.cancel();
     running.wait().await;
-    assert!(recorder.stats().refused.load(std::sync::atomic::Ordering::Relaxed) >= 1);
 
     let log = d.path().join("state/evidence");
     let mut refused = Vec::new();
@@ -567,15 +568,17 @@ async fn a_clock_moved_to_2099_gets_its_play_refused_and_the_report_leaves_2099_
     })
     .unwrap();
     assert!(v.problem.is_none(), "{:?}", v.problem);
-    assert!(refused.iter().any(|(k, why)| k == "play" && why.contains("but the daemon had run only")), "{refused:?}");
-    assert!(longest <= 90.0, "no play longer than the daemon ran: {longest}");
+    // The play on air when the clock jumped has its measured length, not 73 years; had the
+    // tracker produced a longer one, the writer would have refused it.
+    assert!(longest > 0.0 && longest <= 90.0, "no play longer than the daemon ran: {longest}");
+    assert!(!refused.iter().any(|(k, _)| k == "play"), "{refused:?}");
+    assert_eq!(recorder.stats().refused.load(std::sync::atomic::Ordering::Relaxed), refused.len() as u64);
 
     // The records stamped 2099 are from the future for the report: left out and listed.
     let j = report_json(&log, &[]);
     let future = j["anomalies"].as_array().unwrap().iter().filter(|a| a["code"] == "future").count();
     assert!(future >= 1, "{:#}", j["anomalies"]);
-    assert!(j["anomalies"].as_array().unwrap().iter().any(|a| a["code"] == "refused"), "the writer's refusal is shown too");
-    // The play on air when the clock jumped was refused whole (its times cannot be true):
+    // The play on air when the clock jumped ends in 2099 by the clock it was closed with:
     // nothing is credited, not the minute before the jump, and certainly not 73 years.
     let shown: i64 = j["items"].as_array().unwrap().iter().map(|i| i["total_shown_ms"].as_i64().unwrap()).sum();
     assert_eq!(shown, 0);

@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine", "reload", "timeline"],
     &["console", "fleet"],
     &["daemon"],
-    &["cli", "demo", "api"],
+    &["cli", "demo", "api", "fuzzing"],
 ];
 
 /// Longest file allowed under src/ ("files of a few hundred lines").

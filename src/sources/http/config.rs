@@ -160,7 +160,7 @@ impl Source for HttpSource {
 
     fn start(&self, cx: SourceContext) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         info!(source = %self.name, url = %self.url, interval_s = self.interval.as_secs(), signed = self.require_signature, "http source");
-        Box::pin(super::run_asked(self.clone(), cx.state_dir, cx.clock, cx.tx, cx.cancel, cx.poll_now))
+        Box::pin(super::run_asked(self.clone(), cx.state_dir, cx.clock, cx.tx, cx.cancel, cx.poll_now, cx.floor))
     }
 
     fn offline(&self, state_dir: &Path) -> SourceUpdate {

@@ -73,6 +73,8 @@ pub(crate) fn write(path: &Path, seen: &Seen) -> std::io::Result<()> {
     let f = File { format: FORMAT.into(), seen: seen.clone() };
     let mut bytes = serde_json::to_vec_pretty(&f).map_err(std::io::Error::other)?;
     bytes.push(b'\n');
+    // Temp files of a write that a crash interrupted (the floor is written on every acceptance).
+    crate::fsutil::clean_temps(path);
     crate::fsutil::write_atomic(path, &bytes)
 }
 

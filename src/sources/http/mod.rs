@@ -254,12 +254,28 @@ impl HttpFeed {
 
     /// Loads the cache; true when there is something to send (content or a problem).
     pub async fn start(&mut self) -> bool {
+        self.start_logged(None).await
+    }
+
+    /// Like `start`, with the highest acceptance the evidence log recorded for this source:
+    /// the floor is the maximum of the floor file, the cache and the log, so losing any one
+    /// (or two) of them does not reopen a rollback.
+    pub async fn start_logged(&mut self, logged: Option<Seen>) -> bool {
         let name = self.cfg.name.clone();
         let floor_path = self.floor_path.clone();
         match tokio::task::spawn_blocking(move || floor::read(&floor_path)).await.unwrap_or_else(|e| Err(e.to_string())) {
-            Ok(f) => self.floor = f,
+            Ok(f) => {
+                let behind = logged.as_ref().is_some_and(|l| f.as_ref().is_none_or(|f| f.sequence < l.sequence));
+                self.floor = if behind { logged } else { f };
+                if behind {
+                    let sequence = self.floor.as_ref().map_or(0, |l| l.sequence);
+                    warn!(source = %name, sequence, "rollback floor taken from the evidence log: the floor file is missing or behind it");
+                    self.save_floor().await;
+                }
+            }
             Err(e) => {
-                error!(source = %name, problem = %e, "the rollback floor cannot be read; the cache's sequence is the floor until a feed is accepted");
+                self.floor = logged;
+                error!(source = %name, problem = %e, "the rollback floor cannot be read; the cache's and the evidence log's sequences are the floor until a feed is accepted");
                 self.notes.push(Diag::file(
                     &self.floor_path,
                     format!("无法读取防回滚记录（已接受的最高序号）：{e}；在接受新的信息源之前以缓存的序号为准"),
@@ -376,6 +392,7 @@ impl HttpFeed {
             generated_at: self.current.as_ref().map(|a| a.feed.generated_at),
             sequence: self.current.as_ref().map(|a| a.feed.sequence),
             last_error: self.last_error.clone(),
+            floor: self.floor.as_ref().map(|s| (s.sequence, s.sha256.clone())),
         }
     }
 
@@ -471,7 +488,7 @@ impl HttpFeed {
 
 /// Runs one http source until cancelled: cache first, then polls.
 pub async fn run(cfg: HttpSource, state_dir: PathBuf, clock: Clock, tx: mpsc::Sender<SourceUpdate>, cancel: CancellationToken) {
-    run_asked(cfg, state_dir, clock, tx, cancel, crate::sources::PollNow::default()).await;
+    run_asked(cfg, state_dir, clock, tx, cancel, crate::sources::PollNow::default(), None).await;
 }
 
 /// Like `run`, also polling at once whenever `poll_now` asks (a district `refresh`).
@@ -482,6 +499,7 @@ pub(crate) async fn run_asked(
     tx: mpsc::Sender<SourceUpdate>,
     cancel: CancellationToken,
     mut poll_now: crate::sources::PollNow,
+    logged: Option<Seen>,
 ) {
     let mut feed = match HttpFeed::new(&cfg, &state_dir, clock) {
         Ok(f) => f,
@@ -490,7 +508,7 @@ pub(crate) async fn run_asked(
             return;
         }
     };
-    let cached = feed.start().await;
+    let cached = feed.start_logged(logged).await;
     if cached && tx.send(feed.update()).await.is_err() {
         return;
     }

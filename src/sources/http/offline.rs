@@ -43,6 +43,7 @@ pub(crate) fn cached_update(h: &HttpSource, state_dir: &Path) -> SourceUpdate {
                 generated_at: Some(a.feed.generated_at),
                 sequence: Some(a.feed.sequence),
                 last_error: None,
+                floor: None,
             });
             update.items = a.feed.items;
             update.problems = a.feed.problems;
