@@ -6,9 +6,6 @@
 //! draft is not shown until someone marks it approved and says by whom. Warns about what
 //! Excel may already have spoiled (long numbers stored as numbers) and about cut content.
 
-use std::io::Cursor;
-
-use calamine::{Data, Reader, Xlsx};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
@@ -16,6 +13,12 @@ use serde_json::{Value, json};
 use crate::item::parse::Limits;
 
 use super::numfmt;
+
+mod book;
+mod xml;
+mod zip;
+
+use book::Value as Cell;
 
 /// A message for the operator, Chinese first.
 pub(crate) type Msg = (String, String);
@@ -30,20 +33,22 @@ pub(crate) struct Draft {
     pub warnings: Vec<Msg>,
 }
 
-fn cell_text(d: &Data, code: Option<&str>) -> String {
+/// A cell as Excel displays it: numbers and dates through their format code.
+fn cell_text(d: &Cell, code: Option<&str>) -> String {
     match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_string(),
-        Data::Float(f) => numfmt::format_number(*f, code.unwrap_or("General")),
-        Data::Int(i) => numfmt::format_number(*i as f64, code.unwrap_or("General")),
-        Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
-        Data::DateTime(dt) => {
-            let code = code.filter(|c| !c.eq_ignore_ascii_case("general")).unwrap_or("yyyy-mm-dd");
-            numfmt::format_date(dt.as_f64(), code).unwrap_or_else(|| numfmt::general(dt.as_f64()))
-        }
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
+        Cell::Text(s) => s.trim().to_string(),
+        Cell::Number(f) => numfmt::format_number(*f, code.unwrap_or("General")),
+        Cell::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        Cell::Error(e) => e.trim().to_string(),
     }
+}
+
+fn too_large(rows: usize, columns: usize, max: usize) -> Msg {
+    let cells = rows * columns;
+    (
+        format!("表格太大：{rows} 行 × {columns} 列 = {cells} 格，最多 {max} 格；请分成几个条目导入"),
+        format!("table too large: {rows} rows × {columns} columns = {cells} cells, at most {max}; split it into several items"),
+    )
 }
 
 /// The title a file name suggests: `2026年12月低保名单.xlsx` -> `2026年12月低保名单`.
@@ -55,7 +60,7 @@ fn title_of(file_name: &str) -> String {
 
 /// Reads the workbook; `Err` says in Chinese and English why it cannot be used.
 pub(crate) fn import(bytes: &[u8], file_name: &str, now: Timestamp, tz: &TimeZone) -> Result<Draft, Msg> {
-    let not_xlsx = |e: String| {
+    let not_xlsx = |e: String| -> Msg {
         (
             format!(
                 "无法读取该文件：它不是 Excel 工作簿（.xlsx），或已损坏、加了密码（{e}）。旧的 .xls 文件请在 Excel 或 WPS 中另存为 .xlsx 后再导入"
@@ -65,11 +70,9 @@ pub(crate) fn import(bytes: &[u8], file_name: &str, now: Timestamp, tz: &TimeZon
             ),
         )
     };
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| not_xlsx(e.to_string()))?;
-    let sheets = wb.sheet_names();
+    let book = book::read(bytes).map_err(not_xlsx)?;
+    let sheets = book.sheets;
     let sheet = sheets.first().cloned().ok_or_else(|| not_xlsx("no worksheet".into()))?;
-    let range = wb.worksheet_range(&sheet).map_err(|e| not_xlsx(e.to_string()))?;
-    let styles = wb.worksheet_style(&sheet).ok();
     let limits = Limits::default();
     let mut warnings: Vec<Msg> = Vec::new();
     if sheets.len() > 1 {
@@ -78,49 +81,41 @@ pub(crate) fn import(bytes: &[u8], file_name: &str, now: Timestamp, tz: &TimeZon
             format!("only the first worksheet `{sheet}` was imported (of {})", sheets.len()),
         ));
     }
-    let (r0, c0) = range.start().unwrap_or((0, 0));
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut numeric: Vec<Vec<bool>> = Vec::new();
-    for (ri, row) in range.rows().enumerate() {
-        let mut texts = Vec::with_capacity(row.len());
-        let mut nums = Vec::with_capacity(row.len());
-        for (ci, d) in row.iter().enumerate() {
-            let pos = (r0 + ri as u32, c0 + ci as u32);
-            let code = styles.as_ref().and_then(|s| s.get(pos)).and_then(|s| s.number_format.as_ref()).map(|f| f.format_code.as_str());
-            texts.push(cell_text(d, code));
-            nums.push(matches!(d, Data::Float(_) | Data::Int(_)));
-            if let Data::Float(f) = d
-                && f.fract() == 0.0
-                && f.abs() >= 1e11
-            {
-                warnings.push((
-                    format!(
-                        "第 {} 行第 {} 列是很长的数字（{}），Excel 只保留 15 位有效数字，身份证号、银行卡号可能已经不对；请在 Excel 中把该列设为“文本”格式，重新填写后再导入",
-                        pos.0 + 1,
-                        pos.1 + 1,
-                        texts.last().map_or("", String::as_str)
-                    ),
-                    format!(
-                        "row {} column {} is a long number ({}): Excel keeps only 15 significant digits, so ID or bank numbers may be wrong; format the column as Text in Excel, type them again and import again",
-                        pos.0 + 1,
-                        pos.1 + 1,
-                        texts.last().map_or("", String::as_str)
-                    ),
-                ));
-            }
-            if let Data::Error(e) = d {
-                warnings.push((
-                    format!("第 {} 行第 {} 列是公式错误 {e:?}", pos.0 + 1, pos.1 + 1),
-                    format!("row {} column {} holds a formula error {e:?}", pos.0 + 1, pos.1 + 1),
-                ));
-            }
-        }
-        if texts.iter().all(String::is_empty) {
-            continue;
-        }
-        rows.push(texts);
-        numeric.push(nums);
+    // Only rows and columns that hold something take room; a stray cell far away cannot
+    // make the grid huge (the table limit is checked before it is built).
+    let lines = |key: fn(&book::Cell) -> u32| {
+        let mut v: Vec<u32> = book.cells.iter().map(key).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let (row_ids, col_ids) = (lines(|c| c.row), lines(|c| c.col));
+    if row_ids.len() * col_ids.len() > limits.max_table_cells {
+        return Err(too_large(row_ids.len(), col_ids.len(), limits.max_table_cells));
     }
+    let mut rows = vec![vec![String::new(); col_ids.len()]; row_ids.len()];
+    let mut numeric = vec![vec![false; col_ids.len()]; row_ids.len()];
+    for cell in &book.cells {
+        let (Ok(ri), Ok(ci)) = (row_ids.binary_search(&cell.row), col_ids.binary_search(&cell.col)) else { continue };
+        let text = cell_text(&cell.value, cell.format.as_deref());
+        let (r, c) = (cell.row + 1, cell.col + 1);
+        match &cell.value {
+            Cell::Number(f) if f.fract() == 0.0 && f.abs() >= 1e11 => warnings.push((
+                format!(
+                    "第 {r} 行第 {c} 列是很长的数字（{text}），Excel 只保留 15 位有效数字，身份证号、银行卡号可能已经不对；请在 Excel 中把该列设为“文本”格式，重新填写后再导入"
+                ),
+                format!(
+                    "row {r} column {c} is a long number ({text}): Excel keeps only 15 significant digits, so ID or bank numbers may be wrong; format the column as Text in Excel, type them again and import again"
+                ),
+            )),
+            Cell::Error(e) => warnings.push((format!("第 {r} 行第 {c} 列是公式错误 {e}"), format!("row {r} column {c} holds a formula error {e}"))),
+            _ => {}
+        }
+        numeric[ri][ci] = matches!(cell.value, Cell::Number(_));
+        rows[ri][ci] = text;
+    }
+    let (rows, numeric): (Vec<Vec<String>>, Vec<Vec<bool>>) =
+        rows.into_iter().zip(numeric).filter(|(texts, _)| !texts.iter().all(String::is_empty)).unzip();
     if rows.is_empty() {
         return Err(("工作表“".to_string() + &sheet + "”是空的", format!("worksheet `{sheet}` is empty")));
     }
@@ -144,15 +139,7 @@ pub(crate) fn import(bytes: &[u8], file_name: &str, now: Timestamp, tz: &TimeZon
         .collect();
     let cells = (body.len() + 1) * columns.len();
     if cells > limits.max_table_cells {
-        return Err((
-            format!("表格太大：{} 行 × {} 列 = {cells} 格，最多 {} 格；请分成几个条目导入", body.len() + 1, columns.len(), limits.max_table_cells),
-            format!(
-                "table too large: {} rows × {} columns = {cells} cells, at most {}; split it into several items",
-                body.len() + 1,
-                columns.len(),
-                limits.max_table_cells
-            ),
-        ));
+        return Err(too_large(body.len() + 1, columns.len(), limits.max_table_cells));
     }
     if let Some((ri, ci)) = std::iter::once(&columns)
         .chain(&body)
@@ -202,5 +189,52 @@ mod tests {
     fn garbage_is_refused_in_chinese_first() {
         let e = import(b"not a zip", "x.xlsx", Timestamp::UNIX_EPOCH, &TimeZone::UTC).unwrap_err();
         assert!(e.0.starts_with("无法读取该文件"), "{e:?}");
+    }
+
+    /// A real workbook written by rust_xlsxwriter: dates, money, booleans, formula errors,
+    /// a far-away stray cell and a second sheet, read as Excel (zh-CN) displays them.
+    #[test]
+    fn a_real_workbook_reads_as_excel_shows_it() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet().set_name("收支").unwrap();
+        for (j, h) in ["日期", "事项", "金额", "已付", "比例"].iter().enumerate() {
+            ws.write_string(1, j as u16 + 1, *h).unwrap();
+        }
+        let date = ExcelDateTime::parse_from_str("2026-12-01").unwrap();
+        ws.write_datetime_with_format(2, 1, &date, &Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"")).unwrap();
+        ws.write_string(2, 2, "  修路 & 排水 <一期> ").unwrap();
+        ws.write_number_with_format(2, 3, -1260.5, &Format::new().set_num_format("#,##0.00")).unwrap();
+        ws.write_boolean(2, 4, true).unwrap();
+        ws.write_number_with_format(2, 5, 0.125, &Format::new().set_num_format("0.0%")).unwrap();
+        ws.write_datetime_with_format(3, 1, &date, &Format::new().set_num_format_index(14)).unwrap();
+        ws.write_formula(3, 3, Formula::new("=1/0").set_result("#DIV/0!")).unwrap();
+        ws.write_string(5000, 5, "备注").unwrap();
+        wb.add_worksheet().set_name("说明").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let d = import(&bytes, "2026年收支.xlsx", Timestamp::UNIX_EPOCH, &TimeZone::UTC).unwrap();
+        assert_eq!((d.sheet.as_str(), d.sheets.len(), d.rows), ("收支", 2, 3));
+        let t = &d.item["table"];
+        assert_eq!(t["columns"], json!(["日期", "事项", "金额", "已付", "比例"]));
+        assert_eq!(t["rows"][0], json!(["2026年12月1日", "修路 & 排水 <一期>", "-1,260.50", "是", "12.5%"]));
+        assert_eq!(t["rows"][1], json!(["2026/12/1", "", "#DIV/0!", "", ""]));
+        assert_eq!(t["rows"][2], json!(["", "", "", "", "备注"]));
+        assert_eq!(d.item["category"], "finance");
+        assert!(d.warnings.iter().any(|w| w.0.contains("第 4 行第 4 列是公式错误 #DIV/0!")), "{:?}", d.warnings);
+        assert!(d.warnings.iter().any(|w| w.0.contains("只导入了第一个工作表“收支”（共 2 个）")));
+    }
+
+    #[test]
+    fn a_huge_grid_is_refused_before_it_is_built() {
+        use rust_xlsxwriter::Workbook;
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for r in 0..120u32 {
+            for c in 0..120u16 {
+                ws.write_number(r, c, f64::from(r) * 1000.0 + f64::from(c)).unwrap();
+            }
+        }
+        let e = import(&wb.save_to_buffer().unwrap(), "x.xlsx", Timestamp::UNIX_EPOCH, &TimeZone::UTC).unwrap_err();
+        assert!(e.0.starts_with("表格太大：120 行 × 120 列 = 14400 格"), "{e:?}");
     }
 }
