@@ -22,6 +22,7 @@ mod poster;
 mod report;
 mod schedule;
 mod serial;
+mod serial_replug;
 mod source_status;
 mod status;
 mod support;
