@@ -421,7 +421,7 @@ fn check_feed_reports_forgery_and_bad_items_with_positions() {
     let o = yiping(t.path(), &["check", "--feed", "draft.json", "--at", DEMO_AT]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("draft.json:4:") && out.contains("item #2 skipped") && out.contains("unknown variant `money`"), "{out}");
+    assert!(out.contains("draft.json:4:") && out.contains("item #2 (id \"bad\") skipped") && out.contains("unknown variant `money`"), "{out}");
     assert!(out.contains("signature not checked"), "{out}");
     assert!(out.lines().any(|l| l.contains(" ok ") && l.contains("showable")), "{out}");
 
