@@ -148,6 +148,7 @@ pub(super) fn check(path: &Path, at: Option<Timestamp>) -> anyhow::Result<ExitCo
     selects_matching_nothing(&cfg, &catalog, &mut diags);
     if let Some(fonts) = &fonts {
         minimums(&cfg, &catalog, fonts, now, &mut diags);
+        super::passes::passes(&cfg, &catalog, fonts, now, &mut diags);
     }
     cadence(&cfg, &catalog, now, &mut diags);
     console_accounts(&cfg, &mut diags);

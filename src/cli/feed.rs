@@ -1,5 +1,5 @@
-//! `yiping check --feed FILE [--sig FILE.minisig] [--key KEY]`: validates a feed offline, as the daemon would,
-//! so the platform can test what it publishes.
+//! `yiping check --feed FILE [--sig FILE.minisig]... [--key KEY]... [--threshold N]`: validates a feed offline,
+//! as the daemon would (N distinct trusted keys must have signed), so the platform can test what it publishes.
 //!
 //! Never writes anything.
 
@@ -22,7 +22,7 @@ use super::EXIT_PROBLEMS;
 const MAX_BODY: u64 = 8 << 20;
 const MAX_ITEMS: usize = 10_000;
 
-pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
+pub(super) fn check_feed(file: &Path, sigs: Vec<PathBuf>, keys: &[String], threshold: usize, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
     let now = at.unwrap_or_else(|| Clock::System.now());
     let body = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let mut lines = Vec::new();
@@ -31,21 +31,36 @@ pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at:
         let text = if Path::new(k).is_file() { std::fs::read_to_string(k).with_context(|| format!("reading key {k}"))? } else { k.clone() };
         lines.push(key_line(&text).map_err(|e| anyhow::anyhow!("--key {k}: not a minisign public key: {e}"))?);
     }
-    let sig = sig.or_else(|| {
+    let sigs = if sigs.is_empty() {
         let p = PathBuf::from(format!("{}.minisig", file.display()));
-        p.is_file().then_some(p)
-    });
-    if sig.is_some() && lines.is_empty() {
-        anyhow::bail!("a signature needs --key (the platform's minisign public key) to be checked");
-    }
-    let sig_text = match &sig {
-        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
-        None => None,
+        if p.is_file() { vec![p] } else { Vec::new() }
+    } else {
+        sigs
     };
+    let sig = sigs.first().cloned();
+    if sig.is_some() && lines.is_empty() {
+        anyhow::bail!(
+            "签名需要 --key（发布方的 minisign 公钥）才能检查 / a signature needs --key (the platform's minisign public key) to be checked"
+        );
+    }
+    let keys = Keys::new(&lines).map_err(anyhow::Error::msg)?;
+    if threshold == 0 || (threshold > 1 && threshold > keys.len()) {
+        anyhow::bail!(
+            "--threshold {threshold}：需要 1 到 {} 之间（不同的 --key 数量）/ --threshold {threshold}: must be between 1 and the number of distinct --key ({})",
+            keys.len().max(1),
+            keys.len().max(1)
+        );
+    }
+    let mut texts = Vec::new();
+    for p in &sigs {
+        texts.push(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?);
+    }
+    let sig_text = (!texts.is_empty()).then(|| texts.join("\n"));
     let policy = Policy {
         origin: file.to_path_buf(),
-        keys: Keys::new(&lines).map_err(anyhow::Error::msg)?,
+        keys,
         require_signature: !lines.is_empty(),
+        threshold,
         max_body: MAX_BODY,
         max_items: MAX_ITEMS,
         limits: Limits::default(),
@@ -53,13 +68,16 @@ pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at:
     let a = match accept(&policy, &body, sig_text.as_deref(), Some(now), None) {
         Ok(a) => a,
         Err(r) => {
-            println!("{}: error 错误: feed rejected as a whole: {r} / 整个信息源被拒绝：{}", file.display(), r.zh());
+            println!("{}: 错误 error: 整个信息源被拒绝：{} / feed rejected as a whole: {r}", file.display(), r.zh());
             return Ok(ExitCode::from(EXIT_PROBLEMS));
         }
     };
     println!("feed 信息源 {}: schema yiping.feed/1, sequence {}, generated_at {}", file.display(), a.feed.sequence, a.feed.generated_at);
     match (&a.verified, &sig) {
-        (Some(v), Some(p)) => println!("signature 签名 {}: good 有效 (trusted comment: {})", p.display(), v.trusted_comment),
+        (Some(v), Some(_)) => println!(
+            "signature 签名: good 有效, {} distinct trusted key(s) 把不同的可信密钥 (threshold 门槛 {threshold}; trusted comment: {})",
+            v.keys, v.trusted_comment
+        ),
         _ => println!("signature 签名: not checked 未检查 (give --key and --sig, or put {}.minisig beside it)", file.display()),
     }
     println!("\nitems 条目 (judged at {now}):");

@@ -305,6 +305,11 @@ async fn a_corrupted_cache_is_moved_aside_reported_and_never_trusted() {
     assert!(!path.exists());
     let aside: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
     assert!(aside.iter().any(|n| n.starts_with("district.json.bad-")), "{aside:?}");
+    // Issue 13: `check --config` names the file moved aside and why, not "no cached feed yet".
+    let o = yiping(t.path(), &["check", "--config", "yiping.toml", "--at", DEMO_AT]);
+    let out = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(out.contains("district.json.bad-") && out.contains("moved aside") && out.contains("已被移到此文件"), "{out}");
+    assert!(out.contains("signature does not match") && !out.contains("no cached feed yet"), "{out}");
     // Garbage is moved aside too; then the network refills the cache.
     std::fs::write(&path, "\0\0garbage").unwrap();
     let (_, mut f) = source(t.path(), &server, "");
@@ -395,7 +400,7 @@ fn the_example_feed_is_signed_and_checks_clean() {
     let out = stdout(&o);
     assert!(o.status.success(), "{out}{}", stderr(&o));
     assert!(out.contains("sequence 1042"), "{out}");
-    assert!(out.contains("signature 签名 feed.json.minisig: good"), "{out}");
+    assert!(out.contains("signature 签名: good 有效, 1 distinct"), "{out}");
     assert!(out.contains("qingshan-dibao-2026-11") && out.contains("showable"), "{out}");
     assert!(out.contains("status revoked"), "{out}");
     assert!(out.contains("0 error(s)"), "{out}");

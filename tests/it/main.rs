@@ -1,6 +1,7 @@
 //! Integration tests: one binary so the suite links once.
 
 mod browser;
+mod check_passes;
 mod clerk;
 mod cli;
 mod console;
@@ -12,6 +13,8 @@ mod feed;
 mod feed_clock;
 mod feed_rollback;
 mod feed_server;
+mod feed_threshold;
+mod feed_withdrawal;
 mod fleet;
 mod fleet_cli;
 mod fleet_daemon;
@@ -25,5 +28,6 @@ mod serial;
 mod serial_replug;
 mod source_status;
 mod status;
+mod status_disk;
 mod support;
 mod tidy;
