@@ -63,6 +63,7 @@ fn main() {
         origin: PathBuf::from("bench.json"),
         keys: Keys::new(std::slice::from_ref(&key)).unwrap(),
         require_signature: true,
+        threshold: 1,
         max_body: 8 << 20,
         max_items: 10_000,
         limits: Limits::default(),
@@ -143,6 +144,8 @@ fn main() {
             ca_pem: None,
             public_keys: vec![key],
             require_signature: true,
+            threshold: 1,
+            signature_urls: vec!["{url}.minisig".into()],
             stale_after: Duration::from_secs(86_400),
         };
         let state = tempfile::tempdir().unwrap();

@@ -152,6 +152,7 @@ pub(super) fn check(path: &Path, at: Option<super::Moment>) -> anyhow::Result<Ex
     // Simulating a day needs a configuration that would run.
     if let Some(fonts) = fonts.as_ref().filter(|_| usable) {
         minimums(&cfg, &catalog, fonts, now, &mut diags);
+        super::passes::passes(&cfg, &catalog, fonts, now, &mut diags);
     }
     cadence(&cfg, &catalog, now, &mut diags);
     console_accounts(&cfg, &mut diags);

@@ -1,5 +1,5 @@
-//! `yiping check --feed FILE [--sig FILE.minisig] [--key KEY]`: validates a feed offline, as the daemon would,
-//! so the platform can test what it publishes.
+//! `yiping check --feed FILE [--sig FILE.minisig]... [--key KEY]... [--threshold N]`: validates a feed offline,
+//! as the daemon would (N distinct trusted keys must have signed), so the platform can test what it publishes.
 //!
 //! Never writes anything.
 
@@ -19,7 +19,7 @@ use super::EXIT_PROBLEMS;
 const MAX_BODY: u64 = 8 << 20;
 const MAX_ITEMS: usize = 10_000;
 
-pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at: Option<super::Moment>) -> anyhow::Result<ExitCode> {
+pub(super) fn check_feed(file: &Path, sigs: Vec<PathBuf>, keys: &[String], threshold: usize, at: Option<super::Moment>) -> anyhow::Result<ExitCode> {
     // No configuration here: local times are read in the default zone (Asia/Shanghai), as yiping.toml's default.
     let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC);
     let now = at.map_or_else(|| Clock::System.now(), |m| m.resolve(&tz));
@@ -31,23 +31,36 @@ pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at:
         let text = if Path::new(k).is_file() { read_text(Path::new(k))? } else { k.clone() };
         lines.push(key_line(&text).map_err(|e| anyhow::anyhow!("--key {k} 不是 minisign 公钥：{e} / --key {k}: not a minisign public key: {e}"))?);
     }
-    let sig = sig.or_else(|| {
+    let sigs = if sigs.is_empty() {
         let p = PathBuf::from(format!("{}.minisig", file.display()));
-        p.is_file().then_some(p)
-    });
+        if p.is_file() { vec![p] } else { Vec::new() }
+    } else {
+        sigs
+    };
+    let sig = sigs.first().cloned();
     if sig.is_some() && lines.is_empty() {
         anyhow::bail!(
-            "有签名就要用 --key 给出平台的 minisign 公钥才能检查 / a signature needs --key (the platform's minisign public key) to be checked"
+            "签名需要 --key（发布方的 minisign 公钥）才能检查 / a signature needs --key (the platform's minisign public key) to be checked"
         );
     }
-    let sig_text = match &sig {
-        Some(p) => Some(read_text(p)?),
-        None => None,
-    };
+    let keys = Keys::new(&lines).map_err(anyhow::Error::msg)?;
+    if threshold == 0 || (threshold > 1 && threshold > keys.len()) {
+        anyhow::bail!(
+            "--threshold {threshold}：需要 1 到 {} 之间（不同的 --key 数量）/ --threshold {threshold}: must be between 1 and the number of distinct --key ({})",
+            keys.len().max(1),
+            keys.len().max(1)
+        );
+    }
+    let mut texts = Vec::new();
+    for p in &sigs {
+        texts.push(read_text(p)?);
+    }
+    let sig_text = (!texts.is_empty()).then(|| texts.join("\n"));
     let policy = Policy {
         origin: file.to_path_buf(),
-        keys: Keys::new(&lines).map_err(anyhow::Error::msg)?,
+        keys,
         require_signature: !lines.is_empty(),
+        threshold,
         max_body: MAX_BODY,
         max_items: MAX_ITEMS,
         limits: Limits::default(),
@@ -66,7 +79,13 @@ pub(super) fn check_feed(file: &Path, sig: Option<PathBuf>, keys: &[String], at:
         super::moment::human(a.feed.generated_at, &tz)
     );
     match (&a.verified, &sig) {
-        (Some(v), Some(p)) => println!("签名 signature {}: 有效 good（可信注释 trusted comment: {}）", p.display(), v.trusted_comment),
+        (Some(v), Some(_)) => println!(
+            "签名 signature {}: 有效 good，{} 把不同的可信密钥 / {} distinct trusted key(s)（门槛 threshold {threshold}；可信注释 trusted comment: {}）",
+            sigs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            v.keys,
+            v.keys,
+            v.trusted_comment
+        ),
         _ => println!(
             "签名 signature: 未检查 not checked（用 --key 和 --sig 给出，或把 {}.minisig 放在旁边 / give --key and --sig, or put it beside the feed）",
             file.display()

@@ -7,6 +7,7 @@ mod fleet;
 mod journal;
 mod log;
 mod moment;
+mod passes;
 mod preview;
 mod report;
 mod run;
@@ -53,12 +54,15 @@ enum Command {
         /// 检查信息源文件而不是配置 / Validate a feed file (format v1) instead of a config, as the daemon would
         #[arg(long, conflicts_with = "config")]
         feed: Option<PathBuf>,
-        /// The feed's minisign signature (default: FILE.minisig when it exists)
+        /// The feed's minisign signature (default: FILE.minisig when it exists; repeatable, one per signer)
         #[arg(long, requires = "feed")]
-        sig: Option<PathBuf>,
+        sig: Vec<PathBuf>,
         /// A trusted minisign public key: a minisign.pub file or its RW... line (repeatable)
         #[arg(long, requires = "feed")]
         key: Vec<String>,
+        /// Distinct trusted keys that must have signed (two keys to publish: 2)
+        #[arg(long, requires = "feed", default_value_t = 1)]
+        threshold: usize,
     },
     /// 预览屏幕画面 / Render what a screen would show, without running the daemon
     Preview(preview::Args),
@@ -95,7 +99,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         None => run::run(None, None),
         Some(Command::Run { config, at }) => run::run(config, at),
-        Some(Command::Check { feed: Some(f), sig, key, at, .. }) => feed::check_feed(&f, sig, &key, at),
+        Some(Command::Check { feed: Some(f), sig, key, threshold, at, .. }) => feed::check_feed(&f, sig, &key, threshold, at),
         Some(Command::Check { config, at, .. }) => check::check(&config.expect("clap requires --config without --feed"), at),
         Some(Command::Preview(args)) => preview::preview(args),
         Some(Command::Schedule(args)) => schedule::schedule(args),

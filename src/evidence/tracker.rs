@@ -40,11 +40,14 @@ pub(crate) struct PlayTracker {
     open: Option<Segment>,
     power: Option<Power>,
     device_ok: bool,
+    /// Each sink's `lapses` at the last observation.
+    lapses: Vec<u64>,
 }
 
 impl PlayTracker {
     pub(crate) fn new(screen: &str, recorder: Recorder, sinks: Vec<Arc<SinkStatus>>) -> PlayTracker {
-        PlayTracker { screen: screen.to_string(), recorder, sinks, open: None, power: None, device_ok: true }
+        let lapses = sinks.iter().map(|s| s.lapses.load(Ordering::Relaxed)).collect();
+        PlayTracker { screen: screen.to_string(), recorder, sinks, open: None, power: None, device_ok: true, lapses }
     }
 
     /// The schedule changed: what was on air ended for `ended`, `next` starts now.
@@ -98,17 +101,26 @@ impl PlayTracker {
         self.power.is_none_or(|p| p.on) && self.device_ok
     }
 
-    /// `Some(last error)` when the screen has outputs and every one of them is failing.
-    fn failing(&self) -> Option<String> {
+    /// `Some(last error)` when the screen has outputs and every one of them is failing,
+    /// or lost its link since the last observation (a replug quicker than a frame still
+    /// leaves a `device` gap in the log).
+    fn failing(&mut self) -> Option<String> {
         if self.sinks.is_empty() {
             return None;
         }
         let mut last = None;
-        for s in &self.sinks {
-            let e = s.last_error.lock().ok().and_then(|e| e.clone())?;
-            last = Some(e);
+        let mut all = true;
+        for (s, seen) in self.sinks.iter().zip(self.lapses.iter_mut()) {
+            let lapses = s.lapses.load(Ordering::Relaxed);
+            let lapsed = lapses != *seen;
+            *seen = lapses;
+            match s.last_error.lock().ok().and_then(|e| e.clone()) {
+                Some(e) => last = Some(e),
+                None if lapsed => last = Some("link lost and restored; content sent again".to_string()),
+                None => all = false,
+            }
         }
-        last
+        if all { last } else { None }
     }
 
     fn counters(&self) -> Vec<(u64, u64, u64)> {
@@ -201,24 +213,24 @@ mod tests {
 
     /// The plays a tracker records while `sinks` report what they left out.
     fn plays(run: impl FnOnce(&mut PlayTracker, &[Arc<SinkStatus>])) -> Vec<Play> {
+        events(2, run).into_iter().filter_map(|e| if let Event::Play(p) = e { Some(*p) } else { None }).collect()
+    }
+
+    /// Every event a tracker over `n` sinks records.
+    fn events(n: usize, run: impl FnOnce(&mut PlayTracker, &[Arc<SinkStatus>])) -> Vec<Event> {
         let d = tempfile::tempdir().unwrap();
         let cfg = LogConfig { dir: d.path().to_path_buf(), rotate_bytes: 1 << 20, time_zone: jiff::tz::TimeZone::UTC };
         // The clock at the plays' day: the writer refuses records from the future.
         let clock = Clock::starting_at("2026-12-01T01:00:00Z".parse().unwrap());
         let (rec, dormant) = Recorder::open(&cfg, clock, Event::Stop, 64).unwrap();
-        let sinks = vec![Arc::new(SinkStatus::new("门口", "bx")), Arc::new(SinkStatus::new("门口", "png"))];
+        let sinks: Vec<_> = ["bx", "png"][..n].iter().map(|k| Arc::new(SinkStatus::new("门口", k))).collect();
         let mut t = PlayTracker::new("门口", rec.clone(), sinks.clone());
         run(&mut t, &sinks);
         let h = dormant.spawn().unwrap();
         rec.stop();
         h.join().unwrap();
         let mut out = Vec::new();
-        let v = verify::read(d.path(), |r| {
-            if let Event::Play(p) = &r.event {
-                out.push((**p).clone());
-            }
-        })
-        .unwrap();
+        let v = verify::read(d.path(), |r| out.push(r.event.clone())).unwrap();
         assert!(v.problem.is_none(), "{:?}", v.problem);
         out
     }
@@ -240,5 +252,25 @@ mod tests {
         assert_eq!(p.len(), 2, "{p:?}");
         assert_eq!(p[0].sinks.iter().map(|s| s.mn_omitted).collect::<Vec<_>>(), vec![Some(MnOmitted::Chinese), None]);
         assert_eq!(p[1].sinks.iter().map(|s| s.mn_omitted).collect::<Vec<_>>(), vec![None, None]);
+    }
+
+    /// Issue 13, item 5: a card replugged between two frames (its link lost and found again, its
+    /// text sent again) still leaves a `device` gap in the log, and the play is split around it.
+    #[test]
+    fn a_replug_quicker_than_a_frame_still_records_a_device_gap() {
+        let at = |s: i64| "2026-12-01T01:00:00Z".parse::<Timestamp>().unwrap() + jiff::SignedDuration::from_secs(s);
+        let on = crate::schedule::testkit::notice_on_air(None, "甲", Effect::Static { page_seconds: 5.0 }, 600, at(0));
+        let ev = events(1, |t, sinks| {
+            t.change(&on, None, at(0));
+            t.observe(crate::sinks::Power::default(), Some(&on), at(1));
+            sinks[0].lapsed(); // no error left behind: the content is already back
+            t.observe(crate::sinks::Power::default(), Some(&on), at(2));
+            t.observe(crate::sinks::Power::default(), Some(&on), at(3));
+            t.stop(at(4));
+        });
+        let devices: Vec<bool> = ev.iter().filter_map(|e| if let Event::Device { ok, .. } = e { Some(*ok) } else { None }).collect();
+        assert_eq!(devices, vec![false, true], "{ev:?}");
+        let plays: Vec<EndReason> = ev.iter().filter_map(|e| if let Event::Play(p) = e { Some(p.ended) } else { None }).collect();
+        assert_eq!(plays, vec![EndReason::DeviceError, EndReason::Shutdown], "{ev:?}");
     }
 }

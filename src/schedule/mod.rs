@@ -35,6 +35,11 @@ pub(crate) const IDLE_EFFECT: Effect = Effect::Static { page_seconds: 10.0 };
 /// The shortest an item may stay, whatever the measurement says.
 const MIN_SLOT: Duration = Duration::from_secs(1);
 
+/// The longest one turn of an item may hold the screen (slots without fixed `seconds`): a
+/// longer item continues where it stopped at its next turn, so one item cannot hold the
+/// screen for days (issue 13: 42,076 pages of a large table were 70 h in one turn).
+pub(crate) const MAX_TURN: Duration = Duration::from_secs(300);
+
 /// What is on a screen.
 #[derive(Debug, Clone)]
 pub enum Content {
@@ -179,6 +184,8 @@ pub(crate) struct Rotation {
     suspended: Option<(OnAir, Duration)>,
     /// When each urgent content last finished.
     urgent_last: BTreeMap<String, Timestamp>,
+    /// How far into its pass each item longer than `MAX_TURN` got (its next turn starts there).
+    progress: BTreeMap<String, Duration>,
     seq: u64,
 }
 
@@ -299,7 +306,8 @@ impl Rotation {
                 },
                 Some((pos, slot_idx, content, order)) => {
                     let slot = &inp.playlist.slots[slot_idx];
-                    let dur = duration(measure(&content, slot), slot.timing);
+                    let full = duration(measure(&content, slot), slot.timing);
+                    let (offset, turn) = self.turn(&content, full, slot.timing, inp.items);
                     OnAir {
                         seq,
                         playlist: inp.playlist.name.clone(),
@@ -308,8 +316,9 @@ impl Rotation {
                         content,
                         effect: slot.effect,
                         urgent: false,
-                        start: now,
-                        end: add(now, dur),
+                        // A continued turn starts `offset` into the pass (as a resumed interrupt does).
+                        start: sub(now, offset),
+                        end: add(now, turn),
                         cursor: Some(Cursor { playlist: inp.playlist.name.clone(), pos, order }),
                     }
                 }
@@ -317,6 +326,27 @@ impl Rotation {
         };
         self.on_air = Some(next.clone());
         Some(Change { next, previous: prev, ended })
+    }
+
+    /// This turn of `content` whose full pass is `full`: where it starts in the pass and how
+    /// long it lasts. Items longer than `MAX_TURN` go in turns of `MAX_TURN`, each continuing
+    /// where the last stopped; a slot with fixed `seconds` is its own cap.
+    fn turn(&mut self, content: &Content, full: Duration, timing: Timing, items: &[Showable]) -> (Duration, Duration) {
+        let Content::Item(s) = content else { return (Duration::ZERO, full) };
+        if matches!(timing, Timing::Fixed(_)) || full <= MAX_TURN {
+            self.progress.remove(s.key());
+            return (Duration::ZERO, full);
+        }
+        // Only items still showable keep their place: the map stays as small as the catalogue.
+        self.progress.retain(|k, _| items.iter().any(|i| i.key() == k));
+        let offset = self.progress.get(s.key()).copied().filter(|o| *o < full).unwrap_or(Duration::ZERO);
+        let turn = (full - offset).min(MAX_TURN);
+        if offset + turn < full {
+            self.progress.insert(s.key().to_string(), offset + turn);
+        } else {
+            self.progress.remove(s.key());
+        }
+        (offset, turn)
     }
 
     /// Urgent content is due when it has not finished within the last `every`.
@@ -403,7 +433,8 @@ fn urgent_candidates(inp: &Inputs<'_>) -> Vec<(String, Content, Option<usize>)> 
     out
 }
 
-fn duration(pass: Duration, timing: Timing) -> Duration {
+/// How long one full pass of content takes in a slot of `timing` (`pass`: once through, measured).
+pub(crate) fn duration(pass: Duration, timing: Timing) -> Duration {
     let pass = pass.max(MIN_SLOT);
     match timing {
         Timing::Auto => pass,

@@ -176,3 +176,49 @@ fn same_inputs_same_decisions() {
     let es = vec![entry("a", "party", "normal"), entry("b", "finance", "normal"), entry("c", "village", "urgent")];
     assert_eq!(simulate(&pl, &|_| es.clone(), 100), simulate(&pl, &|_| es.clone(), 100));
 }
+
+/// Issue 13: an item whose pass takes 800 s gets turns of at most `MAX_TURN`, each
+/// continuing where the last stopped, and the other item gets its turns in between.
+#[test]
+fn a_long_item_takes_turns_of_at_most_five_minutes_and_continues_where_it_stopped() {
+    let t0: Timestamp = T0.parse().unwrap();
+    let tz = TimeZone::get("Asia/Shanghai").unwrap();
+    let es = vec![entry("long", "party", "normal"), entry("short", "village", "normal")];
+    let pl = playlist(vec![slot("all", select(&[Category::Party, Category::Village]), Timing::Auto)]);
+    let measure = |c: &Content, _: &Slot| match c {
+        Content::Item(s) if s.key() == "s/long" => Duration::from_secs(800),
+        _ => Duration::from_secs(10),
+    };
+    let mut rot = Rotation::default();
+    let mut turns = Vec::new();
+    let mut now = t0;
+    while turns.len() < 8 {
+        let items = admit(&es, now);
+        let local = now.to_zoned_datetime(tz.clone());
+        let inp = Inputs { playlist: &pl, urgent: &UrgentPolicy::default(), items: &items, local: &local };
+        if let Some(ch) = rot.step(&inp, now, &measure) {
+            let a = &ch.next;
+            let key = match &a.content {
+                Content::Item(s) => s.key().to_string(),
+                _ => "other".into(),
+            };
+            // (item, how far into its pass this turn starts, how long the turn is)
+            turns.push((key, a.elapsed(now).as_secs(), a.end.duration_since(now).as_secs()));
+        }
+        now += SignedDuration::from_secs(1);
+    }
+    let want: Vec<(String, u64, i64)> = [
+        ("s/long", 0, 300),
+        ("s/short", 0, 10),
+        ("s/long", 300, 300),
+        ("s/short", 0, 10),
+        ("s/long", 600, 200),
+        ("s/short", 0, 10),
+        ("s/long", 0, 300),
+        ("s/short", 0, 10),
+    ]
+    .iter()
+    .map(|(k, o, d)| (k.to_string(), *o, *d))
+    .collect();
+    assert_eq!(turns, want);
+}

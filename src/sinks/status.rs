@@ -33,6 +33,9 @@ pub struct SinkStatus {
     /// a Mongolian font shows a bilingual item in Chinese alone, or skips it. The
     /// evidence log puts it on the play, so an inspector sees the omission.
     pub omitted: Mutex<Option<(u64, MnOmitted)>>,
+    /// Times the device's link was lost and found again (a replugged card), counted even when
+    /// it came back between two frames: the evidence log records a `device` gap for each.
+    pub lapses: AtomicU64,
 }
 
 /// How a bilingual item's Mongolian was left out by a sink (evidence `mn_omitted`).
@@ -62,6 +65,11 @@ impl SinkStatus {
         if let Ok(mut e) = self.last_error.lock() {
             *e = Some(error.to_string());
         }
+    }
+
+    /// The link was lost and is back (the content is being sent again).
+    pub fn lapsed(&self) {
+        self.lapses.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The sink's thread panicked: it stays failing (nothing will clear the error) and is marked stopped.

@@ -55,7 +55,7 @@ pub(crate) fn health(s: &State) -> Vec<String> {
     }
     let st = s.recorder.stats();
     if st.failing.load(Ordering::Relaxed) {
-        bad.push("evidence log cannot be written".into());
+        bad.push("证据日志无法写入，记录暂存在内存中：请检查磁盘空间和权限 / evidence not being written; records wait in memory: check disk space and permissions".into());
     }
     bad
 }

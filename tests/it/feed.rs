@@ -305,6 +305,11 @@ async fn a_corrupted_cache_is_moved_aside_reported_and_never_trusted() {
     assert!(!path.exists());
     let aside: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
     assert!(aside.iter().any(|n| n.starts_with("district.json.bad-")), "{aside:?}");
+    // Issue 13: `check --config` names the file moved aside and why, not "no cached feed yet".
+    let o = yiping(t.path(), &["check", "--config", "yiping.toml", "--at", DEMO_AT]);
+    let out = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(out.contains("district.json.bad-") && out.contains("moved aside") && out.contains("已被移到此文件"), "{out}");
+    assert!(out.contains("signature does not match") && !out.contains("no cached feed yet"), "{out}");
     // Garbage is moved aside too; then the network refills the cache.
     std::fs::write(&path, "\0\0garbage").unwrap();
     let (_, mut f) = source(t.path(), &server, "");
@@ -395,7 +400,7 @@ fn the_example_feed_is_signed_and_checks_clean() {
     let out = stdout(&o);
     assert!(o.status.success(), "{out}{}", stderr(&o));
     assert!(out.contains("sequence 1042"), "{out}");
-    assert!(out.contains("签名 signature feed.json.minisig: 有效 good"), "{out}");
+    assert!(out.contains("签名 signature feed.json.minisig: 有效 good，1 把不同的可信密钥 / 1 distinct"), "{out}");
     assert!(out.contains("qingshan-dibao-2026-11") && out.contains("showable"), "{out}");
     assert!(out.contains("status revoked"), "{out}");
     assert!(out.contains("0 个错误 error(s)"), "{out}");
@@ -423,7 +428,7 @@ fn check_feed_reports_forgery_and_bad_items_with_positions() {
     let o = yiping(t.path(), &["check", "--feed", "draft.json", "--at", DEMO_AT]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("draft.json:4:") && out.contains("item #2 skipped") && out.contains("unknown variant `money`"), "{out}");
+    assert!(out.contains("draft.json:4:") && out.contains("item #2 (id \"bad\") skipped") && out.contains("unknown variant `money`"), "{out}");
     assert!(out.contains("signature not checked"), "{out}");
     assert!(out.lines().any(|l| l.contains(" ok ") && l.contains("showable")), "{out}");
 

@@ -186,7 +186,7 @@ async fn a_daemon_attacked_with_2099_keeps_its_screen_and_a_restart_with_a_2099_
     let aside: Vec<String> = std::fs::read_dir(c.state_dir.join("feeds"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".bad-"))
+        .filter(|n| n.contains(".bad-") && !n.ends_with(".why"))
         .collect();
     assert_eq!(aside.len(), 1, "the cache from the future was moved aside");
 
@@ -211,4 +211,18 @@ async fn a_daemon_attacked_with_2099_keeps_its_screen_and_a_restart_with_a_2099_
         }
     }
     assert!(lines >= 2, "the log was written");
+}
+
+/// Issue 13: a bearer token over plain http:// is a warning, with the position of `token`.
+#[test]
+fn a_bearer_token_over_plain_http_is_warned_about() {
+    let t = tempfile::tempdir().unwrap();
+    let (c, diags) = yiping::api::config::Config::load(&write_http_config(t.path(), "http://gongkai.example.org/feed.json", "token = \"s3cret\""));
+    assert!(c.is_some(), "a warning, not an error: {diags:?}");
+    let w: Vec<String> = diags.iter().map(|d| d.to_string()).filter(|d| d.contains("bearer token")).collect();
+    assert_eq!(w.len(), 1, "{diags:?}");
+    assert!(w[0].contains("yiping.toml:") && w[0].contains("明文") && w[0].contains("https://"), "{}", w[0]);
+    assert!(!w[0].contains("s3cret"), "the token itself is never printed");
+    let (_, diags) = yiping::api::config::Config::load(&write_http_config(t.path(), "https://gongkai.example.org/feed.json", "token = \"s3cret\""));
+    assert!(!diags.iter().any(|d| d.to_string().contains("bearer token")), "{diags:?}");
 }

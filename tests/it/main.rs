@@ -1,6 +1,7 @@
 //! Integration tests: one binary so the suite links once.
 
 mod browser;
+mod check_passes;
 mod clerk;
 mod clerk_all;
 mod clerk_cli;
@@ -17,6 +18,8 @@ mod feed;
 mod feed_clock;
 mod feed_rollback;
 mod feed_server;
+mod feed_threshold;
+mod feed_withdrawal;
 mod fleet;
 mod fleet_cli;
 mod fleet_daemon;
@@ -28,8 +31,10 @@ mod poster;
 mod report;
 mod schedule;
 mod serial;
+mod serial_replug;
 mod soak;
 mod source_status;
 mod status;
+mod status_disk;
 mod support;
 mod tidy;

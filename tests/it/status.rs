@@ -14,13 +14,13 @@ use crate::support::*;
 
 const TOKEN: &str = "0123456789abcdef0123";
 
-struct Reply {
-    status: u16,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
     content_type: String,
-    body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
-async fn get(addr: SocketAddr, path: &str, token: Option<&str>) -> Reply {
+pub(crate) async fn get(addr: SocketAddr, path: &str, token: Option<&str>) -> Reply {
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
     tokio::spawn(conn);
@@ -35,7 +35,7 @@ async fn get(addr: SocketAddr, path: &str, token: Option<&str>) -> Reply {
     Reply { status, content_type, body }
 }
 
-fn config(dir: &std::path::Path, status: &str) -> (Option<Config>, Vec<yiping::api::diag::Diag>) {
+pub(crate) fn config(dir: &std::path::Path, status: &str) -> (Option<Config>, Vec<yiping::api::diag::Diag>) {
     let cfg = write_config(dir, "name = \"门口\"\nwidth = 128\nheight = 32\nfps = 10", None);
     let mut text = std::fs::read_to_string(&cfg).unwrap();
     text.push_str(status);

@@ -4,10 +4,15 @@
 //! to the port's owner, which does one transaction at a time (write, then wait
 //! for that card's reply), opens and reopens the port with backoff, and probes
 //! the baud rate. It never lets two sinks write to one port at once.
+//! Before each transaction it checks that the port's path still names the
+//! device it opened (device and inode): a replugged adapter behind the same
+//! by-id path is reopened at once, and every open bumps a generation the
+//! sinks compare to know the card needs its content again.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -47,6 +52,8 @@ pub struct Bus {
     tx: Mutex<mpsc::Sender<Request>>,
     pub path: PathBuf,
     baud: Baud,
+    /// Counts successful opens of the port: a change means a new link (the card may have lost its RAM).
+    opened: Arc<AtomicU64>,
 }
 
 static REGISTRY: Mutex<Option<HashMap<PathBuf, Weak<Bus>>>> = Mutex::new(None);
@@ -63,16 +70,33 @@ pub fn bus_for(path: &Path, baud: Baud) -> std::io::Result<Arc<Bus>> {
         return Ok(b);
     }
     let (tx, rx) = mpsc::channel();
-    let backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
-    let owner = Owner { path: path.to_path_buf(), baud, port: None, speed: None, backoff, spell: Spell::default_reminder() };
+    // Opening a device node is cheap: retry often, so a replugged adapter is found within seconds.
+    let backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(2));
+    let opened = Arc::new(AtomicU64::new(0));
+    let owner = Owner {
+        path: path.to_path_buf(),
+        baud,
+        port: None,
+        identity: None,
+        missing: None,
+        speed: None,
+        backoff,
+        spell: Spell::default_reminder(),
+        opened: Arc::clone(&opened),
+    };
     let name = format!("bus-{}", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     std::thread::Builder::new().name(name).spawn(move || owner.run(rx))?;
-    let bus = Arc::new(Bus { tx: Mutex::new(tx), path: path.to_path_buf(), baud });
+    let bus = Arc::new(Bus { tx: Mutex::new(tx), path: path.to_path_buf(), baud, opened });
     map.insert(path.to_path_buf(), Arc::downgrade(&bus));
     Ok(bus)
 }
 
 impl Bus {
+    /// How many times the port has been opened (changes when the link was reopened).
+    pub fn generation(&self) -> u64 {
+        self.opened.load(Ordering::SeqCst)
+    }
+
     /// Sends one request to the card at `addr` and waits for its ACK/NACK.
     pub fn transact(&self, addr: u16, data: Vec<u8>, timeout: Duration) -> Result<Reply, BusError> {
         let (rtx, rrx) = mpsc::channel();
@@ -86,11 +110,22 @@ struct Owner {
     path: PathBuf,
     baud: Baud,
     port: Option<TTYPort>,
+    /// Device and inode the path named when the port was opened.
+    identity: Option<(u64, u64)>,
+    /// What the path named at the last failed open (`None` inside: nothing there).
+    missing: Option<Option<(u64, u64)>>,
     /// The baud rate in use (found by probing when `auto`).
     speed: Option<u32>,
     backoff: Backoff,
     /// Port failures are logged once per spell.
     spell: Spell,
+    opened: Arc<AtomicU64>,
+}
+
+/// The device and inode `path` names now (following symlinks such as /dev/serial/by-id/...).
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 impl Owner {
@@ -106,6 +141,12 @@ impl Owner {
     }
 
     fn serve(&mut self, req: &Request) -> Result<Reply, BusError> {
+        if self.port.is_some() && identity(&self.path) != self.identity {
+            // Unplugged and plugged in again (or gone): the open fd is a dead device.
+            info!(port = %self.name(), "the port's path names another device now (replugged); reopening");
+            self.port = None;
+            self.speed = None;
+        }
         self.ensure_open()?;
         if self.speed.is_none() {
             self.probe(req.addr, req.timeout)?;
@@ -119,7 +160,10 @@ impl Owner {
             return Ok(());
         }
         let now = Instant::now();
-        if !self.backoff.ready(now) {
+        // A device that appeared at the path since the last failed open is tried at once,
+        // not after the backoff: that is the replug a blank card is waiting for.
+        let appeared = self.missing.is_some_and(|m| m != identity(&self.path));
+        if !self.backoff.ready(now) && !appeared {
             return Err(BusError::Unavailable(self.name(), "waiting to retry".into()));
         }
         let first = match self.baud {
@@ -134,6 +178,9 @@ impl Owner {
                 }
                 self.backoff.succeed();
                 self.port = Some(p);
+                self.identity = identity(&self.path);
+                self.missing = None;
+                self.opened.fetch_add(1, Ordering::SeqCst);
                 self.speed = match self.baud {
                     Baud::Fixed(b) => Some(b),
                     Baud::Auto => None,
@@ -141,6 +188,7 @@ impl Owner {
                 Ok(())
             }
             Err(e) => {
+                self.missing = Some(identity(&self.path));
                 if let Some(say) = self.spell.failure(&e.to_string(), now) {
                     warn!(port = %self.name(), error = %e, repeated = say.repeated, "cannot open serial port; will keep trying");
                 }

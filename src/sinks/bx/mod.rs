@@ -6,7 +6,10 @@
 //! area limit, never more than one update of the area a second (the latest
 //! pending update wins), and the screen's power and brightness when they change.
 //! Every update waits for the card's ACK; a NACK or silence is retried with
-//! backoff and reported. It must never send bytes the card would misread.
+//! backoff and reported. While idle the link is checked with a ping every
+//! `LINK_CHECK`; after the port is reopened (a replugged adapter, a card that
+//! lost its RAM area) the content is sent again at once, not at the next slot.
+//! It must never send bytes the card would misread.
 
 pub(crate) mod bus;
 pub(crate) mod command;
@@ -33,6 +36,9 @@ use bus::Bus;
 use command::{Area, Reply, RunMode};
 pub(crate) use config::BxConfig;
 use plan::Plan;
+
+/// How often an idle link is checked with a ping (a replugged card must get its content within 5 s).
+const LINK_CHECK: Duration = Duration::from_secs(2);
 
 /// What the card last accepted for the area.
 struct Sent {
@@ -81,6 +87,10 @@ pub(crate) struct BxSink {
     sent: Option<Sent>,
     power: Option<Power>,
     last_update: Option<Instant>,
+    /// The last request the card answered (any kind).
+    last_contact: Option<Instant>,
+    /// The bus generation the card's content was sent on.
+    link: Option<u64>,
     retry: crate::spell::Backoff,
     failures: Failures,
 }
@@ -95,8 +105,11 @@ impl BxSink {
             sent: None,
             power: None,
             last_update: None,
-            // Never retry faster than the card accepts updates of an area (it may have got the last one).
-            retry: crate::spell::Backoff::new(cfg.min_refresh, Duration::from_secs(30)),
+            last_contact: None,
+            link: None,
+            // Never retry faster than the card accepts updates of an area (it may have got the last one),
+            // nor slower than a replugged card should wait for its content.
+            retry: crate::spell::Backoff::new(cfg.min_refresh, cfg.min_refresh.max(Duration::from_secs(2))),
             failures: Failures::new(screen, "bx", format!("{} address {}", cfg.port.display(), cfg.address)),
         }
     }
@@ -160,13 +173,12 @@ impl BxSink {
         let body = body_of(&chunk.area);
         let next = plan.until_next(elapsed).unwrap_or(IDLE_POLL).min(IDLE_POLL);
         if let Some(s) = &mut self.sent {
-            if s.seq == seq && s.chunk == idx && s.expires.is_none_or(|e| e >= keep_until) {
-                return next;
-            }
-            if s.body == body && s.expires.is_none_or(|e| e >= keep_until) {
-                // Same text and parameters (the idle screen again): nothing to send.
+            let current = s.expires.is_none_or(|e| e >= keep_until);
+            let same = (s.seq == seq && s.chunk == idx) || s.body == body;
+            if current && same {
+                // Same content (or the idle screen again): nothing to send but a link check.
                 (s.seq, s.chunk) = (seq, idx);
-                return next;
+                return self.check_link(status, now).map_or(next, |w| w.min(next));
             }
         }
         if let Some(t) = self.last_update
@@ -197,13 +209,33 @@ impl BxSink {
         }
     }
 
+    /// Pings the card when nothing was exchanged for `LINK_CHECK`; a failure is handled like a
+    /// failed update (the content goes out again once the card answers). Returns a wait when it pinged.
+    fn check_link(&mut self, status: &SinkStatus, now: Instant) -> Option<Duration> {
+        if self.last_contact.is_some_and(|t| now < t + LINK_CHECK) {
+            return None;
+        }
+        // After a good ping, look again at once: a ping that went out on a reopened port
+        // has changed the bus generation, and the content must follow without waiting.
+        match self.send(command::ping(), status, now) {
+            Ok(()) => Some(Duration::ZERO),
+            Err(e) => Some(self.failed(e, status, now)),
+        }
+    }
+
     /// One request; a NACK or transport failure is an error.
     fn send(&mut self, data: Vec<u8>, status: &SinkStatus, now: Instant) -> Result<(), String> {
         match self.bus.transact(self.cfg.address, data, self.cfg.reply_timeout) {
             Ok(Reply::Ack) => {
+                self.last_contact = Some(now);
                 status.acked.fetch_add(1, Ordering::Relaxed);
                 self.failures.ok(now);
                 self.retry.succeed();
+                let g = self.bus.generation();
+                if self.link.is_some_and(|l| l != g) {
+                    self.relinked(status);
+                }
+                self.link = Some(g);
                 Ok(())
             }
             Ok(Reply::Nack(code)) => Err(format!("card {:#06x} refused: NACK {code} ({})", self.cfg.address, command::error_name(code))),
@@ -215,6 +247,18 @@ impl BxSink {
                 Err(e.to_string())
             }
         }
+    }
+
+    /// The card answered on a reopened port (a replugged adapter, even one replugged quicker
+    /// than a link check): it may have lost its text and power state (RAM), so both are sent
+    /// again now. It counts as a failure until the text is back, and as a lapse, so the
+    /// evidence log records a `device` gap even when no request failed.
+    fn relinked(&mut self, status: &SinkStatus) {
+        warn!(screen = %self.screen, sink = "bx", port = %self.cfg.port.display(), "the link to the card was reopened (adapter unplugged and plugged in again); sending its text again");
+        self.power = None;
+        self.sent = None;
+        status.lapsed();
+        status.failed("link to the card was lost and reopened; its text is being sent again");
     }
 
     fn failed(&mut self, e: String, status: &SinkStatus, now: Instant) -> Duration {

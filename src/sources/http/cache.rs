@@ -113,8 +113,9 @@ pub(crate) fn clean_temps(path: &Path) -> usize {
     legacy + crate::fsutil::clean_temps(path) + crate::fsutil::clean_temps(&checked_path(path))
 }
 
-/// Renames a bad cache to `<name>.bad-<UTC time>` so it is kept for inspection but never loaded.
-pub(crate) fn move_aside(path: &Path, now: Timestamp) -> std::io::Result<PathBuf> {
+/// Renames a bad cache to `<name>.bad-<UTC time>` so it is kept for inspection but never loaded,
+/// and writes `why` beside it (`<name>.bad-<UTC time>.why`) for `check` to show.
+pub(crate) fn move_aside(path: &Path, now: Timestamp, why: &str) -> std::io::Result<PathBuf> {
     let mut s = path.as_os_str().to_owned();
     s.push(format!(".bad-{}", now.strftime("%Y%m%dT%H%M%SZ")));
     let to = PathBuf::from(s);
@@ -122,7 +123,31 @@ pub(crate) fn move_aside(path: &Path, now: Timestamp) -> std::io::Result<PathBuf
     if let Some(dir) = path.parent() {
         crate::fsutil::sync_dir(dir)?;
     }
+    // The reason is a help, not evidence (the log has it too): a failure to write it is not fatal.
+    let _ = crate::fsutil::write_atomic(&why_path(&to), why.as_bytes());
     Ok(to)
+}
+
+fn why_path(bad: &Path) -> PathBuf {
+    let mut s = bad.as_os_str().to_owned();
+    s.push(".why");
+    PathBuf::from(s)
+}
+
+/// The newest cache moved aside for `path`, with the reason recorded beside it (if any).
+pub(crate) fn last_moved_aside(path: &Path) -> Option<(PathBuf, Option<String>)> {
+    let (dir, name) = (path.parent()?, path.file_name()?.to_str()?);
+    let prefix = format!("{name}.bad-");
+    // The UTC time in the name sorts as text.
+    let newest = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.starts_with(&prefix) && !n.ends_with(".why"))
+        .max()?;
+    let bad = dir.join(newest);
+    let why = std::fs::read_to_string(why_path(&bad)).ok().map(|w| w.trim().to_string());
+    Some((bad, why))
 }
 
 #[cfg(test)]
@@ -165,8 +190,10 @@ mod tests {
         assert_eq!(clean_temps(&p), 1);
         std::fs::write(&p, "{ not json").unwrap();
         assert!(matches!(read(&p, 1 << 20), Err(CacheError::Malformed { .. })));
-        let to = move_aside(&p, "2026-11-27T01:02:03Z".parse().unwrap()).unwrap();
+        assert_eq!(last_moved_aside(&p), None);
+        let to = move_aside(&p, "2026-11-27T01:02:03Z".parse().unwrap(), "cache: not JSON").unwrap();
         assert!(to.to_string_lossy().ends_with("district.json.bad-20261127T010203Z"), "{}", to.display());
         assert!(!p.exists() && to.exists());
+        assert_eq!(last_moved_aside(&p), Some((to, Some("cache: not JSON".to_string()))));
     }
 }

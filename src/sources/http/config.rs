@@ -33,6 +33,10 @@ pub struct HttpSource {
     /// Trusted minisign public keys (the base64 line of a `minisign.pub`).
     pub public_keys: Vec<String>,
     pub require_signature: bool,
+    /// Distinct trusted keys that must each sign a feed (two keys to publish: 2).
+    pub threshold: usize,
+    /// Where the signatures are; `{url}` stands for the feed's URL.
+    pub signature_urls: Vec<String>,
     /// After this long without a successful fetch the screen shows when it last had one.
     pub stale_after: Duration,
 }
@@ -61,7 +65,10 @@ pub(crate) fn parse(t: &mut Table<'_, '_>, name: Option<String>, rel: &dyn Fn(Pa
     let jitter = secs(t, "jitter_seconds", 0..=3_600, 10);
     let connect_timeout = secs(t, "connect_timeout_seconds", 1..=300, 10);
     let timeout = secs(t, "timeout_seconds", 1..=3_600, 60);
-    let max_backoff = secs(t, "max_backoff_seconds", 5..=86_400, 900);
+    // Bounded so that a withdrawal reaches the screen within max(interval, 120 s) of the platform
+    // recovering (issue 13): a longer backoff would hold a revoked item on air that long.
+    let default_backoff = interval.map_or(120, |i| i.as_secs().max(120)) as i64;
+    let max_backoff = secs(t, "max_backoff_seconds", 5..=86_400, default_backoff);
     let max_body_bytes = t.int_in("max_body_bytes", 1_024..=(256 << 20), Some(8 << 20)).map(|b| b as u64);
     let max_items = t.int_in("max_items", 1..=100_000, Some(10_000)).map(|n| n as usize);
     let stale_after = t.int_in("stale_after_hours", 1..=8_760, Some(24)).map(|h| Duration::from_secs(h as u64 * 3600));
@@ -84,6 +91,16 @@ pub(crate) fn parse(t: &mut Table<'_, '_>, name: Option<String>, rel: &dyn Fn(Pa
         }
     }
 
+    if token.is_some()
+        && let Some(u) = url.as_deref().filter(|u| u.starts_with("http://"))
+    {
+        let key = if t.pos("token_file") != t.span.start { "token_file" } else { "token" };
+        t.file.warn(
+            t.pos(key),
+            format!("令牌会以明文经 http:// 发送，网络上的任何人都能截获并冒用：请把 url 改为 https://（{u}）"),
+            format!("the bearer token is sent in clear over http://; anyone on the network can read and reuse it: change the url to https:// ({u})"),
+        );
+    }
     let ca_pem = t.opt::<PathBuf>("ca_file").and_then(|p| {
         let p = rel(p);
         let pem = std::fs::read(&p).map_err(|e| e.to_string()).and_then(|b| super::fetch::check_ca(&b).map(|()| b));
@@ -118,6 +135,37 @@ pub(crate) fn parse(t: &mut Table<'_, '_>, name: Option<String>, rel: &dyn Fn(Pa
             Err(e) => t.file.error(pos, format!("不是有效的 minisign 公钥：{e}"), format!("not a valid minisign public key: {e}")),
         }
     }
+    let threshold = t.int_in("threshold", 1..=16, Some(1)).map(|n| n as usize);
+    let distinct = public_keys.iter().collect::<std::collections::BTreeSet<_>>().len();
+    if let Some(n) = threshold.filter(|n| *n > 1) {
+        if !require_signature {
+            t.file.error(
+                t.pos("threshold"),
+                "threshold 要求多把密钥签名，不能与 require_signature = false 同时使用",
+                "`threshold` asks for several signatures; it cannot go with require_signature = false",
+            );
+        } else if n > distinct {
+            t.file.error(
+                t.pos("threshold"),
+                format!("threshold = {n}，但只配置了 {distinct} 把不同的公钥：请在 public_keys 或 public_key_files 中列出每个签名方的公钥"),
+                format!("threshold = {n} but only {distinct} distinct public key(s) are configured: list each signer's key in public_keys or public_key_files"),
+            );
+        }
+    }
+    let signature_urls = t.or::<Vec<String>>("signature_urls", vec!["{url}.minisig".to_string()]);
+    for u in &signature_urls {
+        let full = u.replace("{url}", url.as_deref().unwrap_or("https://x"));
+        if !(full.starts_with("https://") || full.starts_with("http://")) || full.contains(char::is_whitespace) {
+            t.file.error(
+                t.pos("signature_urls"),
+                format!("signature_urls 中的地址必须以 https:// 或 http:// 开头，或以 {{url}} 代表信息源地址：{u}"),
+                format!("each of signature_urls must start with https:// or http://, or use {{url}} for the feed's URL: {u}"),
+            );
+        }
+    }
+    if signature_urls.is_empty() {
+        t.file.error(t.pos("signature_urls"), "signature_urls 不能为空", "signature_urls must not be empty (the default is [\"{url}.minisig\"])");
+    }
     if require_signature && public_keys.is_empty() {
         t.file.error(
             t.span.start,
@@ -145,6 +193,8 @@ pub(crate) fn parse(t: &mut Table<'_, '_>, name: Option<String>, rel: &dyn Fn(Pa
         ca_pem,
         public_keys,
         require_signature,
+        threshold: threshold?,
+        signature_urls,
         stale_after: stale_after?,
     }))
 }

@@ -63,6 +63,17 @@ impl FeedError {
     }
 }
 
+/// The `id` of an item object that failed to parse, when it has a string one.
+fn item_id(src: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: Option<String>,
+    }
+    let id = serde_json::from_str::<Id>(src).ok()?.id?;
+    // A hostile id must not flood the log: the first 64 characters name it well enough.
+    Some(if id.chars().count() > 64 { format!("{}…", id.chars().take(64).collect::<String>()) } else { id })
+}
+
 /// Parses a feed body. `origin` names it in diagnostics (URL or file).
 pub(crate) fn parse(origin: &Path, body: &[u8], max_body: u64, max_items: usize, limits: &Limits) -> Result<Feed, FeedError> {
     if body.len() as u64 > max_body {
@@ -127,9 +138,11 @@ pub(crate) fn parse(origin: &Path, body: &[u8], max_body: u64, max_items: usize,
                 by_id.insert(item.id.clone(), Arc::new(item));
             }
             Err(diags) => {
+                // Name the item by its id too when the object has one, not only by its position.
+                let named = item_id(src).map_or(String::new(), |id| format!(" (id {id:?})"));
                 for mut d in diags.into_iter().map(relocate) {
-                    d.zh = format!("第 {} 个条目已跳过：{}", n + 1, d.zh);
-                    d.en = format!("item #{} skipped: {}", n + 1, d.en);
+                    d.zh = format!("第 {} 个条目{named}已跳过：{}", n + 1, d.zh);
+                    d.en = format!("item #{}{named} skipped: {}", n + 1, d.en);
                     problems.push(d);
                 }
             }
@@ -295,7 +308,14 @@ mod tests {
         assert_eq!(errors.len(), 1, "{:?}", f.problems);
         let d = errors[0];
         assert_eq!(d.line, 8, "{d}"); // where serde noticed: the end of item #2 (lines 6-8)
-        assert!(d.en.contains("item #2 skipped") && d.en.contains("missing field `status`"), "{d}");
+        assert!(d.en.contains("item #2 (id \"c\") skipped") && d.en.contains("missing field `status`"), "{d}");
+        assert!(d.zh.contains("第 2 个条目 (id \"c\")已跳过"), "{d}");
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_accepted() {
+        let f = p(&format!("\u{feff}{}", feed(&[item("a", "甲")])), 10).unwrap();
+        assert_eq!(f.items.len(), 1);
     }
 
     #[test]

@@ -71,7 +71,8 @@ impl FetchError {
 pub(crate) struct Fetcher {
     client: reqwest::Client,
     url: String,
-    sig_url: String,
+    /// Where the signatures are (one per key when a threshold asks for several).
+    sig_urls: Vec<String>,
     token: Option<String>,
     timeout: Duration,
     max_body: u64,
@@ -110,7 +111,7 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             url: cfg.url.clone(),
-            sig_url: format!("{}.minisig", cfg.url),
+            sig_urls: cfg.signature_urls.iter().map(|u| u.replace("{url}", &cfg.url)).collect(),
             token: cfg.token.as_ref().map(|t| t.0.clone()),
             timeout: cfg.timeout,
             max_body: cfg.max_body_bytes,
@@ -146,12 +147,24 @@ impl Fetcher {
         let (etag, last_modified) = (text(resp.headers(), header::ETAG), text(resp.headers(), header::LAST_MODIFIED));
         let body = self.read_limited(&mut resp, self.max_body, "feed body").await?;
         let signature = if self.want_signature {
-            let mut s = self.get(&self.sig_url).send().await.map_err(|e| self.error(e))?;
-            if !s.status().is_success() {
-                return Err(FetchError::SignatureStatus { url: self.sig_url.clone(), status: s.status().as_u16() });
+            // Every signature URL is fetched; they are judged together (a threshold counts distinct
+            // keys). One that is missing is left out while another answers: too few is then a
+            // verification failure that names the count, not a fetch failure.
+            let mut texts = Vec::new();
+            let mut first_err = None;
+            for url in &self.sig_urls {
+                let mut s = self.get(url).send().await.map_err(|e| self.error(e))?;
+                if !s.status().is_success() {
+                    first_err.get_or_insert(FetchError::SignatureStatus { url: url.clone(), status: s.status().as_u16() });
+                    continue;
+                }
+                let bytes = self.read_limited(&mut s, MAX_SIGNATURE_BYTES as u64, "signature").await?;
+                texts.push(String::from_utf8_lossy(&bytes).into_owned());
             }
-            let bytes = self.read_limited(&mut s, MAX_SIGNATURE_BYTES as u64, "signature").await?;
-            Some(String::from_utf8_lossy(&bytes).into_owned())
+            match first_err {
+                Some(e) if texts.is_empty() => return Err(e),
+                _ => Some(texts.join("\n")),
+            }
         } else {
             None
         };

@@ -53,6 +53,8 @@ pub struct Policy {
     pub origin: PathBuf,
     pub keys: Keys,
     pub require_signature: bool,
+    /// Distinct trusted keys whose signatures are needed (1 unless `threshold` is set).
+    pub threshold: usize,
     pub max_body: u64,
     pub max_items: usize,
     pub limits: Limits,
@@ -64,6 +66,7 @@ impl Policy {
             origin: PathBuf::from(&cfg.url),
             keys: Keys::new(&cfg.public_keys)?,
             require_signature: cfg.require_signature,
+            threshold: cfg.threshold,
             max_body: cfg.max_body_bytes,
             max_items: cfg.max_items,
             limits: Limits::default(),
@@ -122,7 +125,7 @@ pub fn accept(policy: &Policy, body: &[u8], signature: Option<&str>, judge: Opti
         return Err(FeedError::TooLarge { limit: policy.max_body }.into());
     }
     let verified = match signature {
-        Some(sig) if !policy.keys.is_empty() => Some(policy.keys.verify(body, sig)?),
+        Some(sig) if !policy.keys.is_empty() => Some(policy.keys.verify_n(body, sig, policy.threshold)?),
         _ if policy.require_signature => return Err(VerifyError::Missing.into()),
         _ => None,
     };
@@ -181,7 +184,7 @@ pub(crate) fn load_cache(path: &Path, policy: &Policy, now: Timestamp, judge: Op
             CacheLoad::Loaded { accepted: Box::new(a), cached: c, confirmed }
         }
         Err(why) => {
-            let moved_to = cache::move_aside(path, now).ok();
+            let moved_to = cache::move_aside(path, now, &why).ok();
             CacheLoad::Bad { why, moved_to }
         }
     }
@@ -559,6 +562,8 @@ mod tests {
             ca_pem: None,
             public_keys: Vec::new(),
             require_signature: false,
+            threshold: 1,
+            signature_urls: vec!["{url}.minisig".into()],
             stale_after: Duration::from_secs(86_400),
         }
     }

@@ -29,11 +29,22 @@ pub(crate) fn cached_update(h: &HttpSource, state_dir: &Path) -> SourceUpdate {
     });
     match loaded {
         Ok(None) => update.problems.push(
-            Diag::file(
-                &path,
-                "尚无缓存的信息源（守护进程首次成功获取后才有）",
-                "no cached feed yet (written after the daemon's first successful fetch)",
-            )
+            match cache::last_moved_aside(&path) {
+                // The daemon moved a bad cache aside: say which file and why, not just "none yet".
+                Some((bad, why)) => {
+                    let why = why.unwrap_or_else(|| "reason not recorded; see the daemon's log".into());
+                    Diag::file(
+                        &bad,
+                        format!("缓存的信息源未通过校验，已被移到此文件：{why}；守护进程下次成功获取后会重新缓存；查明原因后可删除此文件"),
+                        format!("the cached feed failed verification and was moved aside to this file: {why}; the daemon caches a fresh one at its next successful fetch; delete this file once you know why"),
+                    )
+                }
+                None => Diag::file(
+                    &path,
+                    "尚无缓存的信息源（守护进程首次成功获取后才有）",
+                    "no cached feed yet (written after the daemon's first successful fetch)",
+                ),
+            }
             .warning(),
         ),
         Ok(Some((a, c))) => {
