@@ -52,6 +52,8 @@ fn main() {
     bench("marquee 16 px, 192x64 mono", &led, &content, marquee);
     let led = renderer(dir.path(), "width = 128\nheight = 32\ncolor = \"mono\"", &fonts);
     bench("marquee 16 px, 128x32 mono", &led, &content, marquee);
+    let led = renderer(dir.path(), "width = 64\nheight = 32\ncolor = \"rgb\"", &fonts);
+    bench("marquee 16 px, 64x32 rgb", &led, &content, marquee);
     // The LED design (bitmap fonts) forced onto an HD screen, then the poster design it gets by default.
     let hd = renderer(dir.path(), "width = 1920\nheight = 1080\ncolor = \"rgb\"\n[screens.layout]\nstyle = \"led\"", &fonts);
     bench("marquee 16 px bitmap, 1920x1080 rgb", &hd, &content, marquee);
