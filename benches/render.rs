@@ -1,5 +1,8 @@
 //! Rendering throughput: frames per second for a 16 px marquee at LED and HDMI sizes.
 //! Run: `cargo bench --bench render`. Prints figures; asserts nothing about time.
+//! Each frame is drawn in the screen's own format (`Renderer::frame`): packed bit
+//! planes on mono and dual screens, ready for the device, RGB on full colour.
+//! `benches/peers/run.sh` runs this next to luma.core and prints the ratios.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +26,7 @@ fn bench(name: &str, r: &Renderer, content: &Content, effect: Effect) {
     let t0 = Instant::now();
     let scene = r.scene(content, effect);
     let layout = t0.elapsed();
-    let mut f = Frame::new(r.width(), r.height());
+    let mut f: Frame = r.frame();
     let frames = if r.width() > 1000 { 300 } else { 5000 };
     let t = Instant::now();
     for i in 0..frames {

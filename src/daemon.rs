@@ -195,7 +195,7 @@ pub fn start_with(
     for (index, sc) in config.screens.iter().enumerate() {
         let engine = ScreenEngine::new(sc, config, &fonts).map_err(|why| StartError::Screen { screen: sc.name.clone(), why })?;
         let now = clock.now();
-        let mut frame = Frame::new(sc.display.width, sc.display.height);
+        let mut frame = engine.renderer().frame();
         engine.draw(&mut frame, now);
         let (tx, rx) =
             watch::channel(Arc::new(Output { frame, at: now, caption: engine.caption(now), number: 0, on_air: None, power: Power::default() }));
@@ -350,10 +350,10 @@ async fn screen_loop(
             }
         }
         plays.observe(engine.power(), engine.on_air(), now);
-        let mut frame = spare
-            .take()
-            .filter(|f| f.width() == engine.renderer().width() && f.height() == engine.renderer().height())
-            .unwrap_or_else(|| Frame::new(engine.renderer().width(), engine.renderer().height()));
+        // The screen's own format: packed bit planes on mono and dual LED screens.
+        let r = engine.renderer();
+        let mut frame =
+            spare.take().filter(|f| f.width() == r.width() && f.height() == r.height() && f.format() == r.format()).unwrap_or_else(|| r.frame());
         engine.draw(&mut frame, now);
         number += 1;
         // What the caption shows: the clock's second and the seconds left on air.

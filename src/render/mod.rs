@@ -13,6 +13,7 @@ pub(crate) mod linebreak;
 pub(crate) mod mongol;
 pub(crate) mod outline;
 pub(crate) mod overlay;
+pub(crate) mod planes;
 pub(crate) mod poster;
 pub(crate) mod scene;
 pub(crate) mod theme;
@@ -94,6 +95,21 @@ impl Renderer {
         self.geo.height
     }
 
+    /// A black frame in this screen's own format: packed bit planes for mono and
+    /// dual LED screens (the LED design), RGB for full colour and the poster design.
+    pub fn frame(&self) -> Frame {
+        Frame::with_format(self.geo.width, self.geo.height, self.format())
+    }
+
+    /// The format of `frame()`.
+    pub fn format(&self) -> frame::Format {
+        match (self.poster.is_some(), self.theme.mode) {
+            (false, ColorMode::Mono) => frame::Format::Packed(frame::Packing::Mono { on: self.theme.body }),
+            (false, ColorMode::Dual) => frame::Format::Packed(frame::Packing::Dual),
+            _ => frame::Format::Rgb,
+        }
+    }
+
     /// Lays out content with an effect.
     pub fn scene(&self, content: &Content, effect: Effect) -> Scene {
         if let Content::Off = content {
@@ -102,13 +118,13 @@ impl Renderer {
         }
         if let Some(style) = &self.poster {
             // Category labels read as on a printed notice board.
-            return Scene::Poster(match notice(content, Labels::Board, style.village()) {
+            return Scene::Poster(Box::new(match notice(content, Labels::Board, style.village()) {
                 Some(n) => {
                     let mn = n.mn.zip(self.mongol.as_ref()).map(|(text, font)| Bilingual { text, font });
                     PosterScene::new(style, Some(n.header), n.village, n.paragraphs, n.table, n.url, mn, effect)
                 }
                 None => PosterScene::idle(style),
-            });
+            }));
         }
         Scene::Led(match notice(content, Labels::Short, &self.village) {
             Some(n) => {

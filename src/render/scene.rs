@@ -15,14 +15,15 @@ use super::poster::{PosterScene, Ticker};
 #[derive(Debug)]
 pub enum Scene {
     Led(LedScene),
-    Poster(PosterScene),
+    /// Boxed: a poster scene is several times an LED scene's size.
+    Poster(Box<PosterScene>),
 }
 
 impl Scene {
     fn design(&self) -> &dyn Design {
         match self {
             Scene::Led(s) => s,
-            Scene::Poster(s) => s,
+            Scene::Poster(s) => &**s,
         }
     }
 
