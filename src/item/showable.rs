@@ -26,8 +26,9 @@ pub struct Entry {
     source: String,
     /// Exactly what the source delivered.
     original: Arc<Item>,
-    /// The same item with personal numbers masked; the only text screens get.
-    public: Item,
+    /// The same item with personal numbers masked; the only text screens get. `None`
+    /// when masking changed nothing: then it is `original` (one copy, not two, in memory).
+    public: Option<Item>,
     /// How many text fields masking changed (for logs and `check`).
     masked_count: usize,
 }
@@ -52,6 +53,7 @@ impl Entry {
             t.columns.iter_mut().for_each(&mut m);
             t.rows.iter_mut().flatten().for_each(&mut m);
         }
+        let public = (count > 0).then_some(public);
         Entry { key: format!("{source}/{}", item.id), source: source.to_string(), original: item, public, masked_count: count }
     }
 
@@ -71,7 +73,7 @@ impl Entry {
 
     /// The same item with personal numbers masked; the only text screens get.
     pub fn public(&self) -> &Item {
-        &self.public
+        self.public.as_ref().unwrap_or(&self.original)
     }
 
     /// How many text fields masking changed (for logs and `check`).
@@ -112,7 +114,7 @@ impl Showable {
 
     /// The masked item: what may appear on a public screen.
     pub fn item(&self) -> &Item {
-        &self.entry.public
+        self.entry.public()
     }
 
     pub fn key(&self) -> &str {
@@ -296,7 +298,7 @@ mod tests {
             "mn":{"title":"ᠬᠠᠮᠠᠭᠠᠯᠠᠯ 13812345678","body":["ᠤᠲᠠᠰᠤ ᠑᠓᠘᠑᠒᠓᠔᠕᠖᠗᠘"]}}"#;
         let it = parse_item(std::path::Path::new("a.json"), src, Format::Json, &Limits::default()).unwrap();
         let e = Entry::new("local", Arc::new(it), &MaskRules::default());
-        let mn = e.public.mn.as_ref().unwrap();
+        let mn = e.public().mn.as_ref().unwrap();
         assert_eq!(mn.title, "ᠬᠠᠮᠠᠭᠠᠯᠠᠯ 138****5678");
         assert_eq!(mn.body, ["ᠤᠲᠠᠰᠤ ᠑᠓᠘＊＊＊＊᠕᠖᠗᠘"]);
         assert_eq!(e.masked_count, 2);
