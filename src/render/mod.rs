@@ -118,13 +118,13 @@ impl Renderer {
         }
         if let Some(style) = &self.poster {
             // Category labels read as on a printed notice board.
-            return Scene::Poster(Box::new(match notice(content, Labels::Board, style.village()) {
+            return Scene::Poster(match notice(content, Labels::Board, style.village()) {
                 Some(n) => {
                     let mn = n.mn.zip(self.mongol.as_ref()).map(|(text, font)| Bilingual { text, font });
                     PosterScene::new(style, Some(n.header), n.village, n.paragraphs, n.table, n.url, mn, effect)
                 }
                 None => PosterScene::idle(style),
-            }));
+            });
         }
         Scene::Led(match notice(content, Labels::Short, &self.village) {
             Some(n) => {

@@ -12,18 +12,19 @@ use super::design::Design;
 use super::led::LedScene;
 use super::poster::{PosterScene, Ticker};
 
+// One scene a screen at a time (made per slot), so the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Scene {
     Led(LedScene),
-    /// Boxed: a poster scene is several times an LED scene's size.
-    Poster(Box<PosterScene>),
+    Poster(PosterScene),
 }
 
 impl Scene {
     fn design(&self) -> &dyn Design {
         match self {
             Scene::Led(s) => s,
-            Scene::Poster(s) => &**s,
+            Scene::Poster(s) => s,
         }
     }
 
