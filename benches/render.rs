@@ -1,5 +1,8 @@
 //! Rendering throughput: frames per second for a 16 px marquee at LED and HDMI sizes.
 //! Run: `cargo bench --bench render`. Prints figures; asserts nothing about time.
+//! Each frame is drawn in the screen's own format (`Renderer::frame`): packed bit
+//! planes on mono and dual screens, ready for the device, RGB on full colour.
+//! `benches/peers/run.sh` runs this next to luma.core and prints the ratios.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +26,7 @@ fn bench(name: &str, r: &Renderer, content: &Content, effect: Effect) {
     let t0 = Instant::now();
     let scene = r.scene(content, effect);
     let layout = t0.elapsed();
-    let mut f = Frame::new(r.width(), r.height());
+    let mut f: Frame = r.frame();
     let frames = if r.width() > 1000 { 300 } else { 5000 };
     let t = Instant::now();
     for i in 0..frames {
@@ -52,6 +55,8 @@ fn main() {
     bench("marquee 16 px, 192x64 mono", &led, &content, marquee);
     let led = renderer(dir.path(), "width = 128\nheight = 32\ncolor = \"mono\"", &fonts);
     bench("marquee 16 px, 128x32 mono", &led, &content, marquee);
+    let led = renderer(dir.path(), "width = 64\nheight = 32\ncolor = \"rgb\"", &fonts);
+    bench("marquee 16 px, 64x32 rgb", &led, &content, marquee);
     // The LED design (bitmap fonts) forced onto an HD screen, then the poster design it gets by default.
     let hd = renderer(dir.path(), "width = 1920\nheight = 1080\ncolor = \"rgb\"\n[screens.layout]\nstyle = \"led\"", &fonts);
     bench("marquee 16 px bitmap, 1920x1080 rgb", &hd, &content, marquee);

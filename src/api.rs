@@ -103,7 +103,8 @@ pub mod item {
 pub mod render {
     pub use crate::render::Renderer;
     pub use crate::render::display::LayoutStyle;
-    pub use crate::render::frame::Frame;
+    pub use crate::render::frame::{Format, Frame};
+    pub use crate::render::planes::Packing;
 
     pub mod font {
         pub use crate::render::font::library::FontLibrary;

@@ -21,7 +21,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::engine::ScreenEngine;
 use crate::evidence::{self, PlayTracker, Recorder};
-use crate::item::Catalog;
+use crate::item::{Catalog, ShowableCache};
 use crate::notify::Liveness;
 use crate::reload::{self, ReloadStatus};
 use crate::render::Frame;
@@ -200,7 +200,7 @@ pub fn start_with(
     for (index, sc) in config.screens.iter().enumerate() {
         let engine = ScreenEngine::new(sc, config, &fonts).map_err(|why| StartError::Screen { screen: sc.name.clone(), why })?;
         let now = clock.now();
-        let mut frame = Frame::new(sc.display.width, sc.display.height);
+        let mut frame = engine.renderer().frame();
         engine.draw(&mut frame, now);
         let (tx, rx) =
             watch::channel(Arc::new(Output { frame, at: now, caption: engine.caption(now), number: 0, on_air: None, power: Power::default() }));
@@ -301,6 +301,10 @@ async fn screen_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut spare: Option<Frame> = None;
     let mut number = 0u64;
+    // Kept between frames: the showable list (until the catalog changes or a window
+    // edge passes) and the caption (until the second or what is on air changes).
+    let mut showable = ShowableCache::default();
+    let mut caption: Option<((i64, Option<i64>), String)> = None;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
@@ -318,9 +322,20 @@ async fn screen_loop(
             }
         }
         let now = clock.now();
-        let items = feeds.catalog.borrow().showable(now);
-        engine.note_freshness(&feeds.catalog.borrow().freshness, now);
-        if let Some(ch) = engine.advance(&items, now) {
+        let catalog = {
+            let seen = feeds.catalog.borrow_and_update();
+            if seen.has_changed() {
+                showable.invalidate();
+            }
+            Arc::clone(&seen)
+        };
+        let items = showable.get(&catalog, now);
+        engine.note_freshness(&catalog.freshness, now);
+        let changed = engine.advance(items, now);
+        if changed.is_some() {
+            caption = None;
+        }
+        if let Some(ch) = changed {
             plays.change(&ch.next, ch.ended, now);
             let on = &ch.next;
             let (id, rev) = match &on.content {
@@ -341,16 +356,21 @@ async fn screen_loop(
             }
         }
         plays.observe(engine.power(), engine.on_air(), now);
-        let mut frame = spare
-            .take()
-            .filter(|f| f.width() == engine.renderer().width() && f.height() == engine.renderer().height())
-            .unwrap_or_else(|| Frame::new(engine.renderer().width(), engine.renderer().height()));
+        // The screen's own format: packed bit planes on mono and dual LED screens.
+        let r = engine.renderer();
+        let mut frame =
+            spare.take().filter(|f| f.width() == r.width() && f.height() == r.height() && f.format() == r.format()).unwrap_or_else(|| r.frame());
         engine.draw(&mut frame, now);
         number += 1;
+        // What the caption shows: the clock's second and the seconds left on air.
+        let shown = (now.as_second(), engine.on_air().map(|a| a.end.duration_since(now).as_secs()));
+        if caption.as_ref().is_none_or(|(s, _)| *s != shown) {
+            caption = Some((shown, engine.caption(now)));
+        }
         let old = tx.send_replace(Arc::new(Output {
             frame,
             at: now,
-            caption: engine.caption(now),
+            caption: caption.as_ref().map(|(_, c)| c.clone()).unwrap_or_default(),
             number,
             on_air: engine.on_air().cloned(),
             power: engine.power(),

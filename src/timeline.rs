@@ -42,9 +42,11 @@ pub(crate) fn simulate(engine: &mut ScreenEngine, catalog: &Catalog, from: Times
     let step = SignedDuration::try_from(step).unwrap_or(SignedDuration::from_secs(1));
     let mut out: Vec<Segment> = Vec::new();
     let mut t = from;
+    // The catalog is fixed: the list changes only at window edges.
+    let mut showable = crate::item::ShowableCache::default();
     while t < until {
-        let items = catalog.showable(t);
-        if let Some(ch) = engine.advance(&items, t) {
+        let items = showable.get(catalog, t);
+        if let Some(ch) = engine.advance(items, t) {
             if let Some(last) = out.last_mut() {
                 last.end = t;
             }

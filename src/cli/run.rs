@@ -18,6 +18,7 @@ use crate::status::RunningOn;
 use crate::{daemon, demo, evidence};
 
 pub(super) fn run(config: Option<PathBuf>, at: Option<super::Moment>) -> anyhow::Result<ExitCode> {
+    one_malloc_arena();
     let demo_mode = config.is_none();
     let path = match config {
         Some(p) => p,
@@ -191,4 +192,16 @@ fn init_logging(cfg: &Config, terminal_sink: bool) -> anyhow::Result<()> {
         tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr).init();
     }
     Ok(())
+}
+
+/// Before any thread starts: one malloc arena for the daemon. glibc gives each thread
+/// that allocates its own arena (up to 8 per core), and each keeps freed memory; the
+/// daemon's few threads allocate little, so sharing one costs no time and about 1 MB
+/// resident with 1,000 items (measured with benches/led_rss.sh).
+fn one_malloc_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator settings; called before other threads exist.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
 }

@@ -11,7 +11,7 @@ pub(crate) mod time;
 
 use serde::{Deserialize, Serialize};
 
-pub(crate) use showable::{Catalog, Entry, Showable, SourceHealth};
+pub(crate) use showable::{Catalog, Entry, Showable, ShowableCache, SourceHealth};
 pub(crate) use time::Instant;
 
 /// The three kinds of affairs (三务) plus general notices.

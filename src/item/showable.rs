@@ -26,8 +26,9 @@ pub struct Entry {
     source: String,
     /// Exactly what the source delivered.
     original: Arc<Item>,
-    /// The same item with personal numbers masked; the only text screens get.
-    public: Item,
+    /// The same item with personal numbers masked; the only text screens get. `None`
+    /// when masking changed nothing: then it is `original` (one copy, not two, in memory).
+    public: Option<Item>,
     /// How many text fields masking changed (for logs and `check`).
     masked_count: usize,
 }
@@ -52,6 +53,7 @@ impl Entry {
             t.columns.iter_mut().for_each(&mut m);
             t.rows.iter_mut().flatten().for_each(&mut m);
         }
+        let public = (count > 0).then_some(public);
         Entry { key: format!("{source}/{}", item.id), source: source.to_string(), original: item, public, masked_count: count }
     }
 
@@ -71,7 +73,7 @@ impl Entry {
 
     /// The same item with personal numbers masked; the only text screens get.
     pub fn public(&self) -> &Item {
-        &self.public
+        self.public.as_ref().unwrap_or(&self.original)
     }
 
     /// How many text fields masking changed (for logs and `check`).
@@ -112,7 +114,7 @@ impl Showable {
 
     /// The masked item: what may appear on a public screen.
     pub fn item(&self) -> &Item {
-        &self.entry.public
+        self.entry.public()
     }
 
     pub fn key(&self) -> &str {
@@ -214,8 +216,41 @@ impl Catalog {
         self.entries.iter().filter_map(|e| Showable::admit(e, now).ok()).collect()
     }
 
+    /// The first instant after `now` at which `showable` can give another answer (an
+    /// approved item's window opens or closes); `None` when no window edge is ahead.
+    pub fn next_change(&self, now: Timestamp) -> Option<Timestamp> {
+        let approved = self.entries.iter().map(|e| &e.original).filter(|it| it.status == Status::Approved && it.approval.is_some());
+        approved.flat_map(|it| [it.display.from.0, it.display.until.0]).filter(|&t| t > now).min()
+    }
+
     pub fn get(&self, key: &str) -> Option<&Arc<Entry>> {
         self.entries.binary_search_by(|e| e.key.as_str().cmp(key)).ok().map(|i| &self.entries[i])
+    }
+}
+
+/// A screen's showable list, kept between frames: rebuilt only when the catalog
+/// changes (the caller says so) or an item's window opens or closes, never per frame.
+#[derive(Debug, Default)]
+pub(crate) struct ShowableCache {
+    items: Vec<Showable>,
+    /// The list holds for `from <= now < until` (`None`: for ever).
+    span: Option<(Timestamp, Option<Timestamp>)>,
+}
+
+impl ShowableCache {
+    /// The catalog was replaced: the next `get` rebuilds the list.
+    pub(crate) fn invalidate(&mut self) {
+        self.span = None;
+    }
+
+    /// `catalog.showable(now)`, from the cache while no window edge has passed.
+    pub(crate) fn get(&mut self, catalog: &Catalog, now: Timestamp) -> &[Showable] {
+        let fresh = self.span.is_some_and(|(from, until)| now >= from && until.is_none_or(|u| now < u));
+        if !fresh {
+            self.items = catalog.showable(now);
+            self.span = Some((now, catalog.next_change(now)));
+        }
+        &self.items
     }
 }
 
@@ -266,10 +301,41 @@ mod tests {
             "mn":{"title":"ᠬᠠᠮᠠᠭᠠᠯᠠᠯ 13812345678","body":["ᠤᠲᠠᠰᠤ ᠑᠓᠘᠑᠒᠓᠔᠕᠖᠗᠘"]}}"#;
         let it = parse_item(std::path::Path::new("a.json"), src, Format::Json, &Limits::default()).unwrap();
         let e = Entry::new("local", Arc::new(it), &MaskRules::default());
-        let mn = e.public.mn.as_ref().unwrap();
+        let mn = e.public().mn.as_ref().unwrap();
         assert_eq!(mn.title, "ᠬᠠᠮᠠᠭᠠᠯᠠᠯ 138****5678");
         assert_eq!(mn.body, ["ᠤᠲᠠᠰᠤ ᠑᠓᠘＊＊＊＊᠕᠖᠗᠘"]);
         assert_eq!(e.masked_count, 2);
         assert!(e.original.mn.as_ref().unwrap().title.contains("13812345678"), "the original is kept for evidence");
+    }
+
+    /// The per-screen cache must give what `showable` gives at every instant, across window edges.
+    #[test]
+    fn showable_cache_follows_window_edges_without_rebuilding_per_call() {
+        let windows = [("a", "approved", 10, 20), ("b", "approved", 15, 40), ("c", "pending", 0, 50), ("d", "approved", 30, 31)];
+        let items: Vec<Arc<Item>> = windows
+            .iter()
+            .map(|(id, status, from, until)| {
+                let approval = if *status == "approved" { r#","approval":{"by":"x","at":"2021-01-01T00:00:00Z"}"# } else { "" };
+                let src = format!(
+                    r#"{{"id":"{id}","revision":1,"category":"village","title":"t","status":"{status}"{approval},
+                        "display":{{"from":"2021-01-01T00:00:{from:02}Z","until":"2021-01-01T00:00:{until:02}Z"}}}}"#
+                );
+                Arc::new(parse_item(std::path::Path::new("a.json"), &src, Format::Json, &Limits::default()).unwrap())
+            })
+            .collect();
+        let part = Contribution { source: "local", items: &items, problems: &[], health: None, failure: None };
+        let catalog = Catalog::merge([part], &Default::default());
+        let t = |s: i64| at("2021-01-01T00:00:00Z") + jiff::SignedDuration::from_secs(s);
+        assert_eq!(catalog.next_change(t(0)), Some(t(10)));
+        assert_eq!(catalog.next_change(t(31)), Some(t(40)));
+        assert_eq!(catalog.next_change(t(40)), None);
+        let mut cache = ShowableCache::default();
+        for s in 0..60 {
+            let keys: Vec<String> = cache.get(&catalog, t(s)).iter().map(|x| x.key().to_string()).collect();
+            let want: Vec<String> = catalog.showable(t(s)).iter().map(|x| x.key().to_string()).collect();
+            assert_eq!(keys, want, "at {s} s");
+        }
+        // Back in time (a clock set back): rebuilt, not served from the later span.
+        assert_eq!(cache.get(&catalog, t(12)).len(), 1);
     }
 }

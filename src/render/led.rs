@@ -5,8 +5,11 @@
 //! `draw` is a pure function of (scene, elapsed time, local time) and only
 //! moves prepared lines, so an hour of marquee lands exactly where the
 //! arithmetic says (offset = floor(elapsed * speed), no accumulated error).
+//! Pages and marquees draw header, footer and static body into a base frame
+//! only when the page, the minute or the header title's position changes; a
+//! marquee is then a blit of a strip rendered once (word-wise on packed frames).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::ZonedDateTime as Zoned;
@@ -18,6 +21,7 @@ use super::body::{self, Line, MnRow};
 use super::design::{Bilingual, Design, Flow, Header, View, mn_paragraphs, uncovered};
 use super::display::Layout;
 use super::font::{FontLibrary, FontSet, Metrics};
+use super::frame::Stamp;
 use super::mongol::{Ink, MnBlock};
 use super::poster::Ticker;
 use super::theme::{Role, Theme};
@@ -62,6 +66,36 @@ pub struct LedScene {
     village: String,
     kind: Flow,
     missing: Vec<char>,
+    /// Names this scene (and its clones, which draw the same) in frame stamps.
+    id: u64,
+    cache: Arc<Mutex<Cache>>,
+}
+
+/// What a scene keeps between frames: the base frame for one (page, minute, title
+/// position), and the marquee's strip in one frame format. Bounded: one of each.
+#[derive(Debug, Default)]
+struct Cache {
+    base: Option<([i64; 3], Frame)>,
+    strip: Option<Strip>,
+}
+
+/// The marquee line rendered once: `frame` row 0 is screen row `top`.
+#[derive(Debug)]
+struct Strip {
+    frame: Frame,
+    top: i32,
+}
+
+/// The largest marquee strip kept, bytes; a longer line is drawn glyph by glyph.
+const STRIP_MAX: usize = 4 << 20;
+
+fn next_id() -> u64 {
+    Stamp::next_scene()
+}
+
+/// The local minute as one number: the footer's date and clock change with it.
+fn minute_key(now: &Zoned) -> i64 {
+    ((((now.year() as i64 * 13 + now.month() as i64) * 32 + now.day() as i64) * 24 + now.hour() as i64) * 60) + now.minute() as i64
 }
 
 /// Speed of a header title that is too long to fit, px/s, and its pauses.
@@ -126,7 +160,7 @@ impl LedScene {
                 Flow::Marquee { text, width: w, speed, mn, lead }
             }
         };
-        let mut scene = LedScene { geo, theme, header, village, kind, missing: Vec::new() };
+        let mut scene = LedScene { geo, theme, header, village, kind, missing: Vec::new(), id: next_id(), cache: Arc::default() };
         scene.missing = scene.find_missing();
         if let Some(m) = mn {
             scene.missing.extend(scene.kind.mn_texts().into_iter().flat_map(|t| m.font.missing(t)));
@@ -138,14 +172,14 @@ impl LedScene {
 
     /// The idle screen: village name, date and clock.
     pub fn idle(geo: Geometry, theme: Theme, village: String) -> LedScene {
-        let mut s = LedScene { geo, theme, header: None, village, kind: Flow::Idle, missing: Vec::new() };
+        let mut s = LedScene { geo, theme, header: None, village, kind: Flow::Idle, missing: Vec::new(), id: next_id(), cache: Arc::default() };
         s.missing = s.find_missing();
         s
     }
 
     /// The screen switched off: black.
     pub fn off(geo: Geometry, theme: Theme) -> LedScene {
-        LedScene { geo, theme, header: None, village: String::new(), kind: Flow::Off, missing: Vec::new() }
+        LedScene { geo, theme, header: None, village: String::new(), kind: Flow::Off, missing: Vec::new(), id: next_id(), cache: Arc::default() }
     }
 
     fn find_missing(&self) -> Vec<char> {
@@ -165,8 +199,16 @@ impl LedScene {
             f.fill(embedded_graphics::pixelcolor::Rgb888::new(0, 0, 0));
             return;
         }
-        f.fill(self.theme.background);
         let t = elapsed.as_secs_f64();
+        match self.kind {
+            Flow::Pages { .. } | Flow::Marquee { .. } => self.draw_cached(f, t, now),
+            _ => self.draw_all(f, t, now, true),
+        }
+    }
+
+    /// Everything, drawn directly; `moving: false` leaves the marquee out (the base frame).
+    fn draw_all(&self, f: &mut Frame, t: f64, now: &Zoned, moving: bool) {
+        f.fill(self.theme.background);
         let (page, pages) = self.kind.page_at(t);
         match &self.kind {
             Flow::Pages { pages, .. } => {
@@ -180,21 +222,16 @@ impl LedScene {
                 let y = self.geo.body_top as i64 + self.geo.body_height as i64 - off;
                 self.draw_lines(f, lines, y as i32);
             }
-            Flow::Marquee { text, speed, width, mn, lead } => {
-                // One pass: the text enters at the right and leaves at the left; then again.
-                let pass = *width as i64 + self.geo.width as i64;
-                let off = (t * speed).floor() as i64 % pass.max(1);
-                let x = (self.geo.width as i64 - off).clamp(i32::MIN as i64 / 2, i32::MAX as i64 / 2) as i32;
-                let y = self.geo.body_top + (self.geo.body_height as i32 - self.geo.font.height() as i32) / 2;
+            Flow::Marquee { text, mn, lead, .. } if moving => {
+                let (x, y) = self.marquee_at(t);
                 if let Some(m) = mn {
                     // The Mongolian leads, centred on the same middle line as the Chinese.
-                    let top = self.geo.body_top + (self.geo.body_height as i32 - m.band.height() as i32) / 2;
-                    m.line.draw(f, x, top, m.band, &self.geo.font, self.theme.body);
+                    m.line.draw(f, x, self.mn_top(m), m.band, &self.geo.font, self.theme.body);
                 }
                 self.geo.font.draw_str(f, x.saturating_add(*lead as i32), y, text, self.theme.body);
             }
             Flow::Idle => self.draw_idle(f, now),
-            Flow::Off => {}
+            _ => {}
         }
         // Header and footer are drawn last: they cover anything scrolling under them.
         if let (Some((y, h)), Some(head)) = (self.geo.header, &self.header) {
@@ -205,6 +242,113 @@ impl LedScene {
         {
             self.draw_footer(f, y, h, page, pages, now);
         }
+    }
+
+    /// Pages and marquees: the base frame (redrawn when page, minute or title position
+    /// change), copied only when the frame does not hold it yet, then the marquee strip.
+    fn draw_cached(&self, f: &mut Frame, t: f64, now: &Zoned) {
+        let title = self.header.as_ref().filter(|_| self.geo.header.is_some()).map_or(0, |h| self.title_shift(h, t));
+        let key = [self.kind.page_at(t).0 as i64, minute_key(now), title as i64];
+        let stamp = Stamp { scene: self.id, key };
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let Cache { base, strip } = &mut *cache;
+        let (format, w, h) = (f.format(), f.width(), f.height());
+        let fits = |b: &Frame| b.format() == format && b.width() == w && b.height() == h;
+        if !base.as_ref().is_some_and(|(k, b)| *k == key && fits(b)) {
+            let mut b = base.take().map(|(_, b)| b).filter(fits).unwrap_or_else(|| Frame::with_format(w, h, format));
+            self.draw_all(&mut b, t, now, false);
+            *base = Some((key, b));
+        }
+        let Some((_, b)) = base.as_ref() else { return };
+        let held = f.stamp() == Some(stamp);
+        let Flow::Marquee { .. } = self.kind else {
+            if !held {
+                f.copy_from(b);
+                f.set_stamp(stamp);
+            }
+            return;
+        };
+        if !strip.as_ref().is_some_and(|s| s.frame.format() == format) {
+            *strip = self.marquee_strip(format, h);
+        }
+        let (x, _) = self.marquee_at(t);
+        match strip {
+            Some(s) => {
+                let rows = s.top.max(0) as u32..(s.top + s.frame.height() as i32).max(0) as u32;
+                if held {
+                    f.copy_rows(b, rows.clone());
+                } else {
+                    f.copy_from(b);
+                }
+                f.blit(&s.frame, x as i64, s.top, 0..s.frame.height());
+                f.set_stamp(stamp);
+            }
+            None => {
+                // Too long to keep as a strip: drawn directly (and the frame is not stamped).
+                f.copy_from(b);
+                self.draw_marquee_text(f, x);
+            }
+        }
+    }
+
+    fn draw_marquee_text(&self, f: &mut Frame, x: i32) {
+        if let Flow::Marquee { text, mn, lead, .. } = &self.kind {
+            let (_, y) = self.marquee_at(0.0);
+            if let Some(m) = mn {
+                m.line.draw(f, x, self.mn_top(m), m.band, &self.geo.font, self.theme.body);
+            }
+            self.geo.font.draw_str(f, x.saturating_add(*lead as i32), y, text, self.theme.body);
+        }
+    }
+
+    /// The marquee's left edge and text top at `t`.
+    fn marquee_at(&self, t: f64) -> (i32, i32) {
+        let (width, speed) = match &self.kind {
+            Flow::Marquee { width, speed, .. } => (*width, *speed),
+            _ => (0, 1.0),
+        };
+        // One pass: the text enters at the right and leaves at the left; then again.
+        let pass = width as i64 + self.geo.width as i64;
+        let off = (t * speed).floor() as i64 % pass.max(1);
+        let x = (self.geo.width as i64 - off).clamp(i32::MIN as i64 / 2, i32::MAX as i64 / 2) as i32;
+        let y = self.geo.body_top + (self.geo.body_height as i32 - self.geo.font.height() as i32) / 2;
+        (x, y)
+    }
+
+    fn mn_top(&self, m: &MnRow) -> i32 {
+        self.geo.body_top + (self.geo.body_height as i32 - m.band.height() as i32) / 2
+    }
+
+    /// The marquee line drawn once on the background, over the screen rows it touches
+    /// between header and footer (which cover anything else); `None` when too large.
+    fn marquee_strip(&self, format: super::frame::Format, height: u32) -> Option<Strip> {
+        let Flow::Marquee { text, width, mn, lead, .. } = &self.kind else { return None };
+        let (_, y) = self.marquee_at(0.0);
+        let (mut r0, mut r1) = (y, y + self.geo.font.height() as i32);
+        if let Some(m) = mn {
+            r0 = r0.min(self.mn_top(m));
+            r1 = r1.max(self.mn_top(m) + m.band.height() as i32);
+        }
+        let top = match (self.geo.header, &self.header) {
+            (Some((hy, hh)), Some(_)) => hy + hh as i32,
+            _ => 0,
+        };
+        let bottom = self.geo.footer.map_or(height as i32, |(fy, _)| fy).min(height as i32);
+        let (r0, r1) = (r0.max(top).max(0), r1.min(bottom));
+        let per_px = match format {
+            super::frame::Format::Rgb => 24,
+            super::frame::Format::Packed(p) => p.planes(),
+        };
+        if r0 >= r1 || *width == 0 || *width as usize * (r1 - r0) as usize * per_px / 8 > STRIP_MAX {
+            return None;
+        }
+        let mut s = Frame::with_format(*width, (r1 - r0) as u32, format);
+        s.fill(self.theme.background);
+        if let Some(m) = mn {
+            m.line.draw(&mut s, 0, self.mn_top(m) - r0, m.band, &self.geo.font, self.theme.body);
+        }
+        self.geo.font.draw_str(&mut s, *lead as i32, y - r0, text, self.theme.body);
+        Some(Strip { frame: s, top: r0 })
     }
 
     fn first_line_y(&self) -> i32 {
@@ -252,10 +396,8 @@ impl LedScene {
         f.fill_rect(0, y, self.geo.width, h, self.theme.background);
         let pad = 1;
         let label_w = font.measure(&head.label) + 2 * pad as u32;
-        let avail = self.geo.width.saturating_sub(label_w + 2);
-        let title_w = font.measure(&head.title);
         let x0 = label_w as i32 + 2;
-        let shift = if title_w <= avail { 0 } else { title_offset(t, title_w - avail) };
+        let shift = self.title_shift(head, t);
         font.draw_str(f, x0 - shift, y, &head.title, self.theme.title);
         // The label box covers the title as it scrolls in under it.
         f.fill_rect(0, y, label_w + 2, fh, self.theme.background);
@@ -264,6 +406,15 @@ impl LedScene {
         if h > fh {
             f.fill_rect(0, y + fh as i32, self.geo.width, 1, self.theme.rule);
         }
+    }
+
+    /// How far a too-long header title has moved at `t` (0 when it fits).
+    fn title_shift(&self, head: &Header, t: f64) -> i32 {
+        let font = &self.geo.small;
+        let label_w = font.measure(&head.label) + 2;
+        let avail = self.geo.width.saturating_sub(label_w + 2);
+        let title_w = font.measure(&head.title);
+        if title_w <= avail { 0 } else { title_offset(t, title_w - avail) }
     }
 
     fn draw_footer(&self, f: &mut Frame, y: i32, h: u32, page: usize, pages: usize, now: &Zoned) {
@@ -354,3 +505,7 @@ impl Design for LedScene {
         LedScene::draw(self, f, elapsed, now);
     }
 }
+
+#[cfg(test)]
+#[path = "led_tests.rs"]
+mod tests;

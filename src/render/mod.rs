@@ -13,6 +13,7 @@ pub(crate) mod linebreak;
 pub(crate) mod mongol;
 pub(crate) mod outline;
 pub(crate) mod overlay;
+pub(crate) mod planes;
 pub(crate) mod poster;
 pub(crate) mod scene;
 pub(crate) mod theme;
@@ -92,6 +93,21 @@ impl Renderer {
 
     pub fn height(&self) -> u32 {
         self.geo.height
+    }
+
+    /// A black frame in this screen's own format: packed bit planes for mono and
+    /// dual LED screens (the LED design), RGB for full colour and the poster design.
+    pub fn frame(&self) -> Frame {
+        Frame::with_format(self.geo.width, self.geo.height, self.format())
+    }
+
+    /// The format of `frame()`.
+    pub fn format(&self) -> frame::Format {
+        match (self.poster.is_some(), self.theme.mode) {
+            (false, ColorMode::Mono) => frame::Format::Packed(frame::Packing::Mono { on: self.theme.body }),
+            (false, ColorMode::Dual) => frame::Format::Packed(frame::Packing::Dual),
+            _ => frame::Format::Rgb,
+        }
     }
 
     /// Lays out content with an effect.

@@ -12,6 +12,8 @@ use super::design::Design;
 use super::led::LedScene;
 use super::poster::{PosterScene, Ticker};
 
+// One scene a screen at a time (made per slot), so the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Scene {
     Led(LedScene),

@@ -104,6 +104,7 @@ impl<W: Write> GifRecorder<W> {
         if frame.width() != u32::from(self.width) || frame.height() != u32::from(self.height) {
             return Err(GifError::SizeMismatch { got_w: frame.width(), got_h: frame.height(), w: self.width.into(), h: self.height.into() });
         }
+        let frame = &*frame.rgb();
         if let Some((rgb, ms)) = &mut self.pending
             && rgb.as_slice() == frame.as_rgb()
         {

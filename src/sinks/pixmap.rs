@@ -155,6 +155,7 @@ impl PixMap {
         let scale = if power.on { self.cfg.brightness as f64 / 100.0 * power.brightness.min(100) as f64 / 100.0 } else { 0.0 };
         let gamma = self.cfg.gamma;
         let lut: Vec<u8> = (0..=255u32).map(|v| ((v as f64 / 255.0).powf(gamma) * scale * 255.0).round() as u8).collect();
+        let frame = &*frame.rgb();
         let rgb = frame.as_rgb();
         let co = self.cfg.color_order;
         for idx in &self.order {

@@ -66,6 +66,8 @@ pub(crate) fn encode(frame: &Frame) -> Vec<u8> {
     if frame.width() == 0 || frame.height() == 0 {
         return Vec::new();
     }
+    // LED frames are packed bit planes: converted here, for the frames a sink encodes.
+    let frame = &*frame.rgb();
     let mut out = Vec::with_capacity(frame.as_rgb().len() / 4 + 128);
     let mut enc = png::Encoder::new(&mut out, frame.width(), frame.height());
     enc.set_color(png::ColorType::Rgb);
@@ -129,6 +131,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, PngError> {
 /// stay black, so a 192x64 LED frame previews as a grid of separate LEDs.
 /// With a smaller factor there is no room for a gap and `led_gap` is ignored.
 pub fn scaled(frame: &Frame, factor: u32, led_gap: bool) -> Frame {
+    let frame = &*frame.rgb();
     let k = factor.max(1);
     let gap = led_gap && k >= 3;
     let (w, h) = (frame.width(), frame.height());

@@ -18,16 +18,23 @@ struct Header {
     dwidth: Option<i64>,
 }
 
-/// `name` names the font, `origin` the file (for error messages).
-pub(super) fn parse(name: &str, origin: &str, text: &str) -> Result<BitmapFont, FontError> {
+/// `name` names the font, `origin` the file (for error messages); `lines` are the
+/// file's lines with their numbers (read as they come: the text is never held whole),
+/// `size` the text's length if known (to size the buffers).
+pub(super) fn parse<L: AsRef<str>>(
+    name: &str,
+    origin: &str,
+    mut lines: impl Iterator<Item = (usize, L)>,
+    size: usize,
+) -> Result<BitmapFont, FontError> {
     let mut header = Header::default();
     let mut glyphs: Vec<Raw> = Vec::new();
-    let mut raw: Vec<u8> = Vec::with_capacity(text.len() / 5);
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+    let mut raw: Vec<u8> = Vec::with_capacity(size / 5);
     let mut started = false;
     let mut last_line = 0;
 
-    while let Some((n, line)) = lines.next() {
+    while let Some((n, l)) = lines.next() {
+        let line = l.as_ref();
         last_line = n;
         let mut words = line.split_ascii_whitespace();
         let Some(key) = words.next() else { continue };
@@ -71,16 +78,17 @@ pub(super) fn parse(name: &str, origin: &str, text: &str) -> Result<BitmapFont, 
 }
 
 /// Reads one glyph after its STARTCHAR line; `None` for glyphs without a Unicode encoding.
-fn parse_char<'a>(
+fn parse_char<L: AsRef<str>>(
     origin: &str,
-    lines: &mut impl Iterator<Item = (usize, &'a str)>,
+    lines: &mut impl Iterator<Item = (usize, L)>,
     header: &Header,
     raw: &mut Vec<u8>,
     start_line: usize,
     last_line: &mut usize,
 ) -> Result<Option<Raw>, FontError> {
     let (mut encoding, mut dwidth, mut bbx) = (None, header.dwidth, header.bbox);
-    while let Some((n, line)) = lines.next() {
+    while let Some((n, l)) = lines.next() {
+        let line = l.as_ref();
         *last_line = n;
         let err = |msg: &str| FontError::parse(origin, n, msg);
         let mut words = line.split_ascii_whitespace();
@@ -117,9 +125,9 @@ fn parse_char<'a>(
 
 /// Reads `h` hex rows of a `w`-wide bitmap into `raw`, then ENDCHAR; returns
 /// the first and last rows holding ink.
-fn read_bitmap<'a>(
+fn read_bitmap<L: AsRef<str>>(
     origin: &str,
-    lines: &mut impl Iterator<Item = (usize, &'a str)>,
+    lines: &mut impl Iterator<Item = (usize, L)>,
     w: u32,
     h: u32,
     raw: &mut Vec<u8>,
@@ -129,7 +137,8 @@ fn read_bitmap<'a>(
     let mut ink_rows: Option<(u32, u32)> = None;
     for row in 0..h {
         let truncated = || FontError::parse(origin, *last_line, "file ends inside a BITMAP: it is truncated");
-        let (n, line) = lines.next().ok_or_else(truncated)?;
+        let (n, l) = lines.next().ok_or_else(truncated)?;
+        let line = l.as_ref();
         *last_line = n;
         let digits = line.trim().as_bytes();
         let bad = |what: &str| FontError::parse(origin, n, format!("bitmap row {:?} {what}", line.trim()));
@@ -149,12 +158,12 @@ fn read_bitmap<'a>(
         }
     }
     match lines.next() {
-        Some((n, l)) if l.trim() == "ENDCHAR" => {
+        Some((n, l)) if l.as_ref().trim() == "ENDCHAR" => {
             *last_line = n;
             Ok(ink_rows)
         }
         Some((n, l)) => {
-            let msg = format!("expected ENDCHAR after {h} bitmap rows, found {:?}", l.trim());
+            let msg = format!("expected ENDCHAR after {h} bitmap rows, found {:?}", l.as_ref().trim());
             Err(FontError::parse(origin, n, msg))
         }
         None => Err(FontError::parse(origin, *last_line, "file ends before ENDCHAR: it is truncated")),

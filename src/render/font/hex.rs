@@ -6,16 +6,22 @@
 
 use super::{BitmapFont, FontBuilder, FontError};
 
-/// `name` names the font, `origin` the file (for error messages).
-pub(super) fn parse(name: &str, origin: &str, text: &str, height: u32) -> Result<BitmapFont, FontError> {
+/// `name` names the font, `origin` the file (for error messages); `lines` are the
+/// file's lines with their numbers, read as they come; `size` the text's length if known.
+pub(super) fn parse<L: AsRef<str>>(
+    name: &str,
+    origin: &str,
+    lines: impl Iterator<Item = (usize, L)>,
+    size: usize,
+    height: u32,
+) -> Result<BitmapFont, FontError> {
     if !(1..=256).contains(&height) {
         return Err(FontError::parse(origin, 0, format!("cell height {height} is out of range 1..=256")));
     }
-    let lines = text.len() / 40 + 1;
-    let mut b = FontBuilder::new(name, height, lines, text.len() / 2);
-    for (i, line) in text.lines().enumerate() {
-        let line_no = i + 1;
-        let line = line.trim();
+    // About 66 text bytes a glyph line for 32 bytes of bitmap (Unifont's mix of 8 and 16 px).
+    let mut b = FontBuilder::new(name, height, size / 40 + 1, size / 2);
+    for (line_no, l) in lines {
+        let line = l.as_ref().trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }

@@ -39,8 +39,11 @@ impl FontLibrary {
             let unifont = BitmapFont::load(&unifont_path);
             (wqy.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), unifont)
         });
-        let (wqy, unifont) = (Arc::new(wqy?), Arc::new(unifont?));
-        let fallback = Arc::new(unifont.scaled_where("unifont-12", 12, |c| wqy.glyph(c).is_none()));
+        let (wqy, unifont) = (wqy?, unifont?);
+        let fallback = unifont.scaled_where("unifont-12", 12, |c| wqy.glyph(c).is_none());
+        // Deflated per block once scaling (which reads every glyph) is done: a screen uses
+        // a few blocks, so most of the 3.8 MB of bitmaps is never inflated.
+        let (wqy, unifont, fallback) = (Arc::new(wqy.compressed()), Arc::new(unifont.compressed()), Arc::new(fallback.compressed()));
         let bytes = wqy.memory_bytes() + unifont.memory_bytes() + fallback.memory_bytes();
         tracing::info!(
             wqy = %wqy_path.display(),

@@ -10,13 +10,14 @@
 //! the renderer uses.
 
 mod bdf;
+mod blocks;
 mod cell;
 mod hex;
 pub(crate) mod library;
 mod scale;
 pub(crate) mod set;
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use embedded_graphics::pixelcolor::Rgb888;
@@ -150,18 +151,21 @@ impl Entry {
     }
 }
 
-/// A bitmap font with one cell height; glyphs packed in a single buffer.
+/// A bitmap font with one cell height; glyphs packed in a single buffer, or (once
+/// `compressed`) in deflated blocks inflated on first use.
 pub struct BitmapFont {
     name: String,
     height: u32,
-    /// Sorted by `c`, no duplicates.
+    /// Sorted by `c`, no duplicates. Offsets are into `bits`, or into the char's block.
     index: Vec<Entry>,
     bits: Vec<u8>,
+    /// Sorted by id; when not empty, `bits` is empty.
+    blocks: Vec<blocks::Block>,
 }
 
 impl std::fmt::Debug for BitmapFont {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BitmapFont({:?}, {} px, {} glyphs, {} bytes)", self.name, self.height, self.index.len(), self.bits.len())
+        write!(f, "BitmapFont({:?}, {} px, {} glyphs, {} bytes)", self.name, self.height, self.index.len(), self.memory_bytes())
     }
 }
 
@@ -170,13 +174,13 @@ impl BitmapFont {
     /// baseline chosen so that CJK ideographs fit the cell entirely (see
     /// `cell.rs`); ink outside the cell is clipped; advance = `DWIDTH`.
     pub fn from_bdf(name: &str, text: &str) -> Result<BitmapFont, FontError> {
-        bdf::parse(name, name, text)
+        bdf::parse(name, name, numbered(text), text.len())
     }
 
     /// Parses a Unifont `.hex` font (`CODEPOINT:HEX`, one glyph a line): with
     /// `height` 16, 32 hex digits are an 8x16 glyph and 64 a 16x16 glyph.
     pub fn from_hex(name: &str, text: &str, height: u32) -> Result<BitmapFont, FontError> {
-        hex::parse(name, name, text, height)
+        hex::parse(name, name, numbered(text), text.len(), height)
     }
 
     /// Loads a font file by its extension: `.bdf`, `.bdf.gz`, `.hex`, `.hex.gz`
@@ -196,20 +200,29 @@ impl BitmapFont {
             return Err(FontError::UnknownFormat { path: path.to_path_buf() });
         };
         let io = |source| FontError::Io { path: path.to_path_buf(), source };
-        let raw = std::fs::read(path).map_err(io)?;
-        let bytes = if gz {
-            // The gzip trailer holds the uncompressed size (mod 2^32): allocate once.
-            let size = raw.len().checked_sub(4).map_or(0, |i| u32::from_le_bytes([raw[i], raw[i + 1], raw[i + 2], raw[i + 3]]) as usize);
-            let mut out = Vec::with_capacity(size.min(256 << 20) + 1);
-            flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(io)?;
-            out
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        // Read line by line as the file is decompressed: the text (4 MB for Unifont) is
+        // never held whole, which keeps the daemon's peak memory at start low.
+        let (size, reader): (usize, Box<dyn BufRead>) = if gz {
+            // The gzip trailer holds the uncompressed size (mod 2^32): a hint for the buffers.
+            let mut tail = [0u8; 4];
+            if len >= 4 {
+                file.seek(SeekFrom::End(-4)).and_then(|_| file.read_exact(&mut tail)).and_then(|_| file.seek(SeekFrom::Start(0))).map_err(io)?;
+            }
+            let size = (u32::from_le_bytes(tail) as usize).min(256 << 20);
+            (size, Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))))
         } else {
-            raw
+            (len as usize, Box::new(BufReader::new(file)))
         };
-        with_text(bytes, |text| {
-            let origin = path.display().to_string();
-            if is_bdf { bdf::parse(name, &origin, text) } else { hex::parse(name, &origin, text, 16) }
-        })
+        let mut lines = Lines { reader, buf: Vec::new(), n: 0, error: None };
+        let origin = path.display().to_string();
+        let font = if is_bdf { bdf::parse(name, &origin, &mut lines, size) } else { hex::parse(name, &origin, &mut lines, size, 16) };
+        // A read error (a truncated or corrupt gzip) explains a parse error it caused.
+        match lines.error {
+            Some(e) => Err(io(e)),
+            None => font,
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -232,7 +245,32 @@ impl BitmapFont {
 
     /// Bytes used by the glyph bitmaps and the index.
     pub fn memory_bytes(&self) -> usize {
-        self.bits.capacity() + self.index.capacity() * std::mem::size_of::<Entry>()
+        let blocks: usize = self.blocks.iter().map(blocks::Block::memory_bytes).sum();
+        self.bits.capacity() + blocks + self.index.capacity() * std::mem::size_of::<Entry>()
+    }
+
+    /// The same font with its glyph rows deflated per block of 256 code points, each
+    /// inflated the first time a glyph of it is drawn or measured (see `blocks.rs`).
+    pub fn compressed(self) -> BitmapFont {
+        if !self.blocks.is_empty() {
+            return self;
+        }
+        let (mut index, mut out, mut rows) = (self.index, Vec::new(), Vec::new());
+        let mut start = 0;
+        while start < index.len() {
+            let id = index[start].c() >> 8;
+            let end = start + index[start..].iter().take_while(|e| e.c() >> 8 == id).count();
+            rows.clear();
+            for e in &mut index[start..end] {
+                let len = e.width().div_ceil(8) as usize * self.height as usize;
+                let from = e.offset as usize;
+                e.offset = rows.len() as u32;
+                rows.extend_from_slice(&self.bits[from..from + len]);
+            }
+            out.push(blocks::Block::new(id, &rows));
+            start = end;
+        }
+        BitmapFont { name: self.name, height: self.height, index, bits: Vec::new(), blocks: out }
     }
 
     /// The glyph for `c`, by binary search.
@@ -249,7 +287,14 @@ impl BitmapFont {
     fn glyph_at(&self, i: usize) -> Glyph<'_> {
         let e = self.index[i];
         let len = e.width().div_ceil(8) as usize * self.height as usize;
-        Glyph { width: e.width(), height: self.height, bits: &self.bits[e.offset as usize..e.offset as usize + len] }
+        let bits: &[u8] = if self.blocks.is_empty() {
+            &self.bits
+        } else {
+            // Every entry's block exists (`compressed` made one for each).
+            let k = self.blocks.partition_point(|b| b.id < e.c() >> 8);
+            self.blocks.get(k).map_or(&[][..], blocks::Block::rows)
+        };
+        Glyph { width: e.width(), height: self.height, bits: &bits[e.offset as usize..e.offset as usize + len] }
     }
 
     /// Downscales every glyph to cell height `height` (widths scaled by the
@@ -265,11 +310,43 @@ impl BitmapFont {
     }
 }
 
-/// Decodes font file bytes as UTF-8 (lossily: BDF comments may be Latin-1).
-fn with_text<T>(bytes: Vec<u8>, f: impl FnOnce(&str) -> T) -> T {
-    match String::from_utf8(bytes) {
-        Ok(s) => f(s.strip_prefix('\u{feff}').unwrap_or(&s)),
-        Err(e) => f(&String::from_utf8_lossy(e.as_bytes())),
+/// A text's lines numbered from 1, without a leading byte order mark.
+fn numbered(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.strip_prefix('\u{feff}').unwrap_or(text).lines().enumerate().map(|(i, l)| (i + 1, l))
+}
+
+/// A font file's lines numbered from 1, decoded as UTF-8 lossily (BDF comments may be
+/// Latin-1), without a leading byte order mark; stops at the first read error and keeps it.
+struct Lines {
+    reader: Box<dyn BufRead>,
+    buf: Vec<u8>,
+    n: usize,
+    error: Option<std::io::Error>,
+}
+
+impl Iterator for Lines {
+    type Item = (usize, String);
+
+    fn next(&mut self) -> Option<(usize, String)> {
+        self.buf.clear();
+        match self.reader.read_until(b'\n', &mut self.buf) {
+            Ok(0) => None,
+            Ok(_) => {
+                self.n += 1;
+                let mut bytes = &self.buf[..];
+                if self.n == 1 {
+                    bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+                }
+                while let [rest @ .., b'\n' | b'\r'] = bytes {
+                    bytes = rest;
+                }
+                Some((self.n, String::from_utf8_lossy(bytes).into_owned()))
+            }
+            Err(e) => {
+                self.error = Some(e);
+                None
+            }
+        }
     }
 }
 
@@ -304,7 +381,7 @@ impl FontBuilder {
         self.index.dedup_by_key(|e| e.c());
         self.index.shrink_to_fit();
         self.bits.shrink_to_fit();
-        BitmapFont { name: self.name, height: self.height, index: self.index, bits: self.bits }
+        BitmapFont { name: self.name, height: self.height, index: self.index, bits: self.bits, blocks: Vec::new() }
     }
 }
 
@@ -334,6 +411,20 @@ mod tests {
         assert_eq!(f.glyph('b').unwrap().bits, &[0x01]);
         assert!(f.glyph('c').is_none());
         assert_eq!(f.chars().collect::<String>(), "ab");
+    }
+
+    #[test]
+    fn a_compressed_font_draws_every_glyph_as_before() {
+        let text: String =
+            (0x20u32..0x3000).step_by(7).map(|c| format!("{c:04X}:{}\n", format!("{:02X}", c % 251).repeat(16 + 16 * (c % 2) as usize))).collect();
+        let plain = BitmapFont::from_hex("t", &text, 16).unwrap();
+        let packed = BitmapFont::from_hex("t", &text, 16).unwrap().compressed();
+        assert_eq!(plain.len(), packed.len());
+        for c in plain.chars() {
+            let (a, b) = (plain.glyph(c).unwrap(), packed.glyph(c).unwrap());
+            assert_eq!((a.width, a.bits), (b.width, b.bits), "{c:?}");
+        }
+        assert!(packed.glyph('\u{3000}').is_none());
     }
 
     #[test]

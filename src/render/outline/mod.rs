@@ -319,6 +319,17 @@ pub(crate) fn blend_columns(f: &mut Frame, m: &Mask, x: i32, y: i32, color: Rgb8
     if c0 >= c1 || r0 >= r1 {
         return;
     }
+    if f.planes().is_some() {
+        // Packed LED frames have no shades: a pixel at least half covered is lit.
+        for row in r0..r1 {
+            for col in c0..c1 {
+                if m.alpha[row as usize * m.width as usize + col as usize] >= 128 {
+                    f.set(x + col, y + row, color);
+                }
+            }
+        }
+        return;
+    }
     let (cr, cg, cb) = (color.r() as u32, color.g() as u32, color.b() as u32);
     let stride = fw as usize * 3;
     let data = f.as_rgb_mut();

@@ -23,6 +23,7 @@ use super::Frame;
 use super::body::{self, Line, MnRow};
 use super::design::{Bilingual, Design, Flow, Header, View, uncovered};
 use super::font::{FontLibrary, Metrics};
+use super::frame::Stamp;
 use super::linebreak::break_lines;
 use super::mongol::block::ShapedLine;
 use super::mongol::{Ink, MnBlock, MnStrip};
@@ -78,6 +79,8 @@ pub struct PosterScene {
     missing: Vec<char>,
     base: Mutex<Option<(BaseKey, Frame)>>,
     lines: LineCache,
+    /// Names this scene in frame stamps (`frame::Stamp`).
+    id: u64,
 }
 
 impl PosterScene {
@@ -222,6 +225,7 @@ impl PosterScene {
             qr,
             missing: Vec::new(),
             base: Mutex::new(None),
+            id: Stamp::next_scene(),
             lines: LineCache::default(),
         };
         scene.missing = scene.find_missing();
@@ -261,6 +265,7 @@ impl PosterScene {
         let (page, pages) = self.kind.page_at(t);
         let secs = now.timestamp().as_second();
         let key = (page, if matches!(self.kind, Flow::Idle) { secs } else { secs.div_euclid(60) });
+        let stamp = Stamp { scene: self.id, key: [page as i64, key.1, 0] };
         if (f.width(), f.height()) != (self.style.w, self.style.h) {
             // Not the screen's size (never from the engine): draw straight into it.
             self.draw_base(f, page, pages, now);
@@ -281,7 +286,12 @@ impl PosterScene {
                 *base = Some((key, b));
             }
             if let Some((_, b)) = base.as_ref() {
-                self.copy_base(f, b);
+                // A frame holding this base (this scene's last frame, no ticker) needs only the marquee's rows.
+                if matches!(self.kind, Flow::Marquee { .. }) && ticker.is_none() && f.stamp() == Some(stamp) {
+                    self.restore_marquee_rows(f, b);
+                } else {
+                    self.copy_base(f, b);
+                }
             }
         }
         let (bx, by, bw, bh) = self.body;
@@ -343,6 +353,31 @@ impl PosterScene {
         }
         if let Some((tk, te)) = ticker {
             self.draw_ticker(f, tk, te);
+        } else if matches!(self.kind, Flow::Marquee { .. }) && (f.width(), f.height()) == (self.style.w, self.style.h) {
+            f.set_stamp(stamp);
+        }
+    }
+
+    /// The rows the marquee strips draw on: the Chinese line's and the Mongolian band's.
+    fn marquee_rows(&self) -> std::ops::Range<i32> {
+        let (_, by, _, bh) = self.body;
+        let mut r0 = by + (bh as i32 - self.style.pitch() as i32) / 2;
+        let mut r1 = r0 + self.style.pitch() as i32;
+        if let (Flow::Marquee { mn: Some(m), .. }, Some(_)) = (&self.kind, &self.mn_strip) {
+            let top = by + (bh as i32 - m.band.height() as i32) / 2;
+            (r0, r1) = (r0.min(top), r1.max(top + m.band.height() as i32));
+        }
+        r0.max(0)..r1.min(self.style.h as i32).max(0)
+    }
+
+    /// Puts back what `copy_base` gives in the marquee's rows, body columns (where the strips draw).
+    fn restore_marquee_rows(&self, f: &mut Frame, b: &Frame) {
+        let ((bx, by, bw, bh), stride, bg) = (self.body, self.style.w as usize * 3, [BG.r(), BG.g(), BG.b()]);
+        let (x0, x1) = (bx.max(0) as usize * 3, ((bx as usize + bw as usize) * 3).min(stride));
+        let (src, dst) = (b.as_rgb(), f.as_rgb_mut());
+        for (y, row) in self.marquee_rows().map(|y| (y, y as usize * stride)) {
+            let (s, d) = (&src[row + x0..row + x1], &mut dst[row + x0..row + x1]);
+            if y >= by && y < by + bh as i32 { d.chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&bg)) } else { d.copy_from_slice(s) }
         }
     }
 

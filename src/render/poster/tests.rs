@@ -203,3 +203,25 @@ fn a_long_mongolian_marquee_is_kept_in_chunks_and_draws_like_the_whole_line() {
         row.band.height()
     );
 }
+
+/// The daemon draws each frame into the previous one's buffer: a marquee then restores
+/// only its rows. Every frame must equal the same moment drawn into a fresh frame,
+/// also when the ticker comes and goes and the minute changes.
+#[test]
+fn a_reused_frame_shows_the_same_marquee_as_a_fresh_one() {
+    let st = style(640, 360);
+    let text = "因供水主管道维修，定于12月1日10:00至16:00全村停水。".repeat(3);
+    let s = PosterScene::new(&st, header("停水通知"), "青山村".into(), &[text], None, None, None, Effect::Marquee { speed: 90.0 });
+    let tk = st.ticker(&["紧急：停水".to_string()]).unwrap();
+    let mut reused = Frame::new(640, 360);
+    for i in 0..120u64 {
+        let start: jiff::Timestamp = "2026-12-01T01:00:30Z".parse().unwrap();
+        let at = (start + jiff::SignedDuration::from_secs(i as i64)).to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap());
+        let ticker = (i % 40 >= 30).then_some((&tk, Duration::from_millis(i * 50)));
+        let t = Duration::from_millis(i * 70);
+        s.draw(&mut reused, t, &at, ticker);
+        let mut fresh = Frame::new(640, 360);
+        s.draw(&mut fresh, t, &at, ticker);
+        assert!(reused == fresh, "frame {i} differs");
+    }
+}

@@ -82,6 +82,7 @@ impl PixelFormat {
 /// `dst` must hold `frame.height()` rows of `stride` bytes (the last row may be short
 /// of its padding); `stride >= width * bytes_per_pixel`.
 pub fn convert(frame: &Frame, format: &PixelFormat, dst: &mut [u8], stride: usize) {
+    let frame = &*frame.rgb();
     let bpp = format.bytes_per_pixel as usize;
     let w = frame.width() as usize;
     for y in 0..frame.height() as usize {

@@ -169,6 +169,7 @@ impl Framebuffer {
     /// Writes a frame; when double-buffered, into the hidden half, then pans to it.
     /// Only rows that differ from what that half already holds are converted.
     pub fn show(&mut self, frame: &Frame) -> Result<(), FbError> {
+        let frame = &*frame.rgb();
         let target = if self.geo.double_buffered() { if self.shown == 0 { self.geo.height } else { 0 } } else { 0 };
         let stride = self.geo.stride as usize;
         let start = target as usize * stride;
