@@ -100,7 +100,16 @@ fn kill_cycles(n: usize) -> Tally {
             .spawn()
             .unwrap();
         let mut child = Killed(child);
-        // Anywhere from before the first read of the config to well into the plays.
+        // Even rounds: anywhere from before the first read of the config on (start-up, font
+        // loading). Odd rounds: once a play has been logged, well into the plays, so
+        // kills also land while plays are written however slow start-up is (debug builds).
+        if round % 2 == 1 {
+            let first = std::time::Instant::now();
+            let played = || files(&dir.join("log")).iter().any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("\"kind\":\"play\"")));
+            while !played() && first.elapsed() < Duration::from_secs(60) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         std::thread::sleep(Duration::from_millis(fastrand::u64(0..1500)));
         child.0.kill().unwrap(); // SIGKILL
         let status = child.0.wait().unwrap();
