@@ -1,5 +1,7 @@
 //! Sink `terminal`: draws the live screen with Unicode half blocks and 24-bit colour.
 //!
+//! Terminals without 24-bit colour (the Linux console, older PuTTY) get the nearest of the
+//! xterm 256 colours or of the 16 ANSI colours, as `COLORTERM` and `TERM` say.
 //! Each text row shows two pixel rows: '▀' with the top pixel as foreground
 //! and the bottom pixel as background. Unchanged text rows are not rewritten,
 //! so a static page costs a few bytes a frame and nothing flickers.
@@ -51,9 +53,84 @@ const DARK_BELOW: u8 = 24;
 /// (below the last pixel row of an odd-height frame).
 type Half = Option<[u8; 3]>;
 
+/// How many colours the terminal can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Colours {
+    /// 24-bit (`COLORTERM=truecolor` or `24bit`).
+    True,
+    /// The xterm 256-colour palette (`TERM=xterm-256color` and the like).
+    Xterm256,
+    /// The 16 ANSI colours (the Linux console, `TERM=linux`, `vt100`, ...).
+    Ansi16,
+}
+
+/// The 16 ANSI colours as xterm shows them by default.
+const ANSI16: [[u8; 3]; 16] = [
+    [0, 0, 0],
+    [205, 0, 0],
+    [0, 205, 0],
+    [205, 205, 0],
+    [0, 0, 238],
+    [205, 0, 205],
+    [0, 205, 205],
+    [229, 229, 229],
+    [127, 127, 127],
+    [255, 0, 0],
+    [0, 255, 0],
+    [255, 255, 0],
+    [92, 92, 255],
+    [255, 0, 255],
+    [0, 255, 255],
+    [255, 255, 255],
+];
+
+fn distance(a: [u8; 3], b: [u8; 3]) -> u32 {
+    a.iter().zip(b).map(|(&x, y)| (i32::from(x) - i32::from(y)).pow(2) as u32).sum()
+}
+
+impl Colours {
+    /// What the environment says the terminal supports (`COLORTERM`, then `TERM`).
+    pub(crate) fn detect(colorterm: Option<&str>, term: Option<&str>) -> Colours {
+        if colorterm.is_some_and(|c| c.eq_ignore_ascii_case("truecolor") || c.eq_ignore_ascii_case("24bit")) {
+            Colours::True
+        } else if term.is_some_and(|t| t.contains("256") || t.contains("direct")) {
+            Colours::Xterm256
+        } else {
+            Colours::Ansi16
+        }
+    }
+
+    /// The SGR parameters (between `ESC[` and `m`) for `c` as foreground or background.
+    fn sgr(self, c: [u8; 3], background: bool) -> String {
+        let [r, g, b] = c;
+        match self {
+            Colours::True => format!("{};2;{r};{g};{b}", if background { 48 } else { 38 }),
+            Colours::Xterm256 => format!("{};5;{}", if background { 48 } else { 38 }, xterm256(c)),
+            Colours::Ansi16 => {
+                let i = (0..16u8).min_by_key(|&i| distance(c, ANSI16[usize::from(i)])).unwrap_or(0);
+                let base = if background { 40 } else { 30 };
+                (if i < 8 { base + i } else { base + 60 + i - 8 }).to_string()
+            }
+        }
+    }
+}
+
+/// The nearest xterm colour: the 6x6x6 cube (16..=231) or the grey ramp (232..=255).
+fn xterm256(c: [u8; 3]) -> u8 {
+    const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
+    let step = |v: u8| LEVELS.iter().enumerate().min_by_key(|&(_, &l)| (i32::from(v) - i32::from(l)).abs()).map_or(0, |(i, _)| i as u8);
+    let (r, g, b) = (step(c[0]), step(c[1]), step(c[2]));
+    let cube = [LEVELS[usize::from(r)], LEVELS[usize::from(g)], LEVELS[usize::from(b)]];
+    let mean = (u32::from(c[0]) + u32::from(c[1]) + u32::from(c[2])) / 3;
+    let grey_step = (mean.saturating_sub(3) / 10).min(23) as u8;
+    let grey = 8 + 10 * grey_step;
+    if distance(c, [grey; 3]) < distance(c, cube) { 232 + grey_step } else { 16 + 36 * r + 6 * g + b }
+}
+
 /// Paints frames as escape sequences, remembering what is already on screen.
 pub(crate) struct TerminalPainter {
     cols: u16,
+    colours: Colours,
     /// Text rows as last written (without the cursor positioning).
     rows: Vec<String>,
     status: Option<String>,
@@ -64,12 +141,17 @@ pub(crate) struct TerminalPainter {
 impl TerminalPainter {
     /// A painter for a terminal `cols` columns wide (at least 1 is assumed).
     pub(crate) fn new(cols: u16) -> TerminalPainter {
-        TerminalPainter { cols: cols.max(1), rows: Vec::new(), status: None, announced: None }
+        TerminalPainter::with_colours(cols, Colours::True)
+    }
+
+    /// A painter for a terminal with fewer colours than 24-bit.
+    pub(crate) fn with_colours(cols: u16, colours: Colours) -> TerminalPainter {
+        TerminalPainter { cols: cols.max(1), colours, rows: Vec::new(), status: None, announced: None }
     }
 
     /// The terminal changed width: the next `paint` redraws everything.
     pub(crate) fn resize(&mut self, cols: u16) {
-        *self = TerminalPainter::new(cols);
+        *self = TerminalPainter::with_colours(cols, self.colours);
     }
 
     /// The escape sequence that repaints the terminal so it shows `frame`
@@ -96,7 +178,7 @@ impl TerminalPainter {
         for r in 0..text_rows {
             let y = r as u32 * 2;
             let cells = (0..out_w).map(|x| (pixel(x, y).unwrap_or(DIM), pixel(x, y + 1)));
-            let line = render_row(cells, out_w < cols);
+            let line = render_row(cells, out_w < cols, self.colours);
             if self.rows.get(r) != Some(&line) {
                 let _ = write!(out, "\x1b[{};1H{line}", r + 1);
                 if r < self.rows.len() {
@@ -159,7 +241,7 @@ fn cell_colour(frame: &Frame, x: u32, y: u32, factor: u32) -> Half {
 
 /// One text row: colour escapes only where the colours change, then a reset
 /// and, if `erase`, erase-to-end-of-line (in case the previous frame was wider).
-fn render_row(cells: impl Iterator<Item = ([u8; 3], Half)>, erase: bool) -> String {
+fn render_row(cells: impl Iterator<Item = ([u8; 3], Half)>, erase: bool, colours: Colours) -> String {
     let mut s = String::new();
     let (mut fg, mut bg): (Option<[u8; 3]>, Option<Half>) = (None, None);
     for (top, bottom) in cells {
@@ -170,7 +252,7 @@ fn render_row(cells: impl Iterator<Item = ([u8; 3], Half)>, erase: bool) -> Stri
             } else if fg == Some(top) {
                 s.push('█');
             } else {
-                push_bg(&mut s, bottom);
+                push_bg(&mut s, bottom, colours);
                 bg = Some(bottom);
                 s.push(' ');
             }
@@ -178,18 +260,18 @@ fn render_row(cells: impl Iterator<Item = ([u8; 3], Half)>, erase: bool) -> Stri
         }
         match (fg != Some(top), bg != Some(bottom)) {
             (true, true) => {
-                let _ = write!(s, "\x1b[38;2;{};{};{}", top[0], top[1], top[2]);
+                let _ = write!(s, "\x1b[{}", colours.sgr(top, false));
                 match bottom {
                     Some(b) => {
-                        let _ = write!(s, ";48;2;{};{};{}m", b[0], b[1], b[2]);
+                        let _ = write!(s, ";{}m", colours.sgr(b, true));
                     }
                     None => s.push_str(";49m"),
                 }
             }
             (true, false) => {
-                let _ = write!(s, "\x1b[38;2;{};{};{}m", top[0], top[1], top[2]);
+                let _ = write!(s, "\x1b[{}m", colours.sgr(top, false));
             }
-            (false, true) => push_bg(&mut s, bottom),
+            (false, true) => push_bg(&mut s, bottom, colours),
             (false, false) => {}
         }
         (fg, bg) = (Some(top), Some(bottom));
@@ -199,10 +281,10 @@ fn render_row(cells: impl Iterator<Item = ([u8; 3], Half)>, erase: bool) -> Stri
     s
 }
 
-fn push_bg(s: &mut String, c: Half) {
+fn push_bg(s: &mut String, c: Half, colours: Colours) {
     match c {
         Some(b) => {
-            let _ = write!(s, "\x1b[48;2;{};{};{}m", b[0], b[1], b[2]);
+            let _ = write!(s, "\x1b[{}m", colours.sgr(b, true));
         }
         None => s.push_str("\x1b[49m"),
     }
@@ -268,7 +350,9 @@ fn terminal_cols() -> u16 {
 }
 
 fn terminal_loop(screen: &str, mut rx: watch::Receiver<Arc<Output>>, status: &SinkStatus, cancel: &CancellationToken, handle: &Handle) {
-    let mut painter = TerminalPainter::new(terminal_cols());
+    let colours = Colours::detect(std::env::var("COLORTERM").ok().as_deref(), std::env::var("TERM").ok().as_deref());
+    info!(screen, sink = "terminal", ?colours, "terminal colours");
+    let mut painter = TerminalPainter::with_colours(terminal_cols(), colours);
     let mut out = std::io::stdout();
     let _ = out.write_all(TerminalPainter::enter().as_bytes());
     let mut polls = 0u32;
@@ -366,5 +450,28 @@ mod tests {
         let out = narrow.paint(&Frame::new(10, 2), "状态：第一屏 slot 1 item 42");
         assert!(out.contains("\x1b[2;1H状态：第一屏 slot 1 \x1b[3;1H"), "{out:?}");
         assert!(!out.contains("scaled"));
+    }
+
+    #[test]
+    fn terminals_without_24_bit_colour_get_the_nearest_palette_colour() {
+        assert_eq!(Colours::detect(Some("truecolor"), Some("xterm")), Colours::True);
+        assert_eq!(Colours::detect(Some("24bit"), None), Colours::True);
+        assert_eq!(Colours::detect(None, Some("xterm-256color")), Colours::Xterm256);
+        assert_eq!(Colours::detect(None, Some("linux")), Colours::Ansi16);
+        assert_eq!(Colours::detect(None, None), Colours::Ansi16);
+        assert_eq!(xterm256([255, 0, 0]), 196);
+        assert_eq!(xterm256([0, 255, 0]), 46);
+        assert_eq!(xterm256(DIM), 235);
+        assert_eq!(xterm256([255, 255, 255]), 231);
+        assert_eq!(Colours::Ansi16.sgr([255, 0, 0], false), "91");
+        assert_eq!(Colours::Ansi16.sgr([0, 200, 0], true), "42");
+        assert_eq!(Colours::Ansi16.sgr(DIM, true), "40");
+        let mut f = Frame::new(2, 2);
+        f.set(0, 0, Rgb888::new(255, 0, 0));
+        let out = TerminalPainter::with_colours(80, Colours::Xterm256).paint(&f, "");
+        assert!(out.contains("\x1b[38;5;196;48;5;235m▀"), "{out:?}");
+        assert!(!out.contains(";2;"), "no 24-bit escapes: {out:?}");
+        let out = TerminalPainter::with_colours(80, Colours::Ansi16).paint(&f, "");
+        assert!(out.contains("\x1b[91;40m▀"), "{out:?}");
     }
 }
