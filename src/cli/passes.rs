@@ -23,7 +23,7 @@ pub(super) fn passes(cfg: &Config, catalog: &Catalog, fonts: &FontLibrary, now: 
     if items.is_empty() {
         return;
     }
-    println!("\none full pass per item 每个条目完整显示一遍 (turns of at most {} s 每轮最长):", MAX_TURN.as_secs());
+    println!("\n每个条目完整显示一遍 one full pass per item（每轮最长 {} 秒 / turns of at most {} s）:", MAX_TURN.as_secs(), MAX_TURN.as_secs());
     for sc in &cfg.screens {
         let Ok(engine) = crate::engine::ScreenEngine::new(sc, cfg, &fonts) else { continue };
         let playlists = engine.playlists();
@@ -42,7 +42,7 @@ pub(super) fn passes(cfg: &Config, catalog: &Catalog, fonts: &FontLibrary, now: 
                 _ => full.as_secs().div_ceil(MAX_TURN.as_secs()).max(1),
             };
             let secs = full.as_secs();
-            println!("  screen {}: {} {secs} s ({turns} turn(s) 轮, slot {})", sc.name, s.key(), slot.name);
+            println!("  屏幕 screen {}: {} {secs} 秒 s（{turns} 轮 turn(s)，时段 slot {}）", sc.name, s.key(), slot.name);
             if full > LONG_PASS {
                 let hours = secs as f64 / 3600.0;
                 diags.push(

@@ -112,27 +112,27 @@ pub(super) fn preview(a: Args) -> anyhow::Result<ExitCode> {
             let secs = on.end.duration_since(t).as_secs_f64();
             let note = match ch.ended {
                 Some(crate::schedule::Ended::Preempted) => "  (interrupts 插播)",
-                _ if on.start < t => "  (resumes 续播)",
+                _ if on.start < t => "  （续播 resumes）",
                 _ => "",
             };
             let length = if matches!(on.content, Content::Off) { String::new() } else { format!("  {secs:.0}s") };
             println!("{}  [{}]  {id}{length}{note}", local.strftime("%Y-%m-%d %H:%M:%S"), on.slot_name);
             if let Some(scene) = engine.scene() {
                 for (i, p) in scene.page_texts().iter().enumerate() {
-                    println!("  page {}/{}:", i + 1, scene.page_count());
+                    println!("  第 {}/{} 页 page:", i + 1, scene.page_count());
                     for l in p.lines() {
                         println!("    {l}");
                     }
                 }
                 if !scene.missing().is_empty() {
-                    println!("  missing glyphs 缺字: {}", scene.missing().iter().collect::<String>());
+                    println!("  缺字 missing glyphs: {}", scene.missing().iter().collect::<String>());
                 }
             }
             if let Some(view) = &card {
                 let pages = view.page_texts();
-                println!("  card 控制卡 ({}):", view.heading());
+                println!("  控制卡 card（{}）:", view.heading());
                 for (i, p) in pages.iter().enumerate() {
-                    println!("  card page {}/{}:", i + 1, pages.len());
+                    println!("  控制卡第 {}/{} 页 card page:", i + 1, pages.len());
                     for l in p.lines() {
                         println!("    {l}");
                     }

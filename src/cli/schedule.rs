@@ -32,7 +32,7 @@ pub(super) fn schedule(a: Args) -> anyhow::Result<ExitCode> {
     let segments = timeline::simulate(&mut engine, &catalog, from, until, std::time::Duration::from_secs(1));
     let tz = cfg.time_zone.clone();
     let fmt = |t: Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string();
-    println!("screen 屏幕 `{}` ({}), {} .. {}", screen.name, cfg.time_zone_name, fmt(from), fmt(until));
+    println!("屏幕 screen `{}`（{}）：{} .. {}", screen.name, cfg.time_zone_name, fmt(from), fmt(until));
     for s in &segments {
         let mark = if s.is_off() {
             "off 关屏".to_string()

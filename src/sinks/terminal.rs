@@ -139,7 +139,8 @@ pub(crate) struct TerminalPainter {
 }
 
 impl TerminalPainter {
-    /// A painter for a terminal `cols` columns wide (at least 1 is assumed).
+    /// A painter for a terminal `cols` columns wide (at least 1 is assumed), 24-bit colour.
+    #[cfg(test)]
     pub(crate) fn new(cols: u16) -> TerminalPainter {
         TerminalPainter::with_colours(cols, Colours::True)
     }

@@ -17,7 +17,7 @@ fn check_gives_each_items_full_pass_per_screen_and_warns_past_an_hour() {
     assert!(out.contains("one full pass per item"), "{out}");
     let line = |key: &str| out.lines().find(|l| l.contains("screen 门口:") && l.contains(key) && l.contains(" turn(s)")).map(str::to_string);
     let short = line("local/short").unwrap_or_else(|| panic!("{out}"));
-    assert!(short.contains("(1 turn(s)"), "{short}");
+    assert!(short.contains("（1 轮 turn(s)"), "{short}");
     let long = line("local/long").unwrap_or_else(|| panic!("{out}"));
     let secs: u64 = long.split_whitespace().skip_while(|w| *w != "local/long").nth(1).unwrap().parse().unwrap();
     assert!(secs > 3600, "{long}");

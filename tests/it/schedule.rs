@@ -151,7 +151,7 @@ fn the_timeline_is_reproducible_and_shows_off_hours_and_interrupts() {
         out.contains("2026-12-01 09:00:00 .. 2026-12-01 09:01:02     62s  [紧急] URGENT 紧急插播  local/qingshan-water-cut-2026-12-01  停水通知"),
         "{out}"
     );
-    assert!(out.contains("(resumes 续播)"), "{out}");
+    assert!(out.contains("（续播 resumes）"), "{out}");
     // The water cut window ends at 16:00: no urgent segment starts after it.
     assert!(!out.lines().any(|l| l.contains("URGENT") && &l[11..13] >= "16" && l.starts_with("2026-12-01")), "{out}");
     assert!(!out.contains("qingshan-pending") && !out.contains("qingshan-expired"));

@@ -528,7 +528,7 @@ fn the_deploy_examples_check_clean_and_preview_the_card() {
     let out = crate::support::stdout(&o);
     assert!(o.status.success(), "{}", crate::support::stderr(&o));
     // The party item as the card pages it: two 16 px lines of at most 8 hanzi.
-    assert!(out.contains("  card page 1/14:\n    【党务】青山村党\n    支部2026年11月党\n"), "{out}");
+    assert!(out.contains("  控制卡第 1/14 页 card page:\n    【党务】青山村党\n    支部2026年11月党\n"), "{out}");
 }
 
 #[test]
