@@ -41,7 +41,7 @@ pub(super) fn schedule(a: Args) -> anyhow::Result<ExitCode> {
         } else {
             format!("[{}]", s.slot)
         };
-        let note = if s.resumed { "  (resumes 续播)" } else { "" };
+        let note = if s.resumed { "  （续播 resumes）" } else { "" };
         let key = if s.is_off() { String::new() } else { format!("  {}  {}", s.key, s.title) };
         println!("{} .. {}  {:>5}s  {mark}{key}{note}", fmt(s.start), fmt(s.end), s.seconds());
     }
