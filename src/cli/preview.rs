@@ -111,7 +111,7 @@ pub(super) fn preview(a: Args) -> anyhow::Result<ExitCode> {
             };
             let secs = on.end.duration_since(t).as_secs_f64();
             let note = match ch.ended {
-                Some(crate::schedule::Ended::Preempted) => "  (interrupts 插播)",
+                Some(crate::schedule::Ended::Preempted) => "  （插播 interrupts）",
                 _ if on.start < t => "  （续播 resumes）",
                 _ => "",
             };

@@ -172,11 +172,11 @@ fn demo_frame(at: &str) -> Frame {
 
 #[test]
 fn golden_demo_frames() {
-    // 09:02:45: the 低保 list; 09:02:00: party affairs, page 3 of 11; 09:06:01: the finance item
-    // starting to scroll up; 09:00:06: the urgent water cut. (Issue 12 repeats table headings on
+    // 09:02:45: the 低保 list; 09:02:00: party affairs, page 3 of 11; 09:07:26: the finance item
+    // (resumed after the water cut) with one expense line and its amount; 09:00:06: the urgent water cut. (Issue 12 repeats table headings on
     // every continued page, so the party item has more pages and the rotation runs later.)
     golden("demo-192x64-dibao", &demo_frame("2026-12-01T09:02:45+08:00"));
     golden("demo-192x64-party", &demo_frame("2026-12-01T09:02:00+08:00"));
-    golden("demo-192x64-finance", &demo_frame("2026-12-01T09:06:01+08:00"));
+    golden("demo-192x64-finance", &demo_frame("2026-12-01T09:07:26+08:00"));
     golden("demo-192x64-marquee", &demo_frame("2026-12-01T09:00:06+08:00"));
 }
