@@ -108,28 +108,27 @@ mod tests {
         let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
         e.write_all(content).unwrap();
         let packed = e.finish().unwrap();
-        let n = name.len() as u16;
+        // Flags, method (deflate), time and date, CRC (unchecked), sizes, name length: the same
+        // in the local header and the central directory entry.
+        let common = |z: &mut Vec<u8>| {
+            z.extend(flags.to_le_bytes());
+            z.extend(8u16.to_le_bytes());
+            z.extend([0; 8]);
+            z.extend((packed.len() as u32).to_le_bytes());
+            z.extend((content.len() as u32).to_le_bytes());
+            z.extend((name.len() as u16).to_le_bytes());
+        };
         let mut z = Vec::new();
         z.extend(LOCAL_SIG.to_le_bytes());
         z.extend([20, 0]);
-        z.extend(flags.to_le_bytes());
-        z.extend(8u16.to_le_bytes());
-        z.extend([0; 8]);
-        z.extend((packed.len() as u32).to_le_bytes());
-        z.extend((content.len() as u32).to_le_bytes());
-        z.extend(n.to_le_bytes());
+        common(&mut z);
         z.extend([0, 0]);
         z.extend(name.as_bytes());
         z.extend(&packed);
         let dir = z.len() as u32;
         z.extend(CENTRAL_SIG.to_le_bytes());
         z.extend([20, 0, 20, 0]);
-        z.extend(flags.to_le_bytes());
-        z.extend(8u16.to_le_bytes());
-        z.extend([0; 8]);
-        z.extend((packed.len() as u32).to_le_bytes());
-        z.extend((content.len() as u32).to_le_bytes());
-        z.extend(n.to_le_bytes());
+        common(&mut z);
         z.extend([0; 12]);
         z.extend(0u32.to_le_bytes());
         z.extend(name.as_bytes());
