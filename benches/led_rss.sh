@@ -69,5 +69,6 @@ echo "items=$N fps=$FPS seconds=$SECS load=$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "peak VmHWM: $peak kB ($(awk "BEGIN {printf \"%.1f\", $peak / 1024}") MiB); last VmRSS: $rss kB"
 grep -E '^(Rss|Pss_Anon|Pss_File|Anonymous|Private_Dirty|Shared_Clean)' "/proc/$PID/smaps_rollup" | tr -s ' ' | paste -sd ' '
 awk -v c="$((c1 - c0))" -v hz="$hz" -v t="$(awk "BEGIN {print $t1 - $t0}")" 'BEGIN {printf "cpu: %.2f%% of one core (after the first 5 s)\n", 100 * c / hz / t}'
+[[ -n "${SMAPS:-}" ]] && cp "/proc/$PID/smaps" "$SMAPS"
 kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 grep -ciE "error|panic" "$TMP/stderr" | sed 's/^/stderr lines with error or panic: /'

@@ -88,7 +88,8 @@ enum Msg {
 /// The handle everyone records through. Cloning is cheap; recording never blocks.
 #[derive(Clone)]
 pub struct Recorder {
-    tx: SyncSender<Msg>,
+    /// Boxed: the queue's 4,096 slots are allocated up front, 16 bytes each rather than a whole `Msg`.
+    tx: SyncSender<Box<Msg>>,
     clock: Clock,
     stats: Arc<Stats>,
     sources: Arc<sources::SourceBook>,
@@ -138,7 +139,7 @@ impl Recorder {
     /// The trusted clock is read now, so the writer can refuse a record stamped ahead of it.
     pub fn record(&self, at: Timestamp, event: Event) {
         let msg = Msg::Record { at, trusted: self.clock.trusted(), event, now: self.clock.now(), mono: tokio::time::Instant::now() };
-        match self.tx.try_send(msg) {
+        match self.tx.try_send(Box::new(msg)) {
             Ok(()) => {
                 if self.stats.full.swap(false, Ordering::Relaxed) {
                     info!("evidence log queue has room again");
@@ -208,14 +209,14 @@ impl Recorder {
     }
 
     pub fn stop(&self) {
-        let _ = self.tx.send(Msg::Stop { at: self.clock.now(), trusted: self.clock.trusted() });
+        let _ = self.tx.send(Box::new(Msg::Stop { at: self.clock.now(), trusted: self.clock.trusted() }));
     }
 }
 
 /// An opened log whose writer thread has not started yet.
 pub struct Dormant {
     writer: writer::Writer,
-    rx: Receiver<Msg>,
+    rx: Receiver<Box<Msg>>,
     stats: Arc<Stats>,
     dir: PathBuf,
     clock: Clock,
@@ -249,8 +250,8 @@ struct Ready {
 
 /// Checks a queued record's times (`guard`); one that cannot be true becomes a `refused`
 /// record stamped with the trusted clock, counted and logged.
-fn admit(m: Msg, stats: &Stats, opened: tokio::time::Instant) -> Ready {
-    let (at, trusted, event, now, mono) = match m {
+fn admit(m: Box<Msg>, stats: &Stats, opened: tokio::time::Instant) -> Ready {
+    let (at, trusted, event, now, mono) = match *m {
         Msg::Record { at, trusted, event, now, mono } => (at, trusted, event, now, mono),
         Msg::Stop { at, trusted } => return Ready { at, trusted, event: Event::Stop },
     };
@@ -274,7 +275,7 @@ fn admit(m: Msg, stats: &Stats, opened: tokio::time::Instant) -> Ready {
 
 /// Writes records as they come; syncs once per batch (everything queued at that moment).
 /// On a write error the records wait in memory and are retried every second.
-fn writer_loop(mut w: writer::Writer, rx: Receiver<Msg>, stats: &Stats, dir: &Path, clock: &Clock, opened: tokio::time::Instant) {
+fn writer_loop(mut w: writer::Writer, rx: Receiver<Box<Msg>>, stats: &Stats, dir: &Path, clock: &Clock, opened: tokio::time::Instant) {
     let mut backlog: std::collections::VecDeque<Ready> = std::collections::VecDeque::new();
     let mut failing = false;
     let mut stopping = false;
@@ -348,8 +349,15 @@ fn writer_loop(mut w: writer::Writer, rx: Receiver<Msg>, stats: &Stats, dir: &Pa
         if stopping && backlog.is_empty() {
             return;
         }
+        // A burst (every item seen at start, a long write failure) must not keep its room for good.
+        if backlog.is_empty() && backlog.capacity() > BACKLOG_KEPT {
+            backlog.shrink_to(BACKLOG_KEPT);
+        }
     }
 }
+
+/// Room the writer keeps for waiting records between bursts.
+const BACKLOG_KEPT: usize = 64;
 
 #[cfg(test)]
 mod tests {

@@ -27,8 +27,9 @@ pub struct Entry {
     /// Exactly what the source delivered.
     original: Arc<Item>,
     /// The same item with personal numbers masked; the only text screens get. `None`
-    /// when masking changed nothing: then it is `original` (one copy, not two, in memory).
-    public: Option<Item>,
+    /// when masking changed nothing: then it is `original` (one copy, not two, in memory;
+    /// boxed, so an entry without one is a few dozen bytes, not the size of an `Item`).
+    public: Option<Box<Item>>,
     /// How many text fields masking changed (for logs and `check`).
     masked_count: usize,
 }
@@ -53,7 +54,7 @@ impl Entry {
             t.columns.iter_mut().for_each(&mut m);
             t.rows.iter_mut().flatten().for_each(&mut m);
         }
-        let public = (count > 0).then_some(public);
+        let public = (count > 0).then(|| Box::new(public));
         Entry { key: format!("{source}/{}", item.id), source: source.to_string(), original: item, public, masked_count: count }
     }
 
@@ -73,7 +74,7 @@ impl Entry {
 
     /// The same item with personal numbers masked; the only text screens get.
     pub fn public(&self) -> &Item {
-        self.public.as_ref().unwrap_or(&self.original)
+        self.public.as_deref().unwrap_or(&self.original)
     }
 
     /// How many text fields masking changed (for logs and `check`).

@@ -151,15 +151,15 @@ impl Entry {
     }
 }
 
-/// A bitmap font with one cell height; glyphs packed in a single buffer, or (once
-/// `compressed`) in deflated blocks inflated on first use.
+/// A bitmap font with one cell height; glyphs packed in a single buffer with a sorted
+/// index, or (once `compressed`) in deflated blocks, index and rows, inflated on first use.
 pub struct BitmapFont {
     name: String,
     height: u32,
-    /// Sorted by `c`, no duplicates. Offsets are into `bits`, or into the char's block.
+    /// Sorted by `c`, no duplicates. Offsets are into `bits`. Empty once compressed.
     index: Vec<Entry>,
     bits: Vec<u8>,
-    /// Sorted by id; when not empty, `bits` is empty.
+    /// Sorted by id; when not empty, `index` and `bits` are empty.
     blocks: Vec<blocks::Block>,
 }
 
@@ -236,11 +236,11 @@ impl BitmapFont {
 
     /// The number of glyphs.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.index.len() + self.blocks.iter().map(blocks::Block::count).sum::<usize>()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.len() == 0
     }
 
     /// Bytes used by the glyph bitmaps and the index.
@@ -249,52 +249,47 @@ impl BitmapFont {
         self.bits.capacity() + blocks + self.index.capacity() * std::mem::size_of::<Entry>()
     }
 
-    /// The same font with its glyph rows deflated per block of 256 code points, each
-    /// inflated the first time a glyph of it is drawn or measured (see `blocks.rs`).
+    /// The same font with its glyphs (widths and rows) deflated per block of 256 code
+    /// points, each inflated the first time a glyph of it is drawn or measured (see `blocks.rs`).
     pub fn compressed(self) -> BitmapFont {
-        if !self.blocks.is_empty() {
+        if !self.blocks.is_empty() || self.index.is_empty() {
             return self;
         }
-        let (mut index, mut out, mut rows) = (self.index, Vec::new(), Vec::new());
+        let mut out = Vec::new();
         let mut start = 0;
-        while start < index.len() {
-            let id = index[start].c() >> 8;
-            let end = start + index[start..].iter().take_while(|e| e.c() >> 8 == id).count();
-            rows.clear();
-            for e in &mut index[start..end] {
-                let len = e.width().div_ceil(8) as usize * self.height as usize;
-                let from = e.offset as usize;
-                e.offset = rows.len() as u32;
-                rows.extend_from_slice(&self.bits[from..from + len]);
-            }
-            out.push(blocks::Block::new(id, &rows));
+        while start < self.index.len() {
+            let id = self.index[start].c() >> 8;
+            let end = start + self.index[start..].iter().take_while(|e| e.c() >> 8 == id).count();
+            let cells = (start..end).map(|i| (self.index[i].c(), self.index[i].width(), self.glyph_at(i).bits));
+            out.push(blocks::Block::new(id, cells));
             start = end;
         }
-        BitmapFont { name: self.name, height: self.height, index, bits: Vec::new(), blocks: out }
+        BitmapFont { name: self.name, height: self.height, index: Vec::new(), bits: Vec::new(), blocks: out }
     }
 
-    /// The glyph for `c`, by binary search.
+    /// The glyph for `c`, by binary search (of the index, or of the blocks then the block's set).
     pub fn glyph(&self, c: char) -> Option<Glyph<'_>> {
-        let i = self.index.binary_search_by_key(&(c as u32), Entry::c).ok()?;
+        let c = c as u32;
+        if !self.blocks.is_empty() {
+            let k = self.blocks.binary_search_by_key(&(c >> 8), |b| b.id).ok()?;
+            let cell = self.blocks[k].cell(c, self.height)?;
+            return Some(Glyph { width: cell.width, height: self.height, bits: cell.rows });
+        }
+        let i = self.index.binary_search_by_key(&c, Entry::c).ok()?;
         Some(self.glyph_at(i))
     }
 
     /// Iterates over all chars that have a glyph, in code point order.
     pub fn chars(&self) -> impl Iterator<Item = char> + '_ {
-        self.index.iter().filter_map(|e| char::from_u32(e.c()))
+        let blocks = self.blocks.iter().flat_map(blocks::Block::chars);
+        self.index.iter().map(Entry::c).chain(blocks).filter_map(char::from_u32)
     }
 
+    /// Glyph `i` of the index (of a font not compressed).
     fn glyph_at(&self, i: usize) -> Glyph<'_> {
         let e = self.index[i];
         let len = e.width().div_ceil(8) as usize * self.height as usize;
-        let bits: &[u8] = if self.blocks.is_empty() {
-            &self.bits
-        } else {
-            // Every entry's block exists (`compressed` made one for each).
-            let k = self.blocks.partition_point(|b| b.id < e.c() >> 8);
-            self.blocks.get(k).map_or(&[][..], blocks::Block::rows)
-        };
-        Glyph { width: e.width(), height: self.height, bits: &bits[e.offset as usize..e.offset as usize + len] }
+        Glyph { width: e.width(), height: self.height, bits: &self.bits[e.offset as usize..e.offset as usize + len] }
     }
 
     /// Downscales every glyph to cell height `height` (widths scaled by the
@@ -419,12 +414,20 @@ mod tests {
             (0x20u32..0x3000).step_by(7).map(|c| format!("{c:04X}:{}\n", format!("{:02X}", c % 251).repeat(16 + 16 * (c % 2) as usize))).collect();
         let plain = BitmapFont::from_hex("t", &text, 16).unwrap();
         let packed = BitmapFont::from_hex("t", &text, 16).unwrap().compressed();
+        assert!(packed.memory_bytes() < plain.memory_bytes() / 2, "index and rows deflated: {} vs {}", packed.memory_bytes(), plain.memory_bytes());
         assert_eq!(plain.len(), packed.len());
         for c in plain.chars() {
             let (a, b) = (plain.glyph(c).unwrap(), packed.glyph(c).unwrap());
             assert_eq!((a.width, a.bits), (b.width, b.bits), "{c:?}");
         }
         assert!(packed.glyph('\u{3000}').is_none());
+        assert_eq!(plain.chars().collect::<String>(), packed.chars().collect::<String>());
+        let (small, small_packed) = (plain.scaled("s", 12), packed.scaled("s", 12));
+        assert_eq!(small.len(), small_packed.len());
+        for c in small.chars() {
+            let (a, b) = (small.glyph(c).unwrap(), small_packed.glyph(c).unwrap());
+            assert_eq!((a.width, a.bits), (b.width, b.bits), "scaled {c:?}");
+        }
     }
 
     #[test]

@@ -19,15 +19,16 @@ const MAX_ADAPTIVE: usize = 64;
 pub(super) fn scaled(font: &BitmapFont, name: &str, height: u32, keep: impl Fn(char) -> bool + Sync) -> BitmapFont {
     let height = height.max(1);
     // Glyphs are independent: large fonts are scaled in slices on several cores.
-    let n = font.len();
+    let chars: Vec<char> = font.chars().filter(|&c| keep(c)).collect();
+    let n = chars.len();
     let threads = if n < 4096 { 1 } else { std::thread::available_parallelism().map_or(1, |p| p.get().min(4)) };
     let slices: Vec<FontBuilder> = if threads == 1 {
-        vec![scale_slice(font, name, height, 0..n, &keep)]
+        vec![scale_slice(font, name, height, &chars)]
     } else {
         std::thread::scope(|s| {
-            let keep = &keep;
+            let chars = &chars;
             let handles: Vec<_> =
-                (0..threads).map(|t| s.spawn(move || scale_slice(font, name, height, n * t / threads..n * (t + 1) / threads, keep))).collect();
+                (0..threads).map(|t| s.spawn(move || scale_slice(font, name, height, &chars[n * t / threads..n * (t + 1) / threads]))).collect();
             handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
         })
     };
@@ -47,23 +48,19 @@ pub(super) fn scaled(font: &BitmapFont, name: &str, height: u32, keep: impl Fn(c
     all.finish()
 }
 
-/// Scales the glyphs `range` of the font's index.
-fn scale_slice(font: &BitmapFont, name: &str, height: u32, range: std::ops::Range<usize>, keep: &impl Fn(char) -> bool) -> FontBuilder {
+/// Scales the font's glyphs for `chars`.
+fn scale_slice(font: &BitmapFont, name: &str, height: u32, chars: &[char]) -> FontBuilder {
     let src_h = font.height();
     let dst_w = |w: u32| {
         if w == 0 { 0 } else { ((w as u64 * height as u64 + src_h as u64 / 2) / src_h as u64).clamp(1, MAX_WIDTH as u64) as u32 }
     };
-    let mut b = FontBuilder::new(name, height, range.len(), range.len() * height as usize * 2);
+    let mut b = FontBuilder::new(name, height, chars.len(), chars.len() * height as usize * 2);
     let mut sc = Scratch::default();
     let (mut rows, mut cols, mut gr, mut gc, mut col_of) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for i in range {
-        let c = font.index[i].c();
-        if !char::from_u32(c).is_some_and(keep) {
-            continue;
-        }
-        let g = font.glyph_at(i);
+    for &c in chars {
+        let Some(g) = font.glyph(c) else { continue };
         let w = dst_w(g.width);
-        let cell = b.push(c, w);
+        let cell = b.push(c as u32, w);
         if w == 0 {
             continue;
         }
