@@ -153,6 +153,23 @@ impl Frame {
         self.stamp = src.stamp;
     }
 
+    /// Whether rows `ys` (clipped) hold the same pixels in both frames; false when their
+    /// sizes or formats differ. A word or byte compare, for sinks that redraw only what changed.
+    pub(crate) fn same_rows(&self, other: &Frame, ys: std::ops::Range<u32>) -> bool {
+        if self.width != other.width || self.height != other.height || self.format() != other.format() {
+            return false;
+        }
+        let ys = ys.start.min(self.height)..ys.end.min(self.height);
+        match (&self.planes, &other.planes) {
+            (Some(a), Some(b)) => (0..a.packing.planes()).all(|p| ys.clone().all(|y| a.row(p, y) == b.row(p, y))),
+            _ => {
+                let w = self.width as usize * 3;
+                let (from, to) = (ys.start as usize * w, ys.end as usize * w);
+                self.data[from..to] == other.data[from..to]
+            }
+        }
+    }
+
     /// Copies rows `ys` of `src` (same size and format).
     pub(crate) fn copy_rows(&mut self, src: &Frame, ys: std::ops::Range<u32>) {
         let ys = ys.start.min(self.height)..ys.end.min(self.height);

@@ -127,12 +127,41 @@ fn xterm256(c: [u8; 3]) -> u8 {
     if distance(c, [grey; 3]) < distance(c, cube) { 232 + grey_step } else { 16 + 36 * r + 6 * g + b }
 }
 
+/// The SGR parameters of the colours already met, so a frame's escapes are not formatted anew.
+struct Escapes {
+    colours: Colours,
+    known: Vec<([u8; 3], bool, String)>,
+}
+
+/// Colours remembered at most (an LED screen has two or three; an HD picture's last slot is reused).
+const KNOWN_COLOURS: usize = 64;
+
+impl Escapes {
+    fn sgr(&mut self, c: [u8; 3], background: bool) -> &str {
+        let i = match self.known.iter().position(|(k, b, _)| *k == c && *b == background) {
+            Some(i) => i,
+            None => {
+                let e = (c, background, self.colours.sgr(c, background));
+                if self.known.len() < KNOWN_COLOURS {
+                    self.known.push(e);
+                } else {
+                    self.known[KNOWN_COLOURS - 1] = e;
+                }
+                self.known.len() - 1
+            }
+        };
+        &self.known[i].2
+    }
+}
+
 /// Paints frames as escape sequences, remembering what is already on screen.
 pub(crate) struct TerminalPainter {
     cols: u16,
-    colours: Colours,
+    escapes: Escapes,
     /// Text rows as last written (without the cursor positioning).
     rows: Vec<String>,
+    /// The frame those rows show: pixel rows that did not change are not looked at again.
+    last: Option<Frame>,
     status: Option<String>,
     /// The downscale factor the note line last announced (1 = none).
     announced: Option<u32>,
@@ -147,12 +176,15 @@ impl TerminalPainter {
 
     /// A painter for a terminal with fewer colours than 24-bit.
     pub(crate) fn with_colours(cols: u16, colours: Colours) -> TerminalPainter {
-        TerminalPainter { cols: cols.max(1), colours, rows: Vec::new(), status: None, announced: None }
+        let escapes = Escapes { colours, known: Vec::new() };
+        TerminalPainter { cols: cols.max(1), escapes, rows: Vec::new(), last: None, status: None, announced: None }
     }
 
-    /// The terminal changed width: the next `paint` redraws everything.
+    /// The terminal is `cols` wide: when that changed, the next `paint` redraws everything.
     pub(crate) fn resize(&mut self, cols: u16) {
-        *self = TerminalPainter::with_colours(cols, self.colours);
+        if cols.max(1) != self.cols {
+            *self = TerminalPainter::with_colours(cols, self.escapes.colours);
+        }
     }
 
     /// The escape sequence that repaints the terminal so it shows `frame`
@@ -176,10 +208,14 @@ impl TerminalPainter {
             self.announced = None;
         }
         let pixel = |x: u32, y: u32| cell_colour(frame, x, y, factor);
+        let last = self.last.as_ref().filter(|_| !reshaped);
         for r in 0..text_rows {
             let y = r as u32 * 2;
+            if r < self.rows.len() && last.is_some_and(|l| l.same_rows(frame, y..y + 2)) {
+                continue;
+            }
             let cells = (0..out_w).map(|x| (pixel(x, y).unwrap_or(DIM), pixel(x, y + 1)));
-            let line = render_row(cells, out_w < cols, self.colours);
+            let line = render_row(cells, out_w < cols, &mut self.escapes);
             if self.rows.get(r) != Some(&line) {
                 let _ = write!(out, "\x1b[{};1H{line}", r + 1);
                 if r < self.rows.len() {
@@ -188,6 +224,10 @@ impl TerminalPainter {
                     self.rows.push(line);
                 }
             }
+        }
+        match &mut self.last {
+            Some(l) if l.width() == frame.width() && l.height() == frame.height() && l.format() == frame.format() => l.copy_from(frame),
+            l => *l = Some(frame.clone()),
         }
         let status_line = fit(status, self.cols as usize);
         if self.status.as_deref() != Some(status_line.as_str()) {
@@ -242,7 +282,7 @@ fn cell_colour(frame: &Frame, x: u32, y: u32, factor: u32) -> Half {
 
 /// One text row: colour escapes only where the colours change, then a reset
 /// and, if `erase`, erase-to-end-of-line (in case the previous frame was wider).
-fn render_row(cells: impl Iterator<Item = ([u8; 3], Half)>, erase: bool, colours: Colours) -> String {
+fn render_row(cells: impl Iterator<Item = ([u8; 3], Half)>, erase: bool, colours: &mut Escapes) -> String {
     let mut s = String::new();
     let (mut fg, mut bg): (Option<[u8; 3]>, Option<Half>) = (None, None);
     for (top, bottom) in cells {
@@ -282,7 +322,7 @@ fn render_row(cells: impl Iterator<Item = ([u8; 3], Half)>, erase: bool, colours
     s
 }
 
-fn push_bg(s: &mut String, c: Half, colours: Colours) {
+fn push_bg(s: &mut String, c: Half, colours: &mut Escapes) {
     match c {
         Some(b) => {
             let _ = write!(s, "\x1b[{}m", colours.sgr(b, true));
@@ -420,6 +460,23 @@ mod tests {
         f.set(40, 9, Rgb888::GREEN);
         let third = p.paint(&f, "slot 1 · item 42 · 08:00");
         assert!(third.starts_with("\x1b[H\x1b[5;1H") && third.matches(";1H").count() == 1, "{third:?}");
+    }
+
+    #[test]
+    fn only_pixel_rows_that_changed_are_looked_at_and_the_same_width_keeps_the_picture() {
+        let mut p = TerminalPainter::with_colours(80, Colours::Ansi16);
+        let mut f = Frame::for_screen(64, 16, crate::render::ColorMode::Mono, Rgb888::RED);
+        f.fill_rect(0, 0, 64, 16, Rgb888::RED);
+        let first = p.paint(&f, "s");
+        assert_eq!(first.matches(";1H").count(), 8 + 2, "8 text rows, the status and the note: {first:?}");
+        p.resize(80);
+        assert_eq!(p.paint(&f, "s"), "\x1b[H", "same width: nothing repainted");
+        // A packed frame changed in pixel row 13 rewrites text row 7 only.
+        f.fill_rect(5, 13, 1, 1, Rgb888::BLACK);
+        let out = p.paint(&f, "s");
+        assert!(out.starts_with("\x1b[H\x1b[7;1H") && out.matches(";1H").count() == 1, "{out:?}");
+        p.resize(100);
+        assert_eq!(p.paint(&f, "s").matches(";1H").count(), 8 + 2, "a new width repaints everything");
     }
 
     #[test]
