@@ -329,9 +329,9 @@ async fn screen_loop(
             }
             Arc::clone(&seen)
         };
-        let items = showable.get(&catalog, now);
+        let (items, urgent) = showable.get(&catalog, now);
         engine.note_freshness(&catalog.freshness, now);
-        let changed = engine.advance(items, now);
+        let changed = engine.advance_cached(items, urgent, now);
         if changed.is_some() {
             caption = None;
         }

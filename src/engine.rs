@@ -115,14 +115,22 @@ impl ScreenEngine {
     }
 
     /// Moves the screen to `now`; returns the change when the content changed.
+    /// Decides what is on air at `now` among `items` (the showable ones).
     pub fn advance(&mut self, items: &[Showable], now: Timestamp) -> Option<Change> {
+        self.advance_cached(items, &crate::item::showable::urgent_of(items), now)
+    }
+
+    /// [`advance`](Self::advance) with the urgent ones of `items` worked out already (the
+    /// `ShowableCache`'s): what a screen loop calls every frame.
+    pub(crate) fn advance_cached(&mut self, items: &[Showable], urgent: &[Showable], now: Timestamp) -> Option<Change> {
         let boundary = self.rotation.on_air().is_none_or(|a| now >= a.end || matches!(a.content, Content::Idle | Content::Off));
         if boundary && let Some(p) = self.pending.take() {
             self.setup = p;
             self.urgent.clear();
             self.ticker = None;
         }
-        let urgent = items.iter().filter(|s| s.item().priority == Priority::Urgent).map(|s| &s.item().title);
+        let urgent_items = urgent;
+        let urgent = urgent_items.iter().map(|s| &s.item().title);
         if !urgent.clone().eq(self.urgent.iter()) {
             self.urgent = urgent.cloned().collect();
             self.ticker = self.setup.renderer.ticker(&self.urgent).map(|t| (t, now));
@@ -136,7 +144,7 @@ impl ScreenEngine {
         self.power = power;
         let r = &self.setup.renderer;
         let change = if power.on {
-            let inputs = Inputs { playlist, urgent: &self.setup.urgent, items, local: &local };
+            let inputs = Inputs { playlist, urgent: &self.setup.urgent, items, urgent_items, local: &local };
             self.rotation.step(&inputs, now, &|c, s| r.measure(c, s))
         } else {
             self.rotation.switch_off(now)

@@ -45,8 +45,8 @@ pub(crate) fn simulate(engine: &mut ScreenEngine, catalog: &Catalog, from: Times
     // The catalog is fixed: the list changes only at window edges.
     let mut showable = crate::item::ShowableCache::default();
     while t < until {
-        let items = showable.get(catalog, t);
-        if let Some(ch) = engine.advance(items, t) {
+        let (items, urgent) = showable.get(catalog, t);
+        if let Some(ch) = engine.advance_cached(items, urgent, t) {
             if let Some(last) = out.last_mut() {
                 last.end = t;
             }

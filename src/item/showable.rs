@@ -231,9 +231,16 @@ impl Catalog {
 
 /// A screen's showable list, kept between frames: rebuilt only when the catalog
 /// changes (the caller says so) or an item's window opens or closes, never per frame.
+/// The urgent ones of `items`, in order: what may interrupt a rotation. Worked out once per
+/// showable list, so a frame does not look at every item to find them.
+pub(crate) fn urgent_of(items: &[Showable]) -> Vec<Showable> {
+    items.iter().filter(|s| s.item().priority == super::Priority::Urgent).cloned().collect()
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct ShowableCache {
     items: Vec<Showable>,
+    urgent: Vec<Showable>,
     /// The list holds for `from <= now < until` (`None`: for ever).
     span: Option<(Timestamp, Option<Timestamp>)>,
 }
@@ -245,13 +252,15 @@ impl ShowableCache {
     }
 
     /// `catalog.showable(now)`, from the cache while no window edge has passed.
-    pub(crate) fn get(&mut self, catalog: &Catalog, now: Timestamp) -> &[Showable] {
+    /// The showable items at `now`, and the urgent ones of them.
+    pub(crate) fn get(&mut self, catalog: &Catalog, now: Timestamp) -> (&[Showable], &[Showable]) {
         let fresh = self.span.is_some_and(|(from, until)| now >= from && until.is_none_or(|u| now < u));
         if !fresh {
             self.items = catalog.showable(now);
+            self.urgent = urgent_of(&self.items);
             self.span = Some((now, catalog.next_change(now)));
         }
-        &self.items
+        (&self.items, &self.urgent)
     }
 }
 
@@ -312,13 +321,14 @@ mod tests {
     /// The per-screen cache must give what `showable` gives at every instant, across window edges.
     #[test]
     fn showable_cache_follows_window_edges_without_rebuilding_per_call() {
-        let windows = [("a", "approved", 10, 20), ("b", "approved", 15, 40), ("c", "pending", 0, 50), ("d", "approved", 30, 31)];
+        let windows = [("a", "approved", 10, 20), ("b", "approved", 15, 40), ("c", "pending", 0, 50), ("d", "approved", 30, 31), ("e", "approved", 18, 40)];
         let items: Vec<Arc<Item>> = windows
             .iter()
             .map(|(id, status, from, until)| {
                 let approval = if *status == "approved" { r#","approval":{"by":"x","at":"2021-01-01T00:00:00Z"}"# } else { "" };
+                let priority = if *id == "e" { "urgent" } else { "normal" };
                 let src = format!(
-                    r#"{{"id":"{id}","revision":1,"category":"village","title":"t","status":"{status}"{approval},
+                    r#"{{"id":"{id}","revision":1,"category":"village","title":"t","status":"{status}"{approval},"priority":"{priority}",
                         "display":{{"from":"2021-01-01T00:00:{from:02}Z","until":"2021-01-01T00:00:{until:02}Z"}}}}"#
                 );
                 Arc::new(parse_item(std::path::Path::new("a.json"), &src, Format::Json, &Limits::default()).unwrap())
@@ -332,11 +342,14 @@ mod tests {
         assert_eq!(catalog.next_change(t(40)), None);
         let mut cache = ShowableCache::default();
         for s in 0..60 {
-            let keys: Vec<String> = cache.get(&catalog, t(s)).iter().map(|x| x.key().to_string()).collect();
-            let want: Vec<String> = catalog.showable(t(s)).iter().map(|x| x.key().to_string()).collect();
-            assert_eq!(keys, want, "at {s} s");
+            let (shown, urgent) = cache.get(&catalog, t(s));
+            let keys: Vec<&str> = shown.iter().map(|x| x.key()).collect();
+            let urgent: Vec<&str> = urgent.iter().map(|x| x.key()).collect();
+            let want = catalog.showable(t(s));
+            assert_eq!(keys, want.iter().map(|x| x.key()).collect::<Vec<_>>(), "at {s} s");
+            assert_eq!(urgent, if (18..40).contains(&s) { vec!["local/e"] } else { vec![] }, "the urgent one, in its window only: at {s} s");
         }
         // Back in time (a clock set back): rebuilt, not served from the later span.
-        assert_eq!(cache.get(&catalog, t(12)).len(), 1);
+        assert_eq!(cache.get(&catalog, t(12)).0.len(), 1);
     }
 }

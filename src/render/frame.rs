@@ -116,23 +116,41 @@ impl Frame {
 
     /// The frame as RGB: itself when it is RGB, else converted (for sinks that send RGB bytes).
     pub fn rgb(&self) -> Cow<'_, Frame> {
-        let Some(p) = &self.planes else { return Cow::Borrowed(self) };
+        if self.planes.is_none() {
+            return Cow::Borrowed(self);
+        }
         let mut out = Frame::new(self.width, self.height);
-        let (w, packing) = (self.width as usize, p.packing);
-        let on: Vec<[u8; 3]> = (0..4).map(|i| packing.color([i & 1 != 0, i & 2 != 0])).map(|c| [c.r(), c.g(), c.b()]).collect();
-        let dual = packing.planes() > 1;
+        let (w, mut colours) = (self.width as usize * 3, Vec::new());
         for y in 0..self.height {
-            let r0 = p.row(0, y);
-            let r1 = if dual { Some(p.row(1, y)) } else { None };
-            let row = &mut out.data[y as usize * w * 3..(y as usize + 1) * w * 3];
-            for (x, px) in row.chunks_exact_mut(3).enumerate() {
-                let bit = 63 - (x % 64) as u32;
-                let a = (r0[x / 64] >> bit) & 1;
-                let b = r1.map_or(0, |r| (r[x / 64] >> bit) & 1);
-                px.copy_from_slice(&on[(a | b << 1) as usize]);
+            self.row_colours(y, &mut colours);
+            let row = &mut out.data[y as usize * w..(y as usize + 1) * w];
+            for (px, c) in row.chunks_exact_mut(3).zip(&colours) {
+                px.copy_from_slice(&[c.r(), c.g(), c.b()]);
             }
         }
         Cow::Owned(out)
+    }
+
+    /// The colours of pixel row `y` (below the frame: none), into `out`: a word at a time on
+    /// packed frames, for sinks that convert a row at once.
+    pub(crate) fn row_colours(&self, y: u32, out: &mut Vec<Rgb888>) {
+        out.clear();
+        if y >= self.height {
+            return;
+        }
+        let Some(p) = &self.planes else {
+            out.extend(self.row(y).chunks_exact(3).map(|c| Rgb888::new(c[0], c[1], c[2])));
+            return;
+        };
+        let table: [Rgb888; 4] = std::array::from_fn(|i| p.packing.color([i & 1 != 0, i & 2 != 0]));
+        let r0 = p.row(0, y);
+        let r1 = (p.packing.planes() > 1).then(|| p.row(1, y));
+        out.extend((0..self.width as usize).map(|x| {
+            let bit = 63 - (x % 64) as u32;
+            let a = (r0[x / 64] >> bit) & 1;
+            let b = r1.map_or(0, |r| (r[x / 64] >> bit) & 1);
+            table[(a | b << 1) as usize]
+        }));
     }
 
     pub(crate) fn stamp(&self) -> Option<Stamp> {

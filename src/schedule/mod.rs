@@ -17,6 +17,7 @@ pub(crate) mod testkit;
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp, ZonedDateTime};
@@ -172,6 +173,8 @@ pub(crate) struct Inputs<'a> {
     pub playlist: &'a Playlist,
     pub urgent: &'a UrgentPolicy,
     pub items: &'a [Showable],
+    /// The urgent ones of `items` (`item::showable::urgent_of`).
+    pub urgent_items: &'a [Showable],
     /// `now` in the screen's time zone, for slot rules.
     pub local: &'a ZonedDateTime,
 }
@@ -229,13 +232,13 @@ impl Rotation {
     pub(crate) fn step(&mut self, inp: &Inputs<'_>, now: Timestamp, measure: Measure<'_>) -> Option<Change> {
         let urgent = urgent_candidates(inp);
         let due: Vec<&(String, Content, Option<usize>)> = urgent.iter().filter(|(k, _, _)| self.urgent_due(k, now, inp.urgent.every)).collect();
-        let prev = self.on_air.clone();
-        let ended = match &prev {
+        // Most frames change nothing: what is on air is cloned only once it does.
+        let ended = match &self.on_air {
             None => None,
             Some(p) => match &p.content {
                 // The screen came back on: the rotation continues from where it was.
                 Content::Off => None,
-                Content::Item(s) if !inp.items.iter().any(|i| i.key() == s.key()) => Some(Ended::Withdrawn),
+                Content::Item(s) if !still_showable(s, inp.items) => Some(Ended::Withdrawn),
                 Content::Notice { .. } if p.urgent && !urgent.iter().any(|(k, _, _)| *k == p.content_key()) => Some(Ended::Withdrawn),
                 // `now < p.start`: the system clock was stepped back; waiting for `end` would hold
                 // this content for as long as the step (an hour back: an hour on one item).
@@ -245,6 +248,7 @@ impl Rotation {
                 _ => return None,
             },
         };
+        let prev = self.on_air.clone();
         if let Some(p) = &prev {
             if p.urgent {
                 self.urgent_last.insert(p.content_key(), now);
@@ -418,10 +422,16 @@ impl Rotation {
     }
 }
 
+/// Whether `s` is still among `items`: the same entry (a pointer compare, what every frame
+/// finds while the catalogue stands), else one with its key (the catalogue was rebuilt).
+fn still_showable(s: &Showable, items: &[Showable]) -> bool {
+    items.iter().any(|i| Arc::ptr_eq(i.entry(), s.entry())) || items.iter().any(|i| i.key() == s.key())
+}
+
 /// Urgent content available now: urgent items, and urgent notice slots whose rule holds.
 fn urgent_candidates(inp: &Inputs<'_>) -> Vec<(String, Content, Option<usize>)> {
     let mut out: Vec<(String, Content, Option<usize>)> =
-        inp.items.iter().filter(|s| s.item().priority == Priority::Urgent).map(|s| (s.key().to_string(), Content::Item(s.clone()), None)).collect();
+        inp.urgent_items.iter().map(|s| (s.key().to_string(), Content::Item(s.clone()), None)).collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     for (i, slot) in inp.playlist.slots.iter().enumerate() {
         if let (true, SlotContent::Notice { title, text }) = (slot.urgent, &slot.content)

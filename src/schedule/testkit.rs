@@ -28,6 +28,6 @@ pub fn notice_on_air(title: Option<&str>, text: &str, effect: Effect, seconds: u
     };
     let local = now.to_zoned_datetime(jiff::tz::TimeZone::UTC);
     let urgent = super::UrgentPolicy::default();
-    let inputs = super::Inputs { playlist: &playlist, urgent: &urgent, items: &[], local: &local };
+    let inputs = super::Inputs { playlist: &playlist, urgent: &urgent, items: &[], urgent_items: &[], local: &local };
     super::Rotation::default().step(&inputs, now, &|_, _| Duration::from_secs(1)).expect("a notice slot always has content").next
 }

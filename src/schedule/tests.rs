@@ -57,7 +57,8 @@ fn simulate_with(pl: &Playlist, urgent: &UrgentPolicy, entries_at: &dyn Fn(u32) 
         let now = t0 + SignedDuration::from_secs(s as i64);
         let items = admit(&entries_at(s), now);
         let local = now.to_zoned_datetime(tz.clone());
-        let inp = Inputs { playlist: pl, urgent, items: &items, local: &local };
+        let urgent_items = crate::item::showable::urgent_of(&items);
+        let inp = Inputs { playlist: pl, urgent, items: &items, urgent_items: &urgent_items, local: &local };
         if let Some(ch) = rot.step(&inp, now, &measure) {
             let what = match &ch.next.content {
                 Content::Item(i) => i.item().id.clone(),
@@ -195,7 +196,8 @@ fn a_long_item_takes_turns_of_at_most_five_minutes_and_continues_where_it_stoppe
     while turns.len() < 8 {
         let items = admit(&es, now);
         let local = now.to_zoned_datetime(tz.clone());
-        let inp = Inputs { playlist: &pl, urgent: &UrgentPolicy::default(), items: &items, local: &local };
+        let urgent_items = crate::item::showable::urgent_of(&items);
+        let inp = Inputs { playlist: &pl, urgent: &UrgentPolicy::default(), items: &items, urgent_items: &urgent_items, local: &local };
         if let Some(ch) = rot.step(&inp, now, &measure) {
             let a = &ch.next;
             let key = match &a.content {

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::Arc;
 
-use embedded_graphics::pixelcolor::RgbColor;
+use embedded_graphics::pixelcolor::{Rgb888, RgbColor};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -162,6 +162,8 @@ pub(crate) struct TerminalPainter {
     rows: Vec<String>,
     /// The frame those rows show: pixel rows that did not change are not looked at again.
     last: Option<Frame>,
+    /// Reused for each row: its pixels, and the cells of its top and bottom halves.
+    scratch: (Vec<Rgb888>, Vec<Half>, Vec<Half>),
     status: Option<String>,
     /// The downscale factor the note line last announced (1 = none).
     announced: Option<u32>,
@@ -177,7 +179,7 @@ impl TerminalPainter {
     /// A painter for a terminal with fewer colours than 24-bit.
     pub(crate) fn with_colours(cols: u16, colours: Colours) -> TerminalPainter {
         let escapes = Escapes { colours, known: Vec::new() };
-        TerminalPainter { cols: cols.max(1), escapes, rows: Vec::new(), last: None, status: None, announced: None }
+        TerminalPainter { cols: cols.max(1), escapes, rows: Vec::new(), last: None, scratch: Default::default(), status: None, announced: None }
     }
 
     /// The terminal is `cols` wide: when that changed, the next `paint` redraws everything.
@@ -207,14 +209,16 @@ impl TerminalPainter {
             self.status = None;
             self.announced = None;
         }
-        let pixel = |x: u32, y: u32| cell_colour(frame, x, y, factor);
         let last = self.last.as_ref().filter(|_| !reshaped);
+        let (px, top, bottom) = &mut self.scratch;
         for r in 0..text_rows {
             let y = r as u32 * 2;
             if r < self.rows.len() && last.is_some_and(|l| l.same_rows(frame, y..y + 2)) {
                 continue;
             }
-            let cells = (0..out_w).map(|x| (pixel(x, y).unwrap_or(DIM), pixel(x, y + 1)));
+            row_cells(frame, y, factor, px, top);
+            row_cells(frame, y + 1, factor, px, bottom);
+            let cells = top.iter().zip(bottom.iter().chain(std::iter::repeat(&None))).map(|(t, b)| (t.unwrap_or(DIM), *b));
             let line = render_row(cells, out_w < cols, &mut self.escapes);
             if self.rows.get(r) != Some(&line) {
                 let _ = write!(out, "\x1b[{};1H{line}", r + 1);
@@ -269,21 +273,23 @@ impl TerminalPainter {
     }
 }
 
-/// Screen column `x` (source columns `x * factor ..`) of pixel row `y`: the
-/// brightest source pixel, dark ones as `DIM`; `None` below the frame.
-fn cell_colour(frame: &Frame, x: u32, y: u32, factor: u32) -> Half {
-    if y >= frame.height() {
-        return None;
-    }
-    let brightest = (x * factor..((x + 1) * factor).min(frame.width())).map(|sx| frame.pixel(sx, y)).max_by_key(|p| p.r().max(p.g()).max(p.b()))?;
-    let c = [brightest.r(), brightest.g(), brightest.b()];
-    Some(if c.iter().all(|&v| v < DARK_BELOW) { DIM } else { c })
+/// Pixel row `y` as screen columns, into `out`: column `x` (source columns `x * factor ..`)
+/// is the brightest source pixel, dark ones as `DIM`; empty below the frame.
+fn row_cells(frame: &Frame, y: u32, factor: u32, px: &mut Vec<Rgb888>, out: &mut Vec<Half>) {
+    frame.row_colours(y, px);
+    out.clear();
+    out.extend(px.chunks(factor as usize).map(|group| {
+        let brightest = group.iter().max_by_key(|p| p.r().max(p.g()).max(p.b()))?;
+        let c = [brightest.r(), brightest.g(), brightest.b()];
+        Some(if c.iter().all(|&v| v < DARK_BELOW) { DIM } else { c })
+    }));
 }
 
 /// One text row: colour escapes only where the colours change, then a reset
 /// and, if `erase`, erase-to-end-of-line (in case the previous frame was wider).
 fn render_row(cells: impl Iterator<Item = ([u8; 3], Half)>, erase: bool, colours: &mut Escapes) -> String {
-    let mut s = String::new();
+    // A half block is 3 bytes; colour changes add escapes.
+    let mut s = String::with_capacity(cells.size_hint().0 * 4 + 16);
     let (mut fg, mut bg): (Option<[u8; 3]>, Option<Half>) = (None, None);
     for (top, bottom) in cells {
         if Some(top) == bottom {
