@@ -4,7 +4,8 @@
 #   cargo build --release && benches/led_rss.sh            # 1,000 items, 25 fps, 30 s
 #   ITEMS=1000 FPS=60 RUN_SECONDS=60 benches/led_rss.sh     # the CPU figure at 60 fps
 # Environment: ITEMS (1000), FPS (the demo's 25), RUN_SECONDS (30), YIPING_BIN
-# (target/release/yiping), KEEP=1 keeps the temporary folder.
+# (target/release/yiping), KEEP=1 keeps the temporary folder, SMAPS=FILE copies the
+# process's /proc/PID/smaps there at the end (which mapping holds what).
 #
 # Copies deploy/demo to a temporary folder, adds ITEMS generated items (approved,
 # in window, 3-6 Chinese paragraphs each, like the demo's), lights the screen all

@@ -321,7 +321,8 @@ mod tests {
     /// The per-screen cache must give what `showable` gives at every instant, across window edges.
     #[test]
     fn showable_cache_follows_window_edges_without_rebuilding_per_call() {
-        let windows = [("a", "approved", 10, 20), ("b", "approved", 15, 40), ("c", "pending", 0, 50), ("d", "approved", 30, 31), ("e", "approved", 18, 40)];
+        let windows =
+            [("a", "approved", 10, 20), ("b", "approved", 15, 40), ("c", "pending", 0, 50), ("d", "approved", 30, 31), ("e", "approved", 18, 40)];
         let items: Vec<Arc<Item>> = windows
             .iter()
             .map(|(id, status, from, until)| {

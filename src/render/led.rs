@@ -63,6 +63,8 @@ pub struct LedScene {
     geo: Geometry,
     theme: Theme,
     header: Option<Header>,
+    /// How much wider the header's title is than its room (0: it fits), measured once.
+    title_overflow: u32,
     village: String,
     kind: Flow,
     missing: Vec<char>,
@@ -160,7 +162,8 @@ impl LedScene {
                 Flow::Marquee { text, width: w, speed, mn, lead }
             }
         };
-        let mut scene = LedScene { geo, theme, header, village, kind, missing: Vec::new(), id: next_id(), cache: Arc::default() };
+        let title_overflow = header.as_ref().map_or(0, |h| title_overflow(&geo, h));
+        let mut scene = LedScene { geo, theme, header, title_overflow, village, kind, missing: Vec::new(), id: next_id(), cache: Arc::default() };
         scene.missing = scene.find_missing();
         if let Some(m) = mn {
             scene.missing.extend(scene.kind.mn_texts().into_iter().flat_map(|t| m.font.missing(t)));
@@ -172,14 +175,34 @@ impl LedScene {
 
     /// The idle screen: village name, date and clock.
     pub fn idle(geo: Geometry, theme: Theme, village: String) -> LedScene {
-        let mut s = LedScene { geo, theme, header: None, village, kind: Flow::Idle, missing: Vec::new(), id: next_id(), cache: Arc::default() };
+        let mut s = LedScene {
+            geo,
+            theme,
+            header: None,
+            title_overflow: 0,
+            village,
+            kind: Flow::Idle,
+            missing: Vec::new(),
+            id: next_id(),
+            cache: Arc::default(),
+        };
         s.missing = s.find_missing();
         s
     }
 
     /// The screen switched off: black.
     pub fn off(geo: Geometry, theme: Theme) -> LedScene {
-        LedScene { geo, theme, header: None, village: String::new(), kind: Flow::Off, missing: Vec::new(), id: next_id(), cache: Arc::default() }
+        LedScene {
+            geo,
+            theme,
+            header: None,
+            title_overflow: 0,
+            village: String::new(),
+            kind: Flow::Off,
+            missing: Vec::new(),
+            id: next_id(),
+            cache: Arc::default(),
+        }
     }
 
     fn find_missing(&self) -> Vec<char> {
@@ -247,7 +270,7 @@ impl LedScene {
     /// Pages and marquees: the base frame (redrawn when page, minute or title position
     /// change), copied only when the frame does not hold it yet, then the marquee strip.
     fn draw_cached(&self, f: &mut Frame, t: f64, now: &Zoned) {
-        let title = self.header.as_ref().filter(|_| self.geo.header.is_some()).map_or(0, |h| self.title_shift(h, t));
+        let title = if self.header.is_some() && self.geo.header.is_some() { self.title_shift(t) } else { 0 };
         let key = [self.kind.page_at(t).0 as i64, minute_key(now), title as i64];
         let stamp = Stamp { scene: self.id, key };
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -397,7 +420,7 @@ impl LedScene {
         let pad = 1;
         let label_w = font.measure(&head.label) + 2 * pad as u32;
         let x0 = label_w as i32 + 2;
-        let shift = self.title_shift(head, t);
+        let shift = self.title_shift(t);
         font.draw_str(f, x0 - shift, y, &head.title, self.theme.title);
         // The label box covers the title as it scrolls in under it.
         f.fill_rect(0, y, label_w + 2, fh, self.theme.background);
@@ -409,12 +432,8 @@ impl LedScene {
     }
 
     /// How far a too-long header title has moved at `t` (0 when it fits).
-    fn title_shift(&self, head: &Header, t: f64) -> i32 {
-        let font = &self.geo.small;
-        let label_w = font.measure(&head.label) + 2;
-        let avail = self.geo.width.saturating_sub(label_w + 2);
-        let title_w = font.measure(&head.title);
-        if title_w <= avail { 0 } else { title_offset(t, title_w - avail) }
+    fn title_shift(&self, t: f64) -> i32 {
+        if self.title_overflow == 0 { 0 } else { title_offset(t, self.title_overflow) }
     }
 
     fn draw_footer(&self, f: &mut Frame, y: i32, h: u32, page: usize, pages: usize, now: &Zoned) {
@@ -504,6 +523,14 @@ impl Design for LedScene {
     fn draw(&self, f: &mut Frame, elapsed: Duration, now: &Zoned, _ticker: Option<(&Ticker, Duration)>) {
         LedScene::draw(self, f, elapsed, now);
     }
+}
+
+/// How much wider `head`'s title is than the room the header leaves it beside its label (0: it fits).
+fn title_overflow(geo: &Geometry, head: &Header) -> u32 {
+    let font = &geo.small;
+    let label_w = font.measure(&head.label) + 2;
+    let avail = geo.width.saturating_sub(label_w + 2);
+    font.measure(&head.title).saturating_sub(avail)
 }
 
 #[cfg(test)]

@@ -165,6 +165,8 @@ pub(crate) struct TerminalPainter {
     /// Reused for each row: its pixels, and the cells of its top and bottom halves.
     scratch: (Vec<Rgb888>, Vec<Half>, Vec<Half>),
     status: Option<String>,
+    /// The status as given, before fitting: the same text is not fitted again each frame.
+    status_given: String,
     /// The downscale factor the note line last announced (1 = none).
     announced: Option<u32>,
 }
@@ -179,7 +181,16 @@ impl TerminalPainter {
     /// A painter for a terminal with fewer colours than 24-bit.
     pub(crate) fn with_colours(cols: u16, colours: Colours) -> TerminalPainter {
         let escapes = Escapes { colours, known: Vec::new() };
-        TerminalPainter { cols: cols.max(1), escapes, rows: Vec::new(), last: None, scratch: Default::default(), status: None, announced: None }
+        TerminalPainter {
+            cols: cols.max(1),
+            escapes,
+            rows: Vec::new(),
+            last: None,
+            scratch: Default::default(),
+            status: None,
+            status_given: String::new(),
+            announced: None,
+        }
     }
 
     /// The terminal is `cols` wide: when that changed, the next `paint` redraws everything.
@@ -233,10 +244,13 @@ impl TerminalPainter {
             Some(l) if l.width() == frame.width() && l.height() == frame.height() && l.format() == frame.format() => l.copy_from(frame),
             l => *l = Some(frame.clone()),
         }
-        let status_line = fit(status, self.cols as usize);
-        if self.status.as_deref() != Some(status_line.as_str()) {
-            let _ = write!(out, "\x1b[{};1H{status_line}{}", text_rows + 1, self.erase_after(&status_line));
-            self.status = Some(status_line);
+        if self.status.is_none() || self.status_given != status {
+            let status_line = fit(status, self.cols as usize);
+            if self.status.as_deref() != Some(status_line.as_str()) {
+                let _ = write!(out, "\x1b[{};1H{status_line}{}", text_rows + 1, self.erase_after(&status_line));
+                self.status = Some(status_line);
+            }
+            status.clone_into(&mut self.status_given);
         }
         if self.announced != Some(factor) {
             let note = if factor > 1 {

@@ -77,7 +77,8 @@ impl Block {
             return None;
         }
         let (w, rest) = (low as usize / 64, low % 64);
-        let rank = self.present[..w].iter().map(|x| x.count_ones() as usize).sum::<usize>() + (self.present[w] & ((1u64 << rest) - 1)).count_ones() as usize;
+        let rank =
+            self.present[..w].iter().map(|x| x.count_ones() as usize).sum::<usize>() + (self.present[w] & ((1u64 << rest) - 1)).count_ones() as usize;
         let inflated = self.inflated.get_or_init(|| self.inflate(height));
         let &(width, offset) = inflated.cells.get(rank)?;
         let len = (width as usize).div_ceil(8) * height as usize;
