@@ -105,9 +105,9 @@ pub(super) fn preview(a: Args) -> anyhow::Result<ExitCode> {
             let on = &ch.next;
             let id = match &on.content {
                 Content::Item(s) => s.key().to_string(),
-                Content::Notice { .. } => "(notice 通知)".into(),
-                Content::Idle => "(idle 空闲)".into(),
-                Content::Off => "(screen off 关屏)".into(),
+                Content::Notice { .. } => "（通知 notice）".into(),
+                Content::Idle => "（空闲 idle）".into(),
+                Content::Off => "（关屏 screen off）".into(),
             };
             let secs = on.end.duration_since(t).as_secs_f64();
             let note = match ch.ended {

@@ -35,9 +35,9 @@ pub(super) fn schedule(a: Args) -> anyhow::Result<ExitCode> {
     println!("屏幕 screen `{}`（{}）：{} .. {}", screen.name, cfg.time_zone_name, fmt(from), fmt(until));
     for s in &segments {
         let mark = if s.is_off() {
-            "off 关屏".to_string()
+            "关屏 off".to_string()
         } else if s.urgent {
-            format!("[{}] URGENT 紧急插播", s.slot)
+            format!("[{}] 紧急插播 URGENT", s.slot)
         } else {
             format!("[{}]", s.slot)
         };
@@ -47,6 +47,6 @@ pub(super) fn schedule(a: Args) -> anyhow::Result<ExitCode> {
     }
     let shown: i64 = segments.iter().filter(|s| !s.is_off()).map(|s| s.seconds()).sum();
     let off: i64 = segments.iter().filter(|s| s.is_off()).map(|s| s.seconds()).sum();
-    println!("\n{} segments; on 开屏 {:.1} h, off 关屏 {:.1} h", segments.len(), shown as f64 / 3600.0, off as f64 / 3600.0);
+    println!("\n共 {} 段 segments；开屏 on {:.1} 小时 h，关屏 off {:.1} 小时 h", segments.len(), shown as f64 / 3600.0, off as f64 / 3600.0);
     Ok(ExitCode::SUCCESS)
 }

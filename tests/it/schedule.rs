@@ -146,9 +146,9 @@ fn the_timeline_is_reproducible_and_shows_off_hours_and_interrupts() {
     assert!(a.status.success(), "{}", stderr(&a));
     let out = stdout(&a);
     assert_eq!(out, stdout(&b), "same inputs, same timeline");
-    assert!(out.contains("2026-12-01 21:00:00 .. 2026-12-02 07:00:00  36000s  off 关屏"), "{out}");
+    assert!(out.contains("2026-12-01 21:00:00 .. 2026-12-02 07:00:00  36000s  关屏 off"), "{out}");
     assert!(
-        out.contains("2026-12-01 09:00:00 .. 2026-12-01 09:01:02     62s  [紧急] URGENT 紧急插播  local/qingshan-water-cut-2026-12-01  停水通知"),
+        out.contains("2026-12-01 09:00:00 .. 2026-12-01 09:01:02     62s  [紧急] 紧急插播 URGENT  local/qingshan-water-cut-2026-12-01  停水通知"),
         "{out}"
     );
     assert!(out.contains("（续播 resumes）"), "{out}");
@@ -207,6 +207,6 @@ fn screen_hours_follow_local_time_across_daylight_saving() {
     let o = yiping(t.path(), &["schedule", "--config", cfg.to_str().unwrap(), "--from", "2026-03-28T12:00:00+01:00", "--hours", "48"]);
     let out = stdout(&o);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(out.contains("2026-03-28 21:00:00 .. 2026-03-29 07:00:00  32400s  off 关屏"), "{out}");
-    assert!(out.contains("2026-03-29 21:00:00 .. 2026-03-30 07:00:00  36000s  off 关屏"), "{out}");
+    assert!(out.contains("2026-03-28 21:00:00 .. 2026-03-29 07:00:00  32400s  关屏 off"), "{out}");
+    assert!(out.contains("2026-03-29 21:00:00 .. 2026-03-30 07:00:00  36000s  关屏 off"), "{out}");
 }
