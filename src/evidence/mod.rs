@@ -362,7 +362,6 @@ const BACKLOG_KEPT: usize = 64;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::record::EndReason;
 
     #[test]
     fn a_full_queue_loses_records_loudly_and_the_log_says_how_many() {
@@ -395,24 +394,7 @@ mod tests {
         let future: Timestamp = "2099-01-01T00:00:00Z".parse().unwrap();
         rec.record(future, Event::Power { screen: "门口".into(), on: true, brightness: 100 });
         // What a clock moved to 2099 would make of the play on air: 73 years in a few milliseconds.
-        let play = |start: Timestamp, end: Timestamp| Play {
-            screen: "门口".into(),
-            content: "item".into(),
-            item: "local/a".into(),
-            revision: Some(1),
-            content_sha256: None,
-            category: None,
-            list: None,
-            urgent: Some(false),
-            window: None,
-            min_seconds_per_day: None,
-            slot: "main".into(),
-            start,
-            end,
-            seconds: end.duration_since(start).as_secs_f64(),
-            ended: EndReason::SlotEnd,
-            sinks: vec![],
-        };
+        let play = |start: Timestamp, end: Timestamp| Play::sample("local/a", start, end);
         let long_ago = now.checked_sub(SignedDuration::from_hours(30)).unwrap();
         rec.play(play(long_ago, now));
         rec.play(play(now.checked_sub(SignedDuration::from_secs(5)).unwrap(), now));

@@ -237,6 +237,32 @@ pub struct Play {
     pub sinks: Vec<SinkReport>,
 }
 
+#[cfg(test)]
+impl Play {
+    /// For tests: a whole play of `item` on screen 门口 in slot main, ended by the slot;
+    /// change what a test needs with `Play { field, ..Play::sample(…) }`.
+    pub(crate) fn sample(item: &str, start: Timestamp, end: Timestamp) -> Play {
+        Play {
+            screen: "门口".into(),
+            content: "item".into(),
+            item: item.into(),
+            revision: Some(1),
+            content_sha256: None,
+            category: None,
+            list: None,
+            urgent: Some(false),
+            window: None,
+            min_seconds_per_day: None,
+            slot: "main".into(),
+            start,
+            end,
+            seconds: end.duration_since(start).as_secs_f64(),
+            ended: EndReason::SlotEnd,
+            sinks: vec![],
+        }
+    }
+}
+
 /// An item as a source delivered it (first seen, or changed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemSeen {

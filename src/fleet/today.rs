@@ -88,7 +88,7 @@ impl Today {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::record::{EndReason, GENESIS, Play};
+    use crate::evidence::record::{GENESIS, Play};
 
     fn play(item: &str, start: &str, end: &str) -> Record {
         let (start, end): (Timestamp, Timestamp) = (start.parse().unwrap(), end.parse().unwrap());
@@ -97,24 +97,7 @@ mod tests {
             at: end,
             prev: GENESIS.into(),
             clock_trusted: true,
-            event: Event::Play(Box::new(Play {
-                screen: "门口".into(),
-                content: "item".into(),
-                item: item.into(),
-                revision: Some(1),
-                content_sha256: None,
-                category: None,
-                list: None,
-                urgent: None,
-                window: None,
-                min_seconds_per_day: Some(600),
-                slot: "main".into(),
-                start,
-                end,
-                seconds: end.duration_since(start).as_secs_f64(),
-                ended: EndReason::SlotEnd,
-                sinks: vec![],
-            })),
+            event: Event::Play(Box::new(Play { urgent: None, min_seconds_per_day: Some(600), ..Play::sample(item, start, end) })),
         }
     }
 

@@ -2,7 +2,7 @@
 //! screen hours, records whose times cannot be true.
 
 use super::*;
-use crate::evidence::record::{EndReason, Play};
+use crate::evidence::record::Play;
 
 fn d(s: &str) -> Date {
     s.parse().unwrap()
@@ -15,21 +15,10 @@ fn rec(event: Event, at: &str) -> Record {
 fn play(item: &str, start: &str, end: &str) -> Record {
     let p = Play {
         screen: "s".into(),
-        content: "item".into(),
-        item: item.into(),
-        revision: Some(1),
-        content_sha256: None,
-        category: None,
-        list: None,
-        urgent: Some(false),
-        window: None,
         min_seconds_per_day: Some(3600),
         slot: "x".into(),
-        start: start.parse().unwrap(),
-        end: end.parse().unwrap(),
         seconds: 0.0,
-        ended: EndReason::SlotEnd,
-        sinks: vec![],
+        ..Play::sample(item, start.parse().unwrap(), end.parse().unwrap())
     };
     rec(Event::Play(Box::new(p)), end)
 }
