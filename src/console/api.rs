@@ -395,6 +395,18 @@ async fn put_playlist(c: &Arc<Console>, who: &Who, name: &str, req: Request<Inco
     ok(&json!({"ok": true, "unchanged": !changed, "etag": new, "warnings": diags_json(&warnings, Some(&text)), "note": note}))
 }
 
+/// The configuration a preview or timeline is made from: a POST with `?playlist=NAME` sends
+/// a draft of that playlist, applied as the editor shows it before saving; else `cfg`.
+async fn draft_or(c: &Arc<Console>, cfg: Arc<dyn Site>, req: Request<Incoming>) -> Result<Arc<dyn Site>, Reply> {
+    match (req.method() == Method::POST, query(&req, "playlist")) {
+        (true, Some(name)) => {
+            let text = http::text(req).await?;
+            with_draft(c, &name, text).await.map(|(cfg, ..)| cfg)
+        }
+        _ => Ok(cfg),
+    }
+}
+
 async fn preview_screen(c: &Arc<Console>, screen: &str, req: Request<Incoming>) -> Reply {
     let cfg = c.config();
     let at = query(&req, "at").map(|s| parse_time(&s, cfg.time_zone()));
@@ -404,18 +416,9 @@ async fn preview_screen(c: &Arc<Console>, screen: &str, req: Request<Incoming>) 
         None => c.clock.now(),
     };
     let scale = query(&req, "scale").and_then(|s| s.parse().ok());
-    let cfg = match (req.method() == Method::POST, query(&req, "playlist")) {
-        (true, Some(name)) => {
-            let text = match http::text(req).await {
-                Ok(t) => t,
-                Err(r) => return r,
-            };
-            match with_draft(c, &name, text).await {
-                Ok((cfg, ..)) => cfg,
-                Err(r) => return r,
-            }
-        }
-        _ => cfg,
+    let cfg = match draft_or(c, cfg, req).await {
+        Ok(cfg) => cfg,
+        Err(r) => return r,
     };
     let (catalog, screen) = (Arc::clone(&c.live.catalog.borrow()), screen.to_string());
     match blocking(move || cfg.screen_png(&catalog, &screen, at, scale)).await {
@@ -461,18 +464,9 @@ async fn schedule(c: &Arc<Console>, screen: &str, req: Request<Incoming>) -> Rep
         None => c.clock.now(),
     };
     let hours: u32 = query(&req, "hours").and_then(|s| s.parse().ok()).unwrap_or(48);
-    let cfg = match (req.method() == Method::POST, query(&req, "playlist")) {
-        (true, Some(name)) => {
-            let text = match http::text(req).await {
-                Ok(t) => t,
-                Err(r) => return r,
-            };
-            match with_draft(c, &name, text).await {
-                Ok((cfg, ..)) => cfg,
-                Err(r) => return r,
-            }
-        }
-        _ => cfg,
+    let cfg = match draft_or(c, cfg, req).await {
+        Ok(cfg) => cfg,
+        Err(r) => return r,
     };
     let (catalog, screen) = (Arc::clone(&c.live.catalog.borrow()), screen.to_string());
     match blocking(move || cfg.timeline_json(&catalog, &screen, from, hours)).await {
