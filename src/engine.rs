@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::config::{Config, ScreenConfig};
-use crate::item::{Priority, Showable, SourceHealth};
+use crate::item::{Showable, SourceHealth};
 use crate::render::font::FontLibrary;
 use crate::render::overlay::Overlay;
 use crate::render::theme::Theme;
@@ -122,23 +122,22 @@ impl ScreenEngine {
 
     /// [`advance`](Self::advance) with the urgent ones of `items` worked out already (the
     /// `ShowableCache`'s): what a screen loop calls every frame.
-    pub(crate) fn advance_cached(&mut self, items: &[Showable], urgent: &[Showable], now: Timestamp) -> Option<Change> {
+    pub(crate) fn advance_cached(&mut self, items: &[Showable], urgent_items: &[Showable], now: Timestamp) -> Option<Change> {
         let boundary = self.rotation.on_air().is_none_or(|a| now >= a.end || matches!(a.content, Content::Idle | Content::Off));
         if boundary && let Some(p) = self.pending.take() {
             self.setup = p;
             self.urgent.clear();
             self.ticker = None;
         }
-        let urgent_items = urgent;
-        let urgent = urgent_items.iter().map(|s| &s.item().title);
-        if !urgent.clone().eq(self.urgent.iter()) {
-            self.urgent = urgent.cloned().collect();
+        let titles = urgent_items.iter().map(|s| &s.item().title);
+        if !titles.clone().eq(self.urgent.iter()) {
+            self.urgent = titles.cloned().collect();
             self.ticker = self.setup.renderer.ticker(&self.urgent).map(|t| (t, now));
         }
         let local = now.to_zoned_datetime(self.setup.tz.clone());
         let playlist = plan::active(&self.setup.scheduled.iter().collect::<Vec<_>>(), &self.setup.default, &local);
         let mut power = self.setup.hours.power_at(&local);
-        if !power.on && self.setup.hours.urgent_wakes && has_urgent(items, playlist, &local) {
+        if !power.on && self.setup.hours.urgent_wakes && has_urgent(urgent_items, playlist, &local) {
             power.on = true;
         }
         self.power = power;
@@ -196,6 +195,6 @@ impl ScreenEngine {
     }
 }
 
-fn has_urgent(items: &[Showable], playlist: &Playlist, local: &jiff::ZonedDateTime) -> bool {
-    items.iter().any(|s| s.item().priority == Priority::Urgent) || playlist.slots.iter().any(|s| s.urgent && s.when.matches(local))
+fn has_urgent(urgent_items: &[Showable], playlist: &Playlist, local: &jiff::ZonedDateTime) -> bool {
+    !urgent_items.is_empty() || playlist.slots.iter().any(|s| s.urgent && s.when.matches(local))
 }

@@ -365,7 +365,7 @@ impl Rotation {
     fn take_suspended(&mut self, inp: &Inputs<'_>, now: Timestamp, seq: u64) -> Option<OnAir> {
         let (s, elapsed) = self.suspended.take()?;
         let still = match &s.content {
-            Content::Item(i) => inp.items.iter().any(|x| x.key() == i.key()),
+            Content::Item(i) => still_showable(i, inp.items),
             Content::Notice { .. } => s.playlist == inp.playlist.name,
             Content::Idle | Content::Off => false,
         };

@@ -210,3 +210,29 @@ fn screen_hours_follow_local_time_across_daylight_saving() {
     assert!(out.contains("2026-03-28 21:00:00 .. 2026-03-29 07:00:00  32400s  关屏 off"), "{out}");
     assert!(out.contains("2026-03-29 21:00:00 .. 2026-03-30 07:00:00  36000s  关屏 off"), "{out}");
 }
+
+#[test]
+fn an_urgent_item_keeps_a_screen_with_urgent_wakes_on_after_hours_and_only_while_it_lasts() {
+    let t = tempfile::tempdir().unwrap();
+    let wakes = |on: bool| format!("name = \"door\"\nwidth = 64\nheight = 16\n[screens.hours]\non = [\"07:00-21:00\"]\nurgent_wakes = {on}");
+    let urgent = item_json("cut", "notice", "停水", &["今晚停水"]).replace(
+        r#""display": {"from": "2026-11-01T00:00:00+08:00", "until": "2027-01-01T00:00:00+08:00"}"#,
+        r#""display": {"from": "2026-12-01T00:00:00+08:00", "until": "2026-12-01T23:00:00+08:00"}, "priority": "urgent""#,
+    );
+    let run = |on: bool| {
+        let cfg = write_config(t.path(), &wakes(on), None);
+        std::fs::write(t.path().join("items/cut.json"), &urgent).unwrap();
+        std::fs::write(t.path().join("items/a.json"), item_json("a", "notice", "公告", &["内容"])).unwrap();
+        let o = yiping(t.path(), &["schedule", "--config", cfg.to_str().unwrap(), "--from", "2026-12-01T20:00:00+08:00", "--hours", "4"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let asleep = run(false);
+    assert!(asleep.contains("2026-12-01 21:00:00 .. 2026-12-02 00:00:00  10800s  关屏 off"), "{asleep}");
+    let awake = run(true);
+    assert!(awake.lines().any(|l| l.starts_with("2026-12-01 22:") && l.contains("紧急插播 URGENT")), "lit for the urgent item after 21:00:\n{awake}");
+    assert!(
+        awake.contains(" .. 2026-12-02 00:00:00") && awake.lines().any(|l| l.contains("关屏 off") && l.contains("2026-12-01 23:00:")),
+        "off once it ends at 23:00:\n{awake}"
+    );
+}
